@@ -1,0 +1,12 @@
+//! The workspace's own tooling, as a library so that the `tests/` package can
+//! run the same checks as `cargo xtask`: the expected-output checker, the
+//! tour runner with its leftover-process and `/dev/shm` checks, copy-check
+//! and tidy.
+
+pub mod copy_check;
+pub mod expected;
+pub mod procs;
+pub mod run_all;
+pub mod runner;
+pub mod tidy;
+pub mod workspace;

@@ -1,0 +1,88 @@
+//! The workspace's task runner: `cargo xtask <task>` (an alias for
+//! `cargo run --package xtask --`).
+//!
+//! - `run-all`: build every example once, run each tour, check its output and
+//!   that it left no process or `/dev/shm` entry behind.
+//! - `copy-check`: copy each example out alone and build and test it there.
+//! - `tidy`: the rules every example keeps.
+//!
+//! Each task exits 0 when everything passed, 1 when something failed, and 2
+//! on bad arguments.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+use std::time::Duration;
+use xtask::{copy_check, run_all, tidy, workspace};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Build, run and check the examples of this workspace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Build every example, run each default tour and check its output
+    RunAll {
+        /// Run only this example (repeatable)
+        #[arg(long = "only", value_name = "NAME")]
+        only: Vec<String>,
+        /// Build and run in release mode
+        #[arg(long)]
+        release: bool,
+        /// Print the summary as JSON on stdout instead of a table
+        #[arg(long)]
+        json: bool,
+        /// Seconds each tour may run before it is killed
+        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        timeout: u64,
+    },
+    /// Copy each example out alone, then build and test it there
+    CopyCheck {
+        /// The examples to check (default: all)
+        names: Vec<String>,
+    },
+    /// Check the rules every example crate keeps
+    Tidy,
+}
+
+fn main() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    let passed = match cli.task {
+        Task::RunAll {
+            only,
+            release,
+            json,
+            timeout,
+        } => {
+            let options = run_all::Options {
+                only,
+                release,
+                json,
+                timeout: Duration::from_secs(timeout),
+            };
+            run_all::run_all(&options)?
+        }
+        Task::CopyCheck { names } => copy_check::copy_check(&names)?,
+        Task::Tidy => {
+            let problems = tidy::problems(&workspace::root())?;
+            for problem in &problems {
+                eprintln!("tidy: {problem}");
+            }
+            if problems.is_empty() {
+                eprintln!("tidy: every example keeps the rules");
+            }
+            problems.is_empty()
+        }
+    };
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
