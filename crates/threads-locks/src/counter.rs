@@ -68,13 +68,11 @@ impl Counter for MutexCounter {
 /// a parked one. std's mutex parks waiters sooner, so with more threads than
 /// cores nearly every unlock pays for a wake-up system call. No poisoning
 /// either: a panic while holding the lock just unlocks it.
-#[cfg(not(loom))]
 #[derive(Default)]
 pub struct ParkingLotCounter {
     value: parking_lot::Mutex<u64>,
 }
 
-#[cfg(not(loom))]
 impl Counter for ParkingLotCounter {
     fn name(&self) -> &'static str {
         "parking_lot::Mutex<u64>"
@@ -140,7 +138,6 @@ impl CountReport {
 /// It uses std's scoped threads and `Barrier` directly (not [`crate::sync`]):
 /// this is the driver for real runs, while the loom tests drive the counters
 /// with loom's own threads.
-#[cfg(not(loom))]
 pub fn count_concurrently(counter: &dyn Counter, threads: usize, increments: u64) -> CountReport {
     use std::sync::Barrier;
     use std::time::Instant;

@@ -69,9 +69,15 @@ pub fn validate(expected: &str) -> Result<(), Mismatch> {
 /// One parsed piece of the expected file.
 #[derive(Debug)]
 enum Item {
-    Line { file_line: usize, pattern: String },
+    Line {
+        file_line: usize,
+        pattern: String,
+    },
     AnyLines,
-    Unordered { file_line: usize, patterns: Vec<(usize, String)> },
+    Unordered {
+        file_line: usize,
+        patterns: Vec<(usize, String)>,
+    },
 }
 
 fn normalized_lines(text: &str) -> Vec<&str> {
@@ -96,23 +102,39 @@ fn parse(expected: &str) -> Result<Vec<Item>, Mismatch> {
         let file_line = index + 1;
         match (line, open_block.take()) {
             ("[/unordered]", Some((start, patterns))) => {
-                items.push(Item::Unordered { file_line: start, patterns });
+                items.push(Item::Unordered {
+                    file_line: start,
+                    patterns,
+                });
             }
             ("[unordered]" | "...", Some(_)) => {
-                return Err(misplaced(file_line, line, "blocks do not nest and cannot hold `...`"));
+                return Err(misplaced(
+                    file_line,
+                    line,
+                    "blocks do not nest and cannot hold `...`",
+                ));
             }
             (_, Some((start, mut patterns))) => {
                 patterns.push((file_line, line.to_string()));
                 open_block = Some((start, patterns));
             }
             ("[unordered]", None) => open_block = Some((file_line, Vec::new())),
-            ("[/unordered]", None) => return Err(misplaced(file_line, line, "this closes no block")),
+            ("[/unordered]", None) => {
+                return Err(misplaced(file_line, line, "this closes no block"));
+            }
             ("...", None) => items.push(Item::AnyLines),
-            (_, None) => items.push(Item::Line { file_line, pattern: line.to_string() }),
+            (_, None) => items.push(Item::Line {
+                file_line,
+                pattern: line.to_string(),
+            }),
         }
     }
     if let Some((start, _)) = open_block {
-        return Err(misplaced(start, "[unordered]", "this block is never closed with [/unordered]"));
+        return Err(misplaced(
+            start,
+            "[unordered]",
+            "this block is never closed with [/unordered]",
+        ));
     }
     Ok(items)
 }
@@ -152,9 +174,20 @@ struct Furthest {
 }
 
 impl Furthest {
-    fn record(&mut self, item: usize, line: usize, reason: &'static str, pattern: Option<(usize, String)>) {
+    fn record(
+        &mut self,
+        item: usize,
+        line: usize,
+        reason: &'static str,
+        pattern: Option<(usize, String)>,
+    ) {
         if (item, line) >= (self.item, self.line) {
-            *self = Furthest { item, line, reason, pattern_line: pattern };
+            *self = Furthest {
+                item,
+                line,
+                reason,
+                pattern_line: pattern,
+            };
         }
     }
 
@@ -162,46 +195,75 @@ impl Furthest {
         let expected = match (self.pattern_line, items.get(self.item)) {
             (Some(pattern), _) => Some(pattern),
             (None, Some(Item::Line { file_line, pattern })) => Some((*file_line, pattern.clone())),
-            (None, Some(Item::Unordered { file_line, .. })) => Some((*file_line, "[unordered]".to_string())),
+            (None, Some(Item::Unordered { file_line, .. })) => {
+                Some((*file_line, "[unordered]".to_string()))
+            }
             (None, Some(Item::AnyLines) | None) => None,
         };
         Mismatch {
             expected,
-            actual: lines.get(self.line).map(|text| (self.line + 1, text.to_string())),
+            actual: lines
+                .get(self.line)
+                .map(|text| (self.line + 1, text.to_string())),
             reason: self.reason.to_string(),
             malformed: false,
         }
     }
 }
 
-fn match_from(items: &[Item], item: usize, lines: &[&str], line: usize, furthest: &mut Furthest) -> bool {
+fn match_from(
+    items: &[Item],
+    item: usize,
+    lines: &[&str],
+    line: usize,
+    furthest: &mut Furthest,
+) -> bool {
     let Some(current) = items.get(item) else {
         if line == lines.len() {
             return true;
         }
-        furthest.record(item, line, "the output goes on after the expected file ends", None);
+        furthest.record(
+            item,
+            line,
+            "the output goes on after the expected file ends",
+            None,
+        );
         return false;
     };
     match current {
         Item::Line { pattern, .. } => {
-            if lines.get(line).is_some_and(|text| line_matches(pattern, text)) {
+            if lines
+                .get(line)
+                .is_some_and(|text| line_matches(pattern, text))
+            {
                 return match_from(items, item + 1, lines, line + 1, furthest);
             }
             furthest.record(item, line, "expected", None);
             false
         }
-        Item::AnyLines => (line..=lines.len()).any(|skip_to| match_from(items, item + 1, lines, skip_to, furthest)),
+        Item::AnyLines => (line..=lines.len())
+            .any(|skip_to| match_from(items, item + 1, lines, skip_to, furthest)),
         Item::Unordered { patterns, .. } => {
             let end = line + patterns.len();
             if end > lines.len() {
-                furthest.record(item, line, "too few output lines for the unordered block", None);
+                furthest.record(
+                    item,
+                    line,
+                    "too few output lines for the unordered block",
+                    None,
+                );
                 return false;
             }
             match unmatched_pattern(patterns, &lines[line..end]) {
                 None => match_from(items, item + 1, lines, end, furthest),
                 Some(missing) => {
                     let pattern = patterns[missing].clone();
-                    furthest.record(item, line, "no line of the unordered block matches", Some(pattern));
+                    furthest.record(
+                        item,
+                        line,
+                        "no line of the unordered block matches",
+                        Some(pattern),
+                    );
                     false
                 }
             }

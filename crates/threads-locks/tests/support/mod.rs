@@ -1,0 +1,5 @@
+//! Test helpers. `expected.rs` is a byte-for-byte copy of the workspace's
+//! checker (`xtask/src/expected.rs`), kept here so the tests travel with the
+//! crate; `cargo xtask tidy` fails if the two drift apart.
+
+pub mod expected;
