@@ -53,7 +53,21 @@ enum Task {
 
 fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
-    let passed = match cli.task {
+    match run(cli.task) {
+        Ok(true) => Ok(ExitCode::SUCCESS),
+        Ok(false) => Ok(ExitCode::FAILURE),
+        // A crate name that does not exist is bad input, like a bad flag.
+        Err(error) if error.is::<workspace::UnknownExample>() => {
+            eprintln!("error: {error}");
+            Ok(ExitCode::from(2))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Runs a task; returns whether everything it checked passed.
+fn run(task: Task) -> Result<bool> {
+    let passed = match task {
         Task::RunAll {
             only,
             release,
@@ -80,9 +94,5 @@ fn main() -> Result<ExitCode> {
             problems.is_empty()
         }
     };
-    Ok(if passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(passed)
 }

@@ -1,6 +1,6 @@
 //! Where things are: the workspace root, the example crates, cargo itself.
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use serde_json::Value;
 use std::env;
 use std::path::{Path, PathBuf};
@@ -55,17 +55,38 @@ pub fn examples(root: &Path) -> Result<Vec<Example>> {
     Ok(examples)
 }
 
+/// A name on the command line that is not an example: bad input, exit 2.
+#[derive(Debug)]
+pub struct UnknownExample {
+    pub name: String,
+    pub known: Vec<String>,
+}
+
+impl std::fmt::Display for UnknownExample {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no example crate is called `{}`; the examples are: {}",
+            self.name,
+            self.known.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownExample {}
+
 /// Keeps the examples named in `only` (all of them when it is empty), and
 /// fails on a name that is not an example.
-pub fn select(all: Vec<Example>, only: &[String]) -> Result<Vec<Example>> {
-    for name in only {
-        if !all.iter().any(|example| &example.name == name) {
-            let known: Vec<&str> = all.iter().map(|example| example.name.as_str()).collect();
-            bail!(
-                "no example crate is called `{name}`; the examples are: {}",
-                known.join(", ")
-            );
-        }
+pub fn select(all: Vec<Example>, only: &[String]) -> Result<Vec<Example>, UnknownExample> {
+    if let Some(name) = only
+        .iter()
+        .find(|name| !all.iter().any(|example| &example.name == *name))
+    {
+        let known = all.into_iter().map(|example| example.name).collect();
+        return Err(UnknownExample {
+            name: name.clone(),
+            known,
+        });
     }
     Ok(all
         .into_iter()
