@@ -48,7 +48,9 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
     Ok(problems)
 }
 
-fn example_problems(example: &Example, checker: &str) -> Result<Vec<String>> {
+/// The rules one example breaks, each naming the file and the fix. `checker`
+/// is the text of the original expected-output checker.
+pub fn example_problems(example: &Example, checker: &str) -> Result<Vec<String>> {
     let name = &example.name;
     let dir = &example.dir;
     let mut problems = Vec::new();
@@ -114,7 +116,7 @@ fn has_rust_file(dir: &Path) -> bool {
 /// A dependency required with different version requirements in different
 /// packages of the workspace: each package would pin its own, and the
 /// examples would drift apart.
-fn version_mismatches(metadata: &Value) -> Vec<String> {
+pub fn version_mismatches(metadata: &Value) -> Vec<String> {
     // dependency name -> requirement -> the packages that use it
     let mut requirements: BTreeMap<&str, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
     for package in metadata["packages"].as_array().into_iter().flatten() {
