@@ -1,0 +1,16 @@
+//! One module per demo. Each `run` prints what it does and checks its own
+//! invariant, returning an error (and so a non-zero exit) if it does not hold.
+
+pub mod as_completed;
+pub mod bench;
+pub mod blocking_io;
+pub mod cpu_bound;
+pub mod join;
+pub mod map;
+pub mod panics;
+pub mod submit;
+
+/// Prints a demo's title line, naming the Python it translates.
+pub fn header(name: &str, what: &str, python: &str) {
+    println!("== {name}: {what} (Python: {python}) ==");
+}
