@@ -1,7 +1,8 @@
 //! The workloads for `cargo xtask bench`, printed as `key=value` lines:
 //!
 //! - primes below `--limit` in `--chunks` chunks, on one thread and on the
-//!   global rayon pool (one thread per core);
+//!   global rayon pool (one thread per core), each the median of `--repeat`
+//!   runs;
 //! - `--tiny-tasks` tiny tasks submitted to an `Executor` with one worker per
 //!   core, then every result collected, in submission order.
 //!
@@ -25,6 +26,9 @@ pub struct Args {
     /// How many tiny tasks to submit
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub tiny_tasks: u64,
+    /// Time the primes this many times and report the median of each
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: u32,
 }
 
 impl Args {
@@ -34,6 +38,7 @@ impl Args {
             limit: 300_000,
             chunks: 64,
             tiny_tasks: 10_000,
+            repeat: 1,
         }
     }
 }
@@ -43,16 +48,14 @@ pub fn run(args: &Args) -> Result<()> {
     println!("workers={workers}");
 
     let ranges = primes::chunks(args.limit, args.chunks);
-    let started = Instant::now();
-    let sequential = primes::count_sequential(&ranges);
-    let sequential_time = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let parallel = primes::count_parallel(&ranges);
-    let parallel_time = started.elapsed().as_secs_f64();
+    let (sequential, sequential_time) =
+        median_run(args.repeat, || primes::count_sequential(&ranges));
+    let (parallel, parallel_time) = median_run(args.repeat, || primes::count_parallel(&ranges));
     ensure!(
         sequential == parallel,
         "sequential found {sequential} primes, parallel {parallel}"
     );
+    println!("primes_repeat={}", args.repeat);
     println!("primes_limit={}", args.limit);
     println!("primes_chunks={}", args.chunks);
     println!("primes_found={parallel}");
@@ -78,4 +81,20 @@ pub fn run(args: &Args) -> Result<()> {
     println!("tiny_tasks_s={tiny_time:.4}");
     println!("tiny_tasks_per_s={:.0}", args.tiny_tasks as f64 / tiny_time);
     Ok(())
+}
+
+/// Runs `work` `repeat` times; returns its result and the median time in
+/// seconds. One short timing is at the mercy of whatever else the machine
+/// does; the median of a few is not.
+fn median_run(repeat: u32, work: impl Fn() -> u64) -> (u64, f64) {
+    let mut result = 0;
+    let mut seconds: Vec<f64> = (0..repeat)
+        .map(|_| {
+            let started = Instant::now();
+            result = work();
+            started.elapsed().as_secs_f64()
+        })
+        .collect();
+    seconds.sort_by(f64::total_cmp);
+    (result, seconds[seconds.len() / 2])
 }
