@@ -1,10 +1,13 @@
 //! The workspace's own tooling, as a library so that the `tests/` package can
 //! run the same checks as `cargo xtask`: the expected-output checker, the
-//! tour runner with its leftover-process and `/dev/shm` checks, copy-check
-//! and tidy.
+//! tour runner with its leftover-process and `/dev/shm` checks, copy-check,
+//! tidy and the benchmarks.
 
+pub mod bench;
+pub mod bench_report;
 pub mod copy_check;
 pub mod expected;
+pub mod lower_bounds;
 pub mod procs;
 pub mod run_all;
 pub mod runner;

@@ -5,6 +5,7 @@
 //!   that it left no process or `/dev/shm` entry behind.
 //! - `copy-check`: copy each example out alone and build and test it there.
 //! - `tidy`: the rules every example keeps.
+//! - `bench`: each crate's bench against its Python reference, side by side.
 //!
 //! Each task exits 0 when everything passed, 1 when something failed, and 2
 //! on bad arguments.
@@ -13,7 +14,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 use std::time::Duration;
-use xtask::{copy_check, run_all, tidy, workspace};
+use xtask::{bench_report, copy_check, run_all, tidy, workspace};
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +50,17 @@ enum Task {
     },
     /// Check the rules every example crate keeps
     Tidy,
+    /// Run each crate's bench against its reference.py, alternating, and report
+    Bench {
+        /// The crates to bench (default: every crate with a bench)
+        names: Vec<String>,
+        /// How many alternating Python/Rust pairs per crate
+        #[arg(long, value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
+        runs: u64,
+        /// One small run of everything, to check that every row produces a figure
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn main() -> Result<ExitCode> {
@@ -83,6 +95,11 @@ fn run(task: Task) -> Result<bool> {
             run_all::run_all(&options)?
         }
         Task::CopyCheck { names } => copy_check::copy_check(&names)?,
+        Task::Bench { names, runs, quick } => bench_report::bench(&bench_report::Options {
+            names,
+            runs: runs as usize,
+            quick,
+        })?,
         Task::Tidy => {
             let problems = tidy::problems(&workspace::root())?;
             for problem in &problems {

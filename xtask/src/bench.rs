@@ -1,0 +1,334 @@
+//! `cargo xtask bench`: each crate's `bench` subcommand against its
+//! `reference.py`, alternating A B A B so that drift in machine speed hits
+//! both sides alike, with the ratio taken pair by pair.
+//!
+//! Which figures to compare, and the targets from the design, are listed in
+//! [`specs`]: one entry per crate, naming the `key=value` keys that the
+//! crate's bench and its Python reference print.
+
+use crate::runner::{self, Check};
+use crate::workspace::{self, Example};
+use anyhow::{Context, Result, bail};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// How long one bench run may take before it is killed.
+const RUN_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Whether a smaller or a larger figure is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    Lower,
+    Higher,
+}
+
+/// What a row must reach.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    /// Rust at least this many times better than Python.
+    RatioAtLeast(f64),
+    /// Rust's own figure at least this (for figures where higher is better).
+    RustAtLeast(f64),
+}
+
+/// One compared figure.
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    pub workload: &'static str,
+    pub rust_key: &'static str,
+    pub python_key: &'static str,
+    pub unit: &'static str,
+    pub better: Better,
+    pub target: Target,
+}
+
+/// How to bench one crate: the arguments of both sides, full and quick, and
+/// the rows to compare.
+#[derive(Debug, Clone, Copy)]
+pub struct CrateBench {
+    pub name: &'static str,
+    pub rust_args: &'static [&'static str],
+    pub python_args: &'static [&'static str],
+    pub quick_rust_args: &'static [&'static str],
+    pub quick_python_args: &'static [&'static str],
+    /// Python modules `reference.py` imports beyond the standard library;
+    /// without them the Python side is skipped, and the rows say why.
+    pub python_modules: &'static [&'static str],
+    pub rows: &'static [Row],
+}
+
+/// The bench of every crate that has one. The targets are those of the
+/// design's performance table.
+pub fn specs() -> Vec<CrateBench> {
+    vec![
+        CrateBench {
+            name: "threads-locks",
+            rust_args: &["bench"],
+            python_args: &["--workload", "counter"],
+            quick_rust_args: &["bench", "--increments", "20000"],
+            quick_python_args: &["--workload", "counter", "--increments", "20000"],
+            python_modules: &[],
+            rows: &[
+                Row {
+                    workload: "4 threads x 1M increments: std Mutex vs threading.Lock",
+                    rust_key: "mutex_ns_per_increment",
+                    python_key: "lock_ns_per_increment",
+                    unit: "ns",
+                    better: Better::Lower,
+                    target: Target::RatioAtLeast(4.0),
+                },
+                Row {
+                    workload: "the same: parking_lot::Mutex vs threading.Lock",
+                    rust_key: "parking_lot_mutex_ns_per_increment",
+                    python_key: "lock_ns_per_increment",
+                    unit: "ns",
+                    better: Better::Lower,
+                    target: Target::RatioAtLeast(4.0),
+                },
+                Row {
+                    workload: "the same: AtomicU64::fetch_add vs threading.Lock",
+                    rust_key: "atomic_ns_per_increment",
+                    python_key: "lock_ns_per_increment",
+                    unit: "ns",
+                    better: Better::Lower,
+                    target: Target::RatioAtLeast(15.0),
+                },
+            ],
+        },
+        CrateBench {
+            name: "thread-pool",
+            rust_args: &["bench"],
+            python_args: &["--workload", "all"],
+            quick_rust_args: &[
+                "bench",
+                "--limit",
+                "100000",
+                "--tiny-tasks",
+                "5000",
+                "--repeat",
+                "1",
+            ],
+            quick_python_args: &[
+                "--workload",
+                "all",
+                "--limit",
+                "100000",
+                "--tiny-tasks",
+                "5000",
+            ],
+            python_modules: &[],
+            rows: &[
+                Row {
+                    workload: "primes < 3M in 64 chunks: parallel speedup (Python: processes)",
+                    rust_key: "primes_speedup",
+                    python_key: "primes_processes_speedup",
+                    unit: "x",
+                    better: Better::Higher,
+                    target: Target::RustAtLeast(1.85),
+                },
+                Row {
+                    workload: "primes < 3M: rayon vs Python's best (processes)",
+                    rust_key: "primes_parallel_s",
+                    python_key: "primes_best_s",
+                    unit: "s",
+                    better: Better::Lower,
+                    target: Target::RatioAtLeast(30.0),
+                },
+                Row {
+                    workload: "submit + result of 100k tiny tasks",
+                    rust_key: "tiny_tasks_per_s",
+                    python_key: "tiny_tasks_per_s",
+                    unit: "/s",
+                    better: Better::Higher,
+                    target: Target::RustAtLeast(1_000_000.0),
+                },
+            ],
+        },
+    ]
+}
+
+/// The figures of one row: every pair's Rust and Python value.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    pub crate_name: &'static str,
+    pub row: Row,
+    pub rust: Vec<f64>,
+    /// Empty when Python was not run.
+    pub python: Vec<f64>,
+    /// Why Python was not run, when it was not.
+    pub python_skipped: Option<String>,
+}
+
+impl Measured {
+    /// Rust's advantage in each pair: how many times better than Python.
+    pub fn ratios(&self) -> Vec<f64> {
+        self.rust
+            .iter()
+            .zip(&self.python)
+            .map(|(&rust, &python)| match self.row.better {
+                Better::Lower => python / rust,
+                Better::Higher => rust / python,
+            })
+            .collect()
+    }
+
+    /// Whether the target was met, on the medians; `None` when it cannot be
+    /// judged (no Python figures for a ratio target).
+    pub fn met(&self) -> Option<bool> {
+        match self.row.target {
+            Target::RatioAtLeast(ratio) => median(&self.ratios()).map(|median| median >= ratio),
+            Target::RustAtLeast(floor) => median(&self.rust).map(|median| median >= floor),
+        }
+    }
+}
+
+/// The middle value (the mean of the middle two for an even count).
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        len if len % 2 == 1 => Some(sorted[middle]),
+        _ => Some((sorted[middle - 1] + sorted[middle]) / 2.0),
+    }
+}
+
+/// The smallest and largest value.
+pub fn spread(values: &[f64]) -> Option<(f64, f64)> {
+    let min = values.iter().copied().min_by(f64::total_cmp)?;
+    let max = values.iter().copied().max_by(f64::total_cmp)?;
+    Some((min, max))
+}
+
+/// Parses `key=value` lines; other lines are ignored.
+pub fn parse_figures(stdout: &str) -> BTreeMap<String, f64> {
+    stdout
+        .lines()
+        .filter_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            Some((key.trim().to_string(), value.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// Why the Python side cannot run here, or `None` when it can: `python3`
+/// must start and import every module in `modules`.
+pub fn python_missing(modules: &[&str]) -> Option<String> {
+    let imports = if modules.is_empty() {
+        "pass".to_string()
+    } else {
+        format!("import {}", modules.join(", "))
+    };
+    match Command::new("python3").args(["-c", &imports]).output() {
+        Err(_) => Some("python3 is not installed".to_string()),
+        Ok(output) if output.status.success() => None,
+        Ok(_) => Some(format!("python3 cannot import {}", modules.join(", "))),
+    }
+}
+
+/// Runs one side once and returns its figures. A failed or hung run is an
+/// error naming the command.
+fn run_once(name: &str, mut command: Command, reproduce: String) -> Result<BTreeMap<String, f64>> {
+    command.env("PYTHONDONTWRITEBYTECODE", "1");
+    let check = Check {
+        name: name.to_string(),
+        command,
+        reproduce: reproduce.clone(),
+        expected: None,
+        timeout: RUN_TIMEOUT,
+    };
+    let outcome = runner::run(check).with_context(|| format!("starting `{reproduce}`"))?;
+    if !outcome.passed() {
+        bail!(
+            "`{reproduce}` failed: {}\n{}",
+            outcome.failures.join("; "),
+            runner::tail(&outcome.stderr, 10)
+        );
+    }
+    Ok(parse_figures(&outcome.stdout))
+}
+
+/// Benches one crate: `runs` alternating pairs of Python then Rust.
+pub fn bench_crate(
+    spec: &CrateBench,
+    example: &Example,
+    binary: &Path,
+    runs: usize,
+    quick: bool,
+) -> Result<Vec<Measured>> {
+    let python_skipped = python_missing(spec.python_modules);
+    if let Some(reason) = &python_skipped {
+        eprintln!("bench: {}: Python side skipped: {reason}", spec.name);
+    }
+    let (rust_args, python_args) = if quick {
+        (spec.quick_rust_args, spec.quick_python_args)
+    } else {
+        (spec.rust_args, spec.python_args)
+    };
+    let reference = example.dir.join("reference.py");
+    let mut measured: Vec<Measured> = spec
+        .rows
+        .iter()
+        .map(|&row| Measured {
+            crate_name: spec.name,
+            row,
+            rust: Vec::new(),
+            python: Vec::new(),
+            python_skipped: python_skipped.clone(),
+        })
+        .collect();
+    for pair in 1..=runs {
+        eprintln!("bench: {} pair {pair} of {runs}", spec.name);
+        if python_skipped.is_none() {
+            let mut command = Command::new("python3");
+            command.arg(&reference).args(python_args);
+            let reproduce = format!(
+                "python3 crates/{}/reference.py {}",
+                spec.name,
+                python_args.join(" ")
+            );
+            let figures = run_once(spec.name, command, reproduce.clone())?;
+            for row in &mut measured {
+                let value = figures.get(row.row.python_key).with_context(|| {
+                    format!("`{reproduce}` printed no `{}=` line", row.row.python_key)
+                })?;
+                row.python.push(*value);
+            }
+        }
+        let mut command = Command::new(binary);
+        command.args(rust_args);
+        let reproduce = format!(
+            "cargo run --release -p {} -- {}",
+            spec.name,
+            rust_args.join(" ")
+        );
+        let figures = run_once(spec.name, command, reproduce.clone())?;
+        for row in &mut measured {
+            let value = figures.get(row.row.rust_key).with_context(|| {
+                format!("`{reproduce}` printed no `{}=` line", row.row.rust_key)
+            })?;
+            row.rust.push(*value);
+        }
+    }
+    Ok(measured)
+}
+
+/// The examples to bench: those named, or every one that has a spec.
+pub fn select(root: &Path, names: &[String]) -> Result<Vec<(CrateBench, Example)>> {
+    let examples = workspace::select(workspace::examples(root)?, names)?;
+    let specs = specs();
+    let mut selected = Vec::new();
+    for example in examples {
+        match specs.iter().find(|spec| spec.name == example.name) {
+            Some(spec) => selected.push((*spec, example)),
+            None if names.contains(&example.name) => {
+                bail!("{} has no bench spec in xtask/src/bench.rs", example.name)
+            }
+            None => eprintln!("bench: {} has no bench spec yet; skipped", example.name),
+        }
+    }
+    Ok(selected)
+}

@@ -1,0 +1,177 @@
+//! What this machine can do at best, measured beside the benchmarks so their
+//! figures can be read against it: starting and reaping a trivial process, a
+//! Unix-socket round trip, and a contended atomic and Mutex increment.
+//!
+//! The xtask is built with optimisations even in the dev profile (see the
+//! workspace `Cargo.toml`), so these loops are measured as release code.
+
+use anyhow::{Context, Result};
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Barrier, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// One measured lower bound.
+#[derive(Debug, Clone)]
+pub struct Bound {
+    pub name: &'static str,
+    pub value: f64,
+    pub unit: &'static str,
+}
+
+/// Round trips in a short burst.
+const BURST: usize = 2_000;
+
+/// Sizes of the measurements; `quick` shrinks them for CI.
+struct Sizes {
+    children: usize,
+    round_trips: usize,
+    increments: u64,
+}
+
+pub fn measure(quick: bool) -> Result<Vec<Bound>> {
+    let sizes = if quick {
+        Sizes {
+            children: 10,
+            round_trips: 10_000,
+            increments: 100_000,
+        }
+    } else {
+        Sizes {
+            children: 50,
+            round_trips: 50_000,
+            increments: 2_000_000,
+        }
+    };
+    let threads = thread::available_parallelism()
+        .map(|cores| cores.get())
+        .unwrap_or(1);
+    Ok(vec![
+        Bound {
+            name: "spawn and wait of a trivial child",
+            value: spawn_and_wait_ms(sizes.children)?,
+            unit: "ms",
+        },
+        // Both figures are real. On this VM a short burst of round trips is
+        // fast, while a sustained stream settles many times slower (wake-ups
+        // across virtual CPUs), so a pool's IPC figures land in between.
+        Bound {
+            name: "Unix-socket round trip, a burst of 2,000",
+            value: socket_round_trip_us(BURST)?,
+            unit: "us",
+        },
+        Bound {
+            name: "Unix-socket round trip, sustained",
+            value: socket_round_trip_us(sizes.round_trips)?,
+            unit: "us",
+        },
+        Bound {
+            name: "contended atomic increment (one thread per core)",
+            value: contended_atomic_ns(threads, sizes.increments),
+            unit: "ns",
+        },
+        Bound {
+            name: "contended Mutex increment (one thread per core)",
+            value: contended_mutex_ns(threads, sizes.increments),
+            unit: "ns",
+        },
+    ])
+}
+
+/// Starts `count` `true` processes together, then waits for all: ms per child.
+fn spawn_and_wait_ms(count: usize) -> Result<f64> {
+    let started = Instant::now();
+    let children = (0..count)
+        .map(|_| {
+            Command::new("true")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .spawn()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .context("spawning `true`")?;
+    for mut child in children {
+        child.wait().context("waiting for `true`")?;
+    }
+    Ok(per_item(started.elapsed(), count as u64) * 1e3)
+}
+
+/// One byte there and back over a socket pair, `count` times: µs per trip.
+fn socket_round_trip_us(count: usize) -> Result<f64> {
+    let (mut ours, mut theirs) = UnixStream::pair().context("creating a socket pair")?;
+    let echo = thread::spawn(move || -> std::io::Result<()> {
+        let mut byte = [0u8; 1];
+        for _ in 0..count {
+            theirs.read_exact(&mut byte)?;
+            theirs.write_all(&byte)?;
+        }
+        Ok(())
+    });
+    let mut byte = [7u8; 1];
+    let started = Instant::now();
+    for _ in 0..count {
+        ours.write_all(&byte)?;
+        ours.read_exact(&mut byte)?;
+    }
+    let elapsed = started.elapsed();
+    echo.join()
+        .map_err(|_| anyhow::anyhow!("the echo thread panicked"))??;
+    Ok(per_item(elapsed, count as u64) * 1e6)
+}
+
+fn contended_atomic_ns(threads: usize, increments: u64) -> f64 {
+    let counter = AtomicU64::new(0);
+    let elapsed = contend(threads, increments, || {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    per_item(elapsed, threads as u64 * increments) * 1e9
+}
+
+fn contended_mutex_ns(threads: usize, increments: u64) -> f64 {
+    let counter = Mutex::new(0u64);
+    let elapsed = contend(threads, increments, || {
+        *counter.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+    });
+    per_item(elapsed, threads as u64 * increments) * 1e9
+}
+
+/// Runs `step` `increments` times on each of `threads` threads released
+/// together; the wall time from the first start to the last finish.
+fn contend(threads: usize, increments: u64, step: impl Fn() + Sync) -> Duration {
+    let start_line = Barrier::new(threads);
+    let spans: Vec<(Instant, Instant)> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    start_line.wait();
+                    let started = Instant::now();
+                    for _ in 0..increments {
+                        step();
+                    }
+                    (started, Instant::now())
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let first = spans.iter().map(|span| span.0).min();
+    let last = spans.iter().map(|span| span.1).max();
+    match (first, last) {
+        (Some(first), Some(last)) => last.duration_since(first),
+        _ => Duration::ZERO,
+    }
+}
+
+fn per_item(elapsed: Duration, count: u64) -> f64 {
+    elapsed.as_secs_f64() / count.max(1) as f64
+}
