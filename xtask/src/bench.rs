@@ -98,6 +98,32 @@ pub fn specs() -> Vec<CrateBench> {
             ],
         },
         CrateBench {
+            name: "shared-counter",
+            rust_args: &["bench"],
+            python_args: &[],
+            quick_rust_args: &["bench", "--increments", "20000"],
+            quick_python_args: &["--increments", "20000"],
+            python_modules: &[],
+            rows: &[
+                Row {
+                    workload: "4 processes x 1M increments: fetch_add vs Value + get_lock()",
+                    rust_key: "atomic_per_s",
+                    python_key: "locked_per_s",
+                    unit: "/s",
+                    better: Better::Higher,
+                    target: Target::RatioAtLeast(50.0),
+                },
+                Row {
+                    workload: "the same: robust pthread mutex vs Value + get_lock()",
+                    rust_key: "locked_per_s",
+                    python_key: "locked_per_s",
+                    unit: "/s",
+                    better: Better::Higher,
+                    target: Target::RatioAtLeast(10.0),
+                },
+            ],
+        },
+        CrateBench {
             name: "thread-pool",
             rust_args: &["bench"],
             python_args: &["--workload", "all"],

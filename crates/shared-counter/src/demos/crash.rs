@@ -1,0 +1,93 @@
+//! A worker is killed with SIGKILL while it holds the lock, half-way through
+//! an increment. The others recover and finish, and the final count is
+//! exactly the increments that completed.
+//!
+//! Python's `Value` lock is a semaphore; when its holder dies, nobody ever
+//! releases it and every other process hangs in `get_lock()` for good. A
+//! robust pthread mutex is released by the kernel when its owner dies, and
+//! the next locker is told (`EOWNERDEAD`) so it can repair the data first.
+
+use super::header;
+use anyhow::{Result, ensure};
+use shared_counter::runs;
+use std::path::Path;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// How many worker processes, the victim included
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..=64))]
+    pub processes: u32,
+    /// How many increments each survivor makes
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub increments: u64,
+    /// How many increments the victim completes before it is killed
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(0..=100_000_000))]
+    pub crash_after: u64,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args {
+            processes: 4,
+            increments: 1000,
+            crash_after: 500,
+        }
+    }
+}
+
+pub fn run(exe: &Path, args: &Args) -> Result<()> {
+    header(
+        "crash",
+        "a worker is killed with SIGKILL while it holds the lock",
+        "the Value's lock is never released; the others hang",
+    );
+    let survivors = args.processes as u64 - 1;
+    println!(
+        "worker 0 completes {} increments, then stops half-way through one more, holding the lock",
+        args.crash_after
+    );
+    let report = runs::crash(
+        exe,
+        args.processes as usize,
+        args.increments,
+        args.crash_after,
+    )?;
+    println!(
+        "killed worker 0 (pid {}): {}",
+        report.victim_pid,
+        runs::status_text(report.victim_status)
+    );
+    ensure!(
+        report.recoveries == 1,
+        "expected one recovery, saw {}",
+        report.recoveries
+    );
+    println!(
+        "the next locker got EOWNERDEAD, undid the half-done increment, and marked the mutex consistent"
+    );
+
+    let expected = args.crash_after + survivors * args.increments;
+    let tallied = report.victim_done + report.others_done.iter().sum::<u64>();
+    ensure!(
+        report.victim_done == args.crash_after,
+        "the victim's tally is {}",
+        report.victim_done
+    );
+    ensure!(
+        report
+            .others_done
+            .iter()
+            .all(|&done| done == args.increments),
+        "a survivor fell short"
+    );
+    ensure!(
+        report.final_value == expected && tallied == expected,
+        "final value {}, expected {expected}",
+        report.final_value
+    );
+    println!(
+        "final value: {} = {} by the killed worker + {survivors} x {} by the survivors; no process hung",
+        report.final_value, args.crash_after, args.increments
+    );
+    Ok(())
+}

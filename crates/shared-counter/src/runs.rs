@@ -1,0 +1,199 @@
+//! The parent's side of each demo: create the block, start the workers,
+//! give the start signal, wait, and read the results.
+
+use crate::shm::SharedMemory;
+use crate::workers::{Plan, Role, Strategy, Workers, describe};
+use anyhow::{Context, Result, ensure};
+use std::path::Path;
+use std::process::ExitStatus;
+use std::sync::atomic::Ordering;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long the workers of one run may take, all together.
+const RUN_LIMIT: Duration = Duration::from_secs(300);
+/// How long the crash demo waits for its victim to take the lock.
+const VICTIM_LIMIT: Duration = Duration::from_secs(10);
+
+/// One run of a counting strategy.
+#[derive(Debug, Clone, Copy)]
+pub struct CountReport {
+    pub expected: u64,
+    pub actual: u64,
+    /// From the first worker's start to the last worker's finish.
+    pub elapsed: Duration,
+}
+
+impl CountReport {
+    pub fn lost(&self) -> u64 {
+        self.expected.saturating_sub(self.actual)
+    }
+
+    pub fn increments_per_second(&self) -> f64 {
+        self.expected as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// The span from the first start to the last finish, as the workers
+/// recorded them.
+fn span(memory: &SharedMemory, workers: usize) -> Duration {
+    let slots = &memory.shared().workers[..workers];
+    let start = slots
+        .iter()
+        .map(|slot| slot.0.started_ns.load(Ordering::SeqCst))
+        .min()
+        .unwrap_or(0);
+    let end = slots
+        .iter()
+        .map(|slot| slot.0.finished_ns.load(Ordering::SeqCst))
+        .max()
+        .unwrap_or(0);
+    Duration::from_nanos(end.saturating_sub(start))
+}
+
+/// `processes` workers each add `increments` to one counter with
+/// `strategy`. `on_ready` runs once every worker is ready, just before the
+/// start signal (the tests use it to make the parent panic there).
+pub fn count(
+    exe: &Path,
+    strategy: Strategy,
+    processes: usize,
+    increments: u64,
+    on_ready: impl FnOnce(),
+) -> Result<CountReport> {
+    let memory = SharedMemory::create().context("creating the shared block")?;
+    let plans = vec![
+        Plan {
+            role: Role::Count(strategy),
+            increments,
+            start_phase: 1
+        };
+        processes
+    ];
+    let mut workers = Workers::spawn(&memory, &plans, exe)?;
+    workers.wait_ready(&memory)?;
+    on_ready();
+    let shared = memory.shared();
+    shared.phase.0.store(1, Ordering::SeqCst);
+    workers.finish(RUN_LIMIT)?;
+    let actual = match strategy {
+        Strategy::Racy => shared.racy.0.load(Ordering::SeqCst),
+        Strategy::Atomic => shared.atomic.0.load(Ordering::SeqCst),
+        Strategy::Locked => shared.locked.lock().context("locking the counter")?.get(),
+    };
+    Ok(CountReport {
+        expected: processes as u64 * increments,
+        actual,
+        elapsed: span(&memory, processes),
+    })
+}
+
+/// What the crash demo saw.
+#[derive(Debug)]
+pub struct CrashReport {
+    pub victim_pid: u32,
+    pub victim_status: ExitStatus,
+    /// The victim's completed increments, as its tally says after recovery.
+    pub victim_done: u64,
+    /// Every other worker's tally.
+    pub others_done: Vec<u64>,
+    pub final_value: u64,
+    pub recoveries: u64,
+}
+
+/// Worker 0 counts `crash_after` times under the lock, then stops half-way
+/// through an increment while holding it. Only then do the other workers
+/// start, so they are all queued on the lock when the parent kills worker 0
+/// with SIGKILL. One of them gets `EOWNERDEAD`, undoes the half-done
+/// increment, and everyone finishes.
+pub fn crash(
+    exe: &Path,
+    processes: usize,
+    increments: u64,
+    crash_after: u64,
+) -> Result<CrashReport> {
+    ensure!(
+        processes >= 2,
+        "the crash demo needs a victim and at least one survivor"
+    );
+    let memory = SharedMemory::create().context("creating the shared block")?;
+    let mut plans = vec![
+        Plan {
+            role: Role::Count(Strategy::Locked),
+            increments,
+            start_phase: 2
+        };
+        processes
+    ];
+    plans[0] = Plan {
+        role: Role::Victim { crash_after },
+        increments: 0,
+        start_phase: 1,
+    };
+    let mut workers = Workers::spawn(&memory, &plans, exe)?;
+    workers.wait_ready(&memory)?;
+    let shared = memory.shared();
+
+    shared.phase.0.store(1, Ordering::SeqCst);
+    let deadline = Instant::now() + VICTIM_LIMIT;
+    while shared.victim_holds_lock.0.load(Ordering::SeqCst) == 0 {
+        ensure!(Instant::now() < deadline, "the victim never took the lock");
+        thread::sleep(Duration::from_millis(1));
+    }
+    shared.phase.0.store(2, Ordering::SeqCst);
+    // Not needed for correctness (whoever locks next recovers, even the
+    // parent below), but it lets the survivors queue up on the lock first,
+    // which is the situation that hangs Python.
+    thread::sleep(Duration::from_millis(50));
+    let victim_pid = workers.pid(0).context("the victim is gone")?;
+    let victim_status = workers.kill(0)?;
+    workers.finish(RUN_LIMIT)?;
+
+    let final_value = shared.locked.lock().context("locking the counter")?.get();
+    let tally = |index: usize| shared.locked.done[index].0.load(Ordering::SeqCst);
+    Ok(CrashReport {
+        victim_pid,
+        victim_status,
+        victim_done: tally(0),
+        others_done: (1..processes).map(tally).collect(),
+        final_value,
+        recoveries: shared.locked.recoveries.load(Ordering::SeqCst),
+    })
+}
+
+/// What the array demo saw.
+#[derive(Debug)]
+pub struct ArrayReport {
+    pub elements: Vec<u64>,
+    pub total: u64,
+}
+
+/// Worker `i` adds `i + 1` to its own element and to the shared total,
+/// `increments` times: Python's `Array` beside a `Value`.
+pub fn array(exe: &Path, processes: usize, increments: u64) -> Result<ArrayReport> {
+    let memory = SharedMemory::create().context("creating the shared block")?;
+    let plans = vec![
+        Plan {
+            role: Role::Array,
+            increments,
+            start_phase: 1
+        };
+        processes
+    ];
+    let mut workers = Workers::spawn(&memory, &plans, exe)?;
+    workers.wait_ready(&memory)?;
+    let shared = memory.shared();
+    shared.phase.0.store(1, Ordering::SeqCst);
+    workers.finish(RUN_LIMIT)?;
+    Ok(ArrayReport {
+        elements: (0..processes)
+            .map(|index| shared.workers[index].0.element.load(Ordering::SeqCst))
+            .collect(),
+        total: shared.total.0.load(Ordering::SeqCst),
+    })
+}
+
+/// For messages: how a worker ended.
+pub fn status_text(status: ExitStatus) -> String {
+    describe(status)
+}

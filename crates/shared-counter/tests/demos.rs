@@ -1,0 +1,252 @@
+//! Each demo through the binary, the exact strategies 200 times over, the
+//! crash recovery, and the promise that nothing is left behind: no process
+//! and no `/dev/shm` entry after a normal exit, a panic in the parent, or a
+//! worker killed with SIGKILL. Bad arguments must give exit code 2.
+
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Output};
+use std::thread;
+use std::time::{Duration, Instant};
+
+fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_shared-counter"));
+    command.args(args);
+    command
+}
+
+fn run(args: &[&str]) -> Output {
+    command(args).output().expect("running shared-counter")
+}
+
+/// Runs a demo that must succeed and returns its stdout.
+fn run_ok(args: &[&str]) -> String {
+    let output = run(args);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "`shared-counter {}` failed with {}\nstdout:\n{stdout}\nstderr:\n{}",
+        args.join(" "),
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// The live (not zombie) processes whose process group is `group`.
+fn processes_in_group(group: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return false;
+            };
+            let Some(after_name) = stat.rfind(')').map(|at| &stat[at + 1..]) else {
+                return false;
+            };
+            let fields: Vec<&str> = after_name.split_whitespace().collect();
+            // fields: state, ppid, pgrp, ...
+            fields.len() > 2 && fields[0] != "Z" && fields[2] == group.to_string()
+        })
+        .collect()
+}
+
+fn shm_entries() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir("/dev/shm")
+        .map(|entries| {
+            entries
+                .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Runs the binary in a process group of its own, then checks that nothing
+/// of that group is left running (workers die with their parent within a
+/// moment) and that `/dev/shm` has no new entry. Returns the output.
+fn run_and_check_nothing_left(args: &[&str]) -> Output {
+    let shm_before = shm_entries();
+    let mut child = command(args)
+        .process_group(0)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting shared-counter");
+    let group = child.id();
+    let output = {
+        let stdout = child.stdout.take();
+        let stderr = child.stderr.take();
+        let status = child.wait().expect("waiting");
+        let read = |pipe: Option<std::process::ChildStdout>| {
+            let mut text = Vec::new();
+            if let Some(mut pipe) = pipe {
+                std::io::Read::read_to_end(&mut pipe, &mut text).ok();
+            }
+            text
+        };
+        let mut stderr_text = Vec::new();
+        if let Some(mut pipe) = stderr {
+            std::io::Read::read_to_end(&mut pipe, &mut stderr_text).ok();
+        }
+        Output {
+            status,
+            stdout: read(stdout),
+            stderr: stderr_text,
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !processes_in_group(group).is_empty() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+    }
+    let left = processes_in_group(group);
+    for pid in &left {
+        // Clean up before failing, so one failure does not leak into others.
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+    assert!(
+        left.is_empty(),
+        "processes left running after `shared-counter {}`: {left:?}",
+        args.join(" ")
+    );
+    assert_eq!(
+        shm_entries(),
+        shm_before,
+        "new /dev/shm entries after `shared-counter {}`",
+        args.join(" ")
+    );
+    output
+}
+
+#[test]
+fn exact_strategies_are_exact_200_runs_in_a_row() {
+    let stdout = run_ok(&[
+        "strategies",
+        "--strategy",
+        "atomic",
+        "--strategy",
+        "locked",
+        "--runs",
+        "200",
+    ]);
+    assert!(
+        stdout.contains("atomic: final value: 4000 (every one of 200 runs exact)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("locked: final value: 4000 (every one of 200 runs exact)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn racy_loses_updates() {
+    let stdout = run_ok(&[
+        "strategies",
+        "--strategy",
+        "racy",
+        "--processes",
+        "3",
+        "--increments",
+        "2000",
+    ]);
+    let line = stdout
+        .lines()
+        .find(|line| line.starts_with("racy:"))
+        .expect("a racy line");
+    let lost: u64 = line
+        .split('(')
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(lost > 0 && lost < 6000, "{line}");
+}
+
+#[test]
+fn crash_recovery_neither_deadlocks_nor_miscounts() {
+    let output = run_and_check_nothing_left(&[
+        "crash",
+        "--processes",
+        "3",
+        "--increments",
+        "2000",
+        "--crash-after",
+        "123",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("killed by signal 9"), "{stdout}");
+    assert!(
+        stdout.contains("final value: 4123 = 123 by the killed worker + 2 x 2000 by the survivors"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn array_elements_and_total_agree() {
+    let stdout = run_ok(&["array", "--processes", "3", "--increments", "500"]);
+    assert!(stdout.contains("element 2: 1500"), "{stdout}");
+    assert!(
+        stdout.contains("the elements add up to 3000, and the shared total is 3000"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bench_prints_exact_counts() {
+    let stdout = run_ok(&["bench", "--processes", "2", "--increments", "5000"]);
+    assert!(stdout.contains("atomic_final=10000"), "{stdout}");
+    assert!(stdout.contains("locked_final=10000"), "{stdout}");
+}
+
+#[test]
+fn nothing_is_left_after_a_normal_exit() {
+    let output = run_and_check_nothing_left(&["strategies", "--increments", "100"]);
+    assert!(output.status.success());
+}
+
+#[test]
+fn nothing_is_left_after_the_parent_panics() {
+    let output =
+        run_and_check_nothing_left(&["strategies", "--strategy", "locked", "--panic-after-spawn"]);
+    assert_eq!(
+        output.status.code(),
+        Some(101),
+        "a Rust panic exits with 101"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("deliberate panic"));
+}
+
+#[test]
+fn bad_arguments_exit_with_code_2() {
+    for args in [
+        &["no-such-demo"][..],
+        &["strategies", "--processes", "0"],
+        &["crash", "--processes", "1"],
+        &["strategies", "--strategy", "sometimes"],
+    ] {
+        let output = run(args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "`shared-counter {}`",
+            args.join(" ")
+        );
+        assert!(
+            !output.stderr.is_empty(),
+            "no message for `{}`",
+            args.join(" ")
+        );
+    }
+}
