@@ -12,6 +12,7 @@ mod demos;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
+use shared_counter::shm;
 use shared_counter::workers::{WORKER_ENV, worker_main};
 use std::path::Path;
 use std::process::ExitCode;
@@ -45,10 +46,8 @@ enum Demo {
 fn main() -> ExitCode {
     // A worker never parses the parent's command line: its role arrives in
     // the environment, and nothing else may run before it is read.
-    if let Some(role) = std::env::var_os(WORKER_ENV) {
-        // SAFETY: no other thread exists yet in this process.
-        unsafe { std::env::remove_var(WORKER_ENV) };
-        return match worker_main(&role.to_string_lossy()) {
+    if let Some(role) = shm::take_env(WORKER_ENV) {
+        return match worker_main(&role) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("shared-counter worker: {error:#}");

@@ -16,6 +16,9 @@ use std::process::Command;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Set in a worker's environment: the number of the memfd it inherited.
+pub const FD_ENV: &str = "SHARED_COUNTER_FD";
+
 /// The memfd's name, shown only in `/proc/PID/fd`; it never appears in
 /// `/dev/shm` or anywhere else in the file system.
 const MEMFD_NAME: &CStr = c"shared-counter";
@@ -62,12 +65,26 @@ impl SharedMemory {
         Ok(memory)
     }
 
+    /// In a worker: maps the block its parent created and passed down, as
+    /// named by [`FD_ENV`]. The variable is removed, so the fd can be taken
+    /// over only once.
+    pub fn attach_inherited() -> io::Result<Self> {
+        let raw: RawFd = take_env(FD_ENV)
+            .and_then(|text| text.parse().ok())
+            .ok_or_else(|| io::Error::other(format!("{FD_ENV} is not set to an fd number")))?;
+        // SAFETY: the parent set FD_ENV to the memfd it made inheritable for
+        // this child alone (`prepare_worker`); nothing else in this process
+        // knows the number, and `take_env` removed it, so no second owner
+        // can be made through this function.
+        unsafe { Self::attach(raw) }
+    }
+
     /// Maps the block a parent created and passed down as fd `raw`.
     ///
     /// # Safety
     /// `raw` must be an open memfd made by [`SharedMemory::create`] that this
     /// process owns and nothing else will close.
-    pub unsafe fn attach(raw: RawFd) -> io::Result<Self> {
+    unsafe fn attach(raw: RawFd) -> io::Result<Self> {
         // SAFETY: the caller promises `raw` is ours alone to own.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
         let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
@@ -169,6 +186,16 @@ pub fn prepare_worker(command: &mut Command, fd: RawFd) {
     unsafe {
         command.pre_exec(hook);
     }
+}
+
+/// Reads and removes an environment variable, as a worker does with the
+/// variables that carry its role, so they are not passed on.
+pub fn take_env(name: &str) -> Option<String> {
+    let value = std::env::var(name).ok()?;
+    // SAFETY: only called by a worker at the very start of `main`, before it
+    // starts any thread, so no other thread can be reading the environment.
+    unsafe { std::env::remove_var(name) };
+    Some(value)
 }
 
 /// Nanoseconds on `CLOCK_MONOTONIC`, which is the same clock in every

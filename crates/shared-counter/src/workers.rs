@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 
 /// Set in a worker's environment: its role. `main` checks it first.
 pub const WORKER_ENV: &str = "SHARED_COUNTER_WORKER";
-const FD_ENV: &str = "SHARED_COUNTER_FD";
 const INDEX_ENV: &str = "SHARED_COUNTER_INDEX";
 const INCREMENTS_ENV: &str = "SHARED_COUNTER_INCREMENTS";
 const PHASE_ENV: &str = "SHARED_COUNTER_START_PHASE";
@@ -224,7 +223,7 @@ fn worker_command(exe: &Path, fd: RawFd, index: usize, plan: &Plan) -> Command {
     let mut command = Command::new(exe);
     command
         .env(WORKER_ENV, plan.role.encode())
-        .env(FD_ENV, fd.to_string())
+        .env(shm::FD_ENV, fd.to_string())
         .env(INDEX_ENV, index.to_string())
         .env(INCREMENTS_ENV, plan.increments.to_string())
         .env(PHASE_ENV, plan.start_phase.to_string())
@@ -235,25 +234,18 @@ fn worker_command(exe: &Path, fd: RawFd, index: usize, plan: &Plan) -> Command {
 
 /// Reads and removes one of our variables from the environment.
 fn take_env(name: &str) -> Result<String> {
-    let value = std::env::var(name).with_context(|| format!("{name} is not set"))?;
-    // SAFETY: the worker is single-threaded at this point: `worker_main`
-    // runs first thing in `main`, before any thread is started.
-    unsafe { std::env::remove_var(name) };
-    Ok(value)
+    shm::take_env(name).with_context(|| format!("{name} is not set"))
 }
 
 /// The worker's whole life: attach, report ready, wait for the start, count.
 pub fn worker_main(role: &str) -> Result<()> {
     let role = Role::decode(role)?;
-    let fd: RawFd = take_env(FD_ENV)?.parse().context("the fd")?;
     let index: usize = take_env(INDEX_ENV)?.parse().context("the index")?;
     let increments: u64 = take_env(INCREMENTS_ENV)?
         .parse()
         .context("the increments")?;
     let start_phase: u32 = take_env(PHASE_ENV)?.parse().context("the start phase")?;
-    // SAFETY: the parent made this fd with `SharedMemory::create` and passed
-    // it to us alone; nothing else in this process knows or closes it.
-    let memory = unsafe { SharedMemory::attach(fd) }.context("mapping the shared block")?;
+    let memory = SharedMemory::attach_inherited().context("mapping the shared block")?;
     let shared = memory.shared();
     let slot = &shared
         .workers
