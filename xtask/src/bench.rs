@@ -31,6 +31,8 @@ pub enum Target {
     RatioAtLeast(f64),
     /// Rust's own figure at least this (for figures where higher is better).
     RustAtLeast(f64),
+    /// Rust's own figure at most this (for figures where lower is better).
+    RustAtMost(f64),
 }
 
 /// One compared figure.
@@ -94,6 +96,32 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "ns",
                     better: Better::Lower,
                     target: Target::RatioAtLeast(15.0),
+                },
+            ],
+        },
+        CrateBench {
+            name: "child-processes",
+            rust_args: &["bench", "spawn", "--children", "50"],
+            python_args: &["--children", "50"],
+            quick_rust_args: &["bench", "spawn", "--children", "5", "--repeat", "1"],
+            quick_python_args: &["--children", "5"],
+            python_modules: &[],
+            rows: &[
+                Row {
+                    workload: "start and join 50 no-op children, per child (Python: fork)",
+                    rust_key: "spawn_ms_per_child",
+                    python_key: "fork_ms_per_child",
+                    unit: "ms",
+                    better: Better::Lower,
+                    target: Target::RustAtMost(1.2),
+                },
+                Row {
+                    workload: "the same, vs Python's spawn start method",
+                    rust_key: "spawn_ms_per_child",
+                    python_key: "spawn_ms_per_child",
+                    unit: "ms",
+                    better: Better::Lower,
+                    target: Target::RatioAtLeast(20.0),
                 },
             ],
         },
@@ -206,6 +234,7 @@ impl Measured {
         match self.row.target {
             Target::RatioAtLeast(ratio) => median(&self.ratios()).map(|median| median >= ratio),
             Target::RustAtLeast(floor) => median(&self.rust).map(|median| median >= floor),
+            Target::RustAtMost(ceiling) => median(&self.rust).map(|median| median <= ceiling),
         }
     }
 }

@@ -142,6 +142,7 @@ fn target_text(target: Target, unit: &str) -> String {
     match target {
         Target::RatioAtLeast(ratio) => format!("≥ {ratio}x Python"),
         Target::RustAtLeast(floor) => format!("Rust ≥ {}", format_value(floor, unit)),
+        Target::RustAtMost(ceiling) => format!("Rust ≤ {}", format_value(ceiling, unit)),
     }
 }
 
@@ -255,6 +256,7 @@ fn results_json(
             let target = match row.row.target {
                 Target::RatioAtLeast(ratio) => json!({ "ratio_at_least": ratio }),
                 Target::RustAtLeast(floor) => json!({ "rust_at_least": floor }),
+                Target::RustAtMost(ceiling) => json!({ "rust_at_most": ceiling }),
             };
             json!({
                 "crate": row.crate_name,
@@ -289,7 +291,7 @@ fn draw_chart(measured: &[Measured], path: &Path) -> Result<()> {
             let ratio = median(&row.ratios())?;
             let target = match row.row.target {
                 Target::RatioAtLeast(ratio) => Some(ratio),
-                Target::RustAtLeast(_) => None,
+                Target::RustAtLeast(_) | Target::RustAtMost(_) => None,
             };
             Some((
                 format!("{}: {}", row.crate_name, row.row.workload),

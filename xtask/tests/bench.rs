@@ -103,3 +103,16 @@ fn a_missing_python_module_is_named() {
     let reason = python_missing(&["no_such_module_for_the_bench"]).expect("a reason");
     assert!(reason.contains("no_such_module_for_the_bench"), "{reason}");
 }
+
+#[test]
+fn a_ceiling_is_met_at_or_below_it() {
+    let spawn = |rust: Vec<f64>| Measured {
+        crate_name: "c",
+        row: row(Better::Lower, Target::RustAtMost(1.2)),
+        rust,
+        python: vec![],
+        python_skipped: None,
+    };
+    assert_eq!(spawn(vec![0.6, 1.0, 1.3]).met(), Some(true), "median 1.0");
+    assert_eq!(spawn(vec![1.3, 1.4, 0.9]).met(), Some(false), "median 1.3");
+}

@@ -1,0 +1,121 @@
+//! Kill a parent with SIGKILL. Its daemon child is gone within a second; its
+//! other child becomes an orphan, adopted by the nearest "subreaper"
+//! ancestor (here, this demo's own process), and is then cleaned up.
+//!
+//! Python's `daemon=True` children are terminated when the parent exits
+//! normally, but not when the parent is killed: they live on as orphans.
+//! Here a daemon child's stdin is its lifeline, a pipe that only the parent
+//! can write to; the kernel closes it when the parent dies, however it dies.
+
+use super::{CONNECT_LIMIT, arg, header};
+use anyhow::{Context, Result, bail, ensure};
+use child_processes::ipc::{Bootstrap, connect_and_send};
+use child_processes::process::{Builder, ExitReport, PARENT_GONE_EXIT};
+use child_processes::sys;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long the daemon child may take to notice its parent died.
+const DAEMON_LIMIT: Duration = Duration::from_secs(1);
+/// How long the kernel may take to reparent the orphan.
+const REPARENT_LIMIT: Duration = Duration::from_secs(2);
+const POLL: Duration = Duration::from_millis(2);
+
+/// The parent pid of `pid`, from `/proc`.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..]
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Waits until `pid`, now our child, has exited, and reaps it.
+fn reap_within(pid: u32, limit: Duration) -> Result<ExitReport> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = sys::try_reap(pid) {
+            return Ok(ExitReport::from_raw(status));
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "pid {pid} still runs after {limit:?}"
+        );
+        thread::sleep(POLL);
+    }
+}
+
+pub fn run() -> Result<()> {
+    header(
+        "daemon",
+        "a parent is killed with SIGKILL: its daemon child goes, its other child is orphaned",
+        "daemon=True",
+    );
+    // Orphans of our descendants are handed to us instead of to init.
+    sys::become_subreaper().context("becoming a child subreaper")?;
+    let us = std::process::id();
+
+    let bootstrap = Bootstrap::<(u32, u32)>::new()?;
+    let mut middle = Builder::new("daemon-middle")
+        .arg(bootstrap.name())
+        .name("middle")
+        .start()?;
+    let (_, (daemon_pid, orphan_pid)) = bootstrap.accept(&mut middle, CONNECT_LIMIT)?;
+    let middle_pid = middle.pid();
+    println!(
+        "a middle process started a daemon child and a normal child; now it is killed with SIGKILL"
+    );
+    middle.kill()?;
+    middle.join()?;
+    let killed_at = Instant::now();
+
+    let report = reap_within(daemon_pid, DAEMON_LIMIT)?;
+    ensure!(
+        report.code == Some(PARENT_GONE_EXIT),
+        "the daemon child ended with {report}"
+    );
+    println!(
+        "the daemon child exited {} ms after its parent died: its lifeline pipe closed",
+        killed_at.elapsed().as_millis()
+    );
+
+    let deadline = Instant::now() + REPARENT_LIMIT;
+    while parent_of(orphan_pid) != Some(us) {
+        if parent_of(orphan_pid).is_none() {
+            bail!("the orphan {orphan_pid} disappeared");
+        }
+        ensure!(Instant::now() < deadline, "the orphan was not handed to us");
+        thread::sleep(POLL);
+    }
+    println!(
+        "the normal child was orphaned: its parent pid changed from {middle_pid} (dead) to {us} (this process, a subreaper)"
+    );
+    sys::send_signal(orphan_pid, libc::SIGKILL)?;
+    let report = reap_within(orphan_pid, DAEMON_LIMIT)?;
+    ensure!(
+        report.signal == Some(libc::SIGKILL),
+        "the orphan ended with {report}"
+    );
+    println!("cleaned up the orphan: {report}");
+    Ok(())
+}
+
+/// The middle process: starts both children, reports their pids, and waits
+/// to be killed. Its `Process` handles never drop, since SIGKILL runs no code.
+pub fn middle(args: &[String]) -> Result<()> {
+    let server: String = arg(args, 0)?;
+    let daemon = Builder::new("sleep")
+        .arg("60000")
+        .name("daemon-child")
+        .daemon(true)
+        .start()?;
+    let orphan = Builder::new("sleep")
+        .arg("60000")
+        .name("normal-child")
+        .start()?;
+    let _channel = connect_and_send(&server, (daemon.pid(), orphan.pid()))?;
+    loop {
+        thread::sleep(Duration::from_secs(1));
+    }
+}

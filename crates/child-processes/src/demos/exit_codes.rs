@@ -1,0 +1,74 @@
+//! How a child can end, and Python's `exitcode` for each: a normal return,
+//! `exit(1)`, a panic, a child that catches SIGTERM, cleans up and exits 0,
+//! and a child killed with SIGKILL, which Python shows as -9.
+
+use super::{CONNECT_LIMIT, header};
+use anyhow::{Result, ensure};
+use child_processes::ipc::{Bootstrap, connect_and_send};
+use child_processes::process::{Builder, ExitReport};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// How often the SIGTERM child looks at its flag.
+const POLL: Duration = Duration::from_millis(5);
+
+pub fn run() -> Result<()> {
+    header(
+        "exit-codes",
+        "how children end, with Python's exitcode",
+        "Process.exitcode",
+    );
+
+    let cases: [(&str, Builder, i32); 3] = [
+        ("normal return", Builder::new("noop"), 0),
+        ("exit(1)", Builder::new("exit").arg("1"), 1),
+        ("panic", Builder::new("panic"), 101),
+    ];
+    for (label, builder, expected) in cases {
+        let report = builder.start()?.join()?;
+        show(label, report, expected)?;
+    }
+
+    // The child tells us over ipc-channel once its SIGTERM handler is set,
+    // so the signal cannot arrive before it is ready for it.
+    let bootstrap = Bootstrap::<String>::new()?;
+    let mut child = Builder::new("sigterm-cleanup")
+        .arg(bootstrap.name())
+        .start()?;
+    let (_, ready) = bootstrap.accept(&mut child, CONNECT_LIMIT)?;
+    ensure!(ready == "ready", "the child said {ready:?}");
+    child.terminate()?;
+    show("SIGTERM, caught and cleaned up", child.join()?, 0)?;
+
+    let mut child = Builder::new("sleep").arg("60000").start()?;
+    child.kill()?;
+    show("SIGKILL", child.join()?, -9)?;
+    Ok(())
+}
+
+fn show(label: &str, report: ExitReport, expected: i32) -> Result<()> {
+    ensure!(
+        report.python_exitcode() == expected,
+        "{label}: {report}, expected exitcode {expected}"
+    );
+    println!(
+        "{:<32} {report}, Python's exitcode {}",
+        format!("{label}:"),
+        report.python_exitcode()
+    );
+    Ok(())
+}
+
+/// The child: waits for SIGTERM, then cleans up and exits with status 0.
+pub fn sigterm_child(args: &[String]) -> Result<()> {
+    let terminated = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&terminated))?;
+    let server = args.first().map(String::as_str).unwrap_or_default();
+    let _channel = connect_and_send(server, "ready".to_string())?;
+    while !terminated.load(Ordering::SeqCst) {
+        std::thread::sleep(POLL);
+    }
+    println!("child: caught SIGTERM, closing files and flushing buffers before exiting");
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! Process names, the daemon flag, and the current process's name, pid and
+//! parent pid.
+//!
+//! Python: `Process(name=...)` or the default "Process-N",
+//! `current_process().name`, `os.getpid()`, `os.getppid()`. Here the child
+//! also sets its name where `ps` shows it (`/proc/PID/comm`).
+
+use super::header;
+use anyhow::{Result, ensure};
+use child_processes::process::{Builder, WorkerTask};
+
+/// This process's name as the OS shows it.
+fn os_name(pid: &str) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|name| name.trim().to_string())
+        .unwrap_or_default()
+}
+
+pub fn run() -> Result<()> {
+    header(
+        "names",
+        "names, the daemon flag, pids",
+        "Process.name, daemon, current_process(), os.getppid()",
+    );
+    println!(
+        "this process: name {:?}, pid {}, parent pid {}",
+        os_name("self"),
+        std::process::id(),
+        std::os::unix::process::parent_id()
+    );
+    let builders = [
+        Builder::new("names"),
+        Builder::new("names").name("worker-a"),
+        Builder::new("names").name("watchdog").daemon(true),
+    ];
+    for builder in builders {
+        let mut child = builder.start()?;
+        let (name, daemon) = (child.name().to_string(), child.is_daemon());
+        let report = child.join()?;
+        ensure!(report.success(), "{name} ended with {report}");
+        println!("  the parent saw: name {name:?}, daemon {daemon}, ended with {report}");
+    }
+    Ok(())
+}
+
+/// The child: reports what it knows about itself, and checks that the name
+/// `ps` shows is the one it was given.
+pub fn child(task: &WorkerTask) -> Result<()> {
+    let shown = os_name("self");
+    println!(
+        "child: name {:?}, daemon {}, pid {}, parent pid {}, ps shows {shown:?}",
+        task.name,
+        task.daemon,
+        std::process::id(),
+        std::os::unix::process::parent_id()
+    );
+    let expected: String = task.name.chars().take(15).collect();
+    ensure!(shown == expected, "ps shows {shown:?}, not {expected:?}");
+    Ok(())
+}

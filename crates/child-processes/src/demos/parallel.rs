@@ -1,0 +1,76 @@
+//! The seed's square and cube functions in two processes at once: the wall
+//! time is about the longer of the two, not their sum.
+//!
+//! Python (the seed): `square_numbers` sleeps 1 s five times and
+//! `cube_numbers` 1.5 s five times, each in its own `Process`.
+
+use super::{arg, header};
+use anyhow::{Result, ensure};
+use child_processes::process::Builder;
+use std::time::{Duration, Instant};
+
+const STEPS: u64 = 5;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// How long a square step sleeps, in milliseconds (a cube step: 1.5x)
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub delay_ms: u64,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args { delay_ms: 100 }
+    }
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    header(
+        "parallel",
+        "square and cube in two processes at once",
+        "the seed's square_numbers and cube_numbers",
+    );
+    let square_delay = args.delay_ms;
+    let cube_delay = args.delay_ms * 3 / 2;
+    let started = Instant::now();
+    let mut square = Builder::new("power")
+        .args(["2", &square_delay.to_string()])
+        .name("square")
+        .start()?;
+    let mut cube = Builder::new("power")
+        .args(["3", &cube_delay.to_string()])
+        .name("cube")
+        .start()?;
+    for child in [&mut square, &mut cube] {
+        let report = child.join()?;
+        ensure!(report.success(), "{} ended with {report}", child.name());
+    }
+    let wall = started.elapsed();
+    let longer = Duration::from_millis(STEPS * cube_delay);
+    let sum = Duration::from_millis(STEPS * (square_delay + cube_delay));
+    // Not a tight timing: only that the two overlapped at all.
+    ensure!(
+        wall < sum,
+        "the two took {wall:?}, as long as one after the other ({sum:?})"
+    );
+    println!(
+        "wall {:.2} s: about the longer of the two ({:.2} s), not their sum ({:.2} s)",
+        wall.as_secs_f64(),
+        longer.as_secs_f64(),
+        sum.as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The child: prints `i` to the power `exponent` for i in 0..5, sleeping
+/// before each.
+pub fn child(args: &[String]) -> Result<()> {
+    let exponent: u32 = arg(args, 0)?;
+    let delay = Duration::from_millis(arg(args, 1)?);
+    let label = if exponent == 2 { "Square" } else { "Cube" };
+    for base in 0..STEPS {
+        std::thread::sleep(delay);
+        println!("{label}: {}", base.pow(exponent));
+    }
+    Ok(())
+}

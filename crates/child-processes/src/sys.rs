@@ -1,0 +1,60 @@
+//! Every `unsafe` line of this crate: thin calls into libc for what std does
+//! not offer (sending SIGTERM, naming the process, adopting orphans, reaping
+//! a process that is not a `std::process::Child`). Each has a `// SAFETY:`
+//! comment.
+
+use std::io;
+
+/// Turns a `-1` return into the `errno` error.
+fn check(rc: libc::c_int) -> io::Result<()> {
+    if rc == -1 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// Reads and removes an environment variable.
+pub fn take_env(name: &str) -> Option<String> {
+    let value = std::env::var(name).ok()?;
+    // SAFETY: only called by a worker at the very start of `main`, before
+    // any thread exists, so nothing else can be reading the environment.
+    unsafe { std::env::remove_var(name) };
+    Some(value)
+}
+
+/// Sends `signal` to the process `pid`.
+pub fn send_signal(pid: u32, signal: libc::c_int) -> io::Result<()> {
+    let pid = libc::pid_t::try_from(pid).map_err(io::Error::other)?;
+    // SAFETY: kill takes two integers and touches no memory of ours.
+    check(unsafe { libc::kill(pid, signal) })
+}
+
+/// Sets this process's name as `ps` and `/proc/PID/comm` show it (at most
+/// 15 bytes are kept).
+pub fn set_process_name(name: &str) -> io::Result<()> {
+    let mut bytes: Vec<u8> = name.bytes().filter(|&byte| byte != 0).take(15).collect();
+    bytes.push(0);
+    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes
+    // from the pointer, which `bytes` provides and outlives the call.
+    check(unsafe { libc::prctl(libc::PR_SET_NAME, bytes.as_ptr() as libc::c_ulong, 0, 0, 0) })
+}
+
+/// Makes this process the one that orphaned descendants are handed to, so
+/// the `daemon` demo can show an orphan's new parent and reap it itself.
+pub fn become_subreaper() -> io::Result<()> {
+    // SAFETY: PR_SET_CHILD_SUBREAPER takes an integer flag and changes only
+    // this process's state.
+    check(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1 as libc::c_ulong, 0, 0, 0) })
+}
+
+/// Reaps `pid` if it is a child of ours that has exited. Returns its raw
+/// wait status, or `None` if it is still running (or not our child).
+pub fn try_reap(pid: u32) -> Option<libc::c_int> {
+    let pid = libc::pid_t::try_from(pid).ok()?;
+    let mut status = 0;
+    // SAFETY: `status` is a valid int for the call to write; WNOHANG makes
+    // it return at once.
+    let rc = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+    (rc == pid).then_some(status)
+}
