@@ -118,6 +118,7 @@ pub fn format_value(value: f64, unit: &str) -> String {
         "/s" if value >= 1e3 => format!("{:.1}k/s", value / 1e3),
         "s" => format!("{value:.3} s"),
         "x" => format!("{value:.2}x"),
+        "ms" => format!("{value:.2} ms"),
         _ => format!("{value:.1} {unit}"),
     }
 }
