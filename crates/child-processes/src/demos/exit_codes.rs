@@ -6,6 +6,7 @@ use super::{CONNECT_LIMIT, header};
 use anyhow::{Result, ensure};
 use child_processes::ipc::{Bootstrap, connect_and_send};
 use child_processes::process::{Builder, ExitReport};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -30,16 +31,25 @@ pub fn run() -> Result<()> {
         show(label, report, expected)?;
     }
 
-    // The child tells us over ipc-channel once its SIGTERM handler is set,
-    // so the signal cannot arrive before it is ready for it.
-    let bootstrap = Bootstrap::<String>::new()?;
+    // The child makes a temporary file, sets its SIGTERM handler, and only
+    // then sends us the file's path, so the signal cannot come too early.
+    let bootstrap = Bootstrap::<PathBuf>::new()?;
     let mut child = Builder::new("sigterm-cleanup")
         .arg(bootstrap.name())
         .start()?;
-    let (_, ready) = bootstrap.accept(&mut child, CONNECT_LIMIT)?;
-    ensure!(ready == "ready", "the child said {ready:?}");
+    let (_, scratch) = bootstrap.accept(&mut child, CONNECT_LIMIT)?;
+    ensure!(
+        scratch.exists(),
+        "the child's file {} is missing",
+        scratch.display()
+    );
     child.terminate()?;
     show("SIGTERM, caught and cleaned up", child.join()?, 0)?;
+    ensure!(
+        !scratch.exists(),
+        "the child left {} behind",
+        scratch.display()
+    );
 
     let mut child = Builder::new("sleep").arg("60000").start()?;
     child.kill()?;
@@ -60,15 +70,20 @@ fn show(label: &str, report: ExitReport, expected: i32) -> Result<()> {
     Ok(())
 }
 
-/// The child: waits for SIGTERM, then cleans up and exits with status 0.
+/// The child: holds a temporary file until SIGTERM, then removes it and
+/// exits with status 0. Without the handler, SIGTERM would end it at once
+/// (exitcode -15) and the file would stay behind.
 pub fn sigterm_child(args: &[String]) -> Result<()> {
     let terminated = Arc::new(AtomicBool::new(false));
     signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&terminated))?;
+    let scratch = std::env::temp_dir().join(format!("child-processes-{}.tmp", std::process::id()));
+    std::fs::write(&scratch, "work in progress\n")?;
     let server = args.first().map(String::as_str).unwrap_or_default();
-    let _channel = connect_and_send(server, "ready".to_string())?;
+    let _channel = connect_and_send(server, scratch.clone())?;
     while !terminated.load(Ordering::SeqCst) {
         std::thread::sleep(POLL);
     }
-    println!("child: caught SIGTERM, closing files and flushing buffers before exiting");
+    std::fs::remove_file(&scratch)?;
+    println!("child: caught SIGTERM, removed its temporary file, exiting cleanly");
     Ok(())
 }
