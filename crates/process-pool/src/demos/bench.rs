@@ -1,0 +1,90 @@
+//! The workloads for `cargo xtask bench`, as `key=value` lines:
+//! `map` of square over `--map-items` ints, `submit` + `as_completed` of
+//! `--tiny-tasks` tiny tasks, and primes below `--limit` with 1 and with
+//! `--workers` workers. `reference.py` runs the same with Python's
+//! `Pool.map`, `ProcessPoolExecutor.map` and `submit` + `as_completed`.
+
+use super::cpu_bound::count_primes;
+use super::number;
+use anyhow::{Result, ensure};
+use process_pool::pool::Pool;
+use process_pool::protocol::Task;
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// How many workers
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub workers: u32,
+    /// How many ints `map` squares
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub map_items: u64,
+    /// How many tiny tasks to submit
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub tiny_tasks: u64,
+    /// Count the primes below this number
+    #[arg(long, default_value_t = 3_000_000, value_parser = clap::value_parser!(u64).range(2..=1_000_000_000))]
+    pub limit: u64,
+}
+
+impl Args {
+    pub fn quick() -> Self {
+        Args {
+            workers: 2,
+            map_items: 100_000,
+            tiny_tasks: 2_000,
+            limit: 300_000,
+        }
+    }
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let workers = args.workers as usize;
+    println!("workers={workers}");
+    let pool = Pool::builder().workers(workers).build()?;
+
+    let started = Instant::now();
+    let squares = pool.map(0..args.map_items, None);
+    let map_time = started.elapsed().as_secs_f64();
+    ensure!(
+        squares.len() as u64 == args.map_items,
+        "map returned {} results",
+        squares.len()
+    );
+    for (value, square) in (0..args.map_items).zip(squares) {
+        ensure!(
+            square? == value * value,
+            "map gave a wrong square for {value}"
+        );
+    }
+    println!("map_items={}", args.map_items);
+    println!("map_per_s={:.0}", args.map_items as f64 / map_time);
+
+    let started = Instant::now();
+    let mut sum = 0;
+    for (_, result) in pool.as_completed((0..args.tiny_tasks).map(Task::Square)) {
+        sum += number(result)?;
+    }
+    let tiny_time = started.elapsed().as_secs_f64();
+    let expected: u64 = (0..args.tiny_tasks).map(|value| value * value).sum();
+    ensure!(
+        sum == expected,
+        "the tiny tasks' squares add up to {sum}, not {expected}"
+    );
+    println!("tiny_tasks={}", args.tiny_tasks);
+    println!("tiny_tasks_per_s={:.0}", args.tiny_tasks as f64 / tiny_time);
+    drop(pool);
+
+    let (one, one_time) = count_primes(args.limit, 64, 1)?;
+    let (many, many_time) = count_primes(args.limit, 64, workers)?;
+    ensure!(one == many, "the prime counts differ: {one} and {many}");
+    println!("primes_limit={}", args.limit);
+    println!("primes_found={many}");
+    println!("primes_one_worker_s={:.4}", one_time.as_secs_f64());
+    println!("primes_workers_s={:.4}", many_time.as_secs_f64());
+    println!(
+        "primes_speedup={:.2}",
+        one_time.as_secs_f64() / many_time.as_secs_f64()
+    );
+    Ok(())
+}

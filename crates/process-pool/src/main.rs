@@ -1,0 +1,106 @@
+//! A crash-proof process pool: Python's `ProcessPoolExecutor` and
+//! `multiprocessing.Pool` over re-executed worker processes and ipc-channel.
+//!
+//! Run the whole tour with `cargo run -p process-pool`, or one demo with
+//! `cargo run -p process-pool -- <demo> [flags]`; `--help` lists them.
+//! Every demo checks its own result and exits non-zero if the check fails.
+//!
+//! Output that varies between runs (pids, timings, completion order) is
+//! marked in `expected-output.txt` with `[..]` and `[unordered]` blocks.
+
+mod demos;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use process_pool::worker::{worker_main, worker_server_name};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "process-pool",
+    about = "A process pool that survives its workers: ProcessPoolExecutor in Rust"
+)]
+struct Cli {
+    /// The demo to run; with none, the whole tour runs with quick settings
+    #[command(subcommand)]
+    demo: Option<Demo>,
+}
+
+#[derive(Subcommand)]
+enum Demo {
+    /// The seed's Pool(4).map(square, range(10))
+    Map,
+    /// The seed's 14 square_number tasks, printed as they complete
+    AsCompleted(demos::as_completed::Args),
+    /// A queue of items drained by 4 worker processes
+    Queue,
+    /// A task kills its own worker; only that task fails, the pool goes on
+    Crash(demos::crash::Args),
+    /// A task runs past its timeout; its worker is killed and replaced
+    Timeout,
+    /// A task panics; the worker survives
+    Panic,
+    /// Count primes with 1 and with N workers
+    CpuBound(demos::cpu_bound::Args),
+    /// Print key=value figures for map, as_completed and primes
+    Bench(demos::bench::Args),
+}
+
+fn main() -> ExitCode {
+    // A worker never parses the parent's command line: it learns its role
+    // from the environment, first thing.
+    if let Some(server_name) = worker_server_name() {
+        return exit_code(worker_main(server_name));
+    }
+    let result = match Cli::parse().demo {
+        None => tour(),
+        Some(demo) => run(demo),
+    };
+    exit_code(result)
+}
+
+fn exit_code(result: Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("Error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(demo: Demo) -> Result<()> {
+    match demo {
+        Demo::Map => demos::map::run(),
+        Demo::AsCompleted(args) => demos::as_completed::run(&args),
+        Demo::Queue => demos::queue::run(),
+        Demo::Crash(args) => demos::crash::run(&args),
+        Demo::Timeout => demos::faults::timeout(),
+        Demo::Panic => demos::faults::panic(),
+        Demo::CpuBound(args) => demos::cpu_bound::run(&args),
+        Demo::Bench(args) => demos::bench::run(&args),
+    }
+}
+
+/// Every demo in turn, with settings small enough for a debug build.
+fn tour() -> Result<()> {
+    let demos = [
+        Demo::Map,
+        Demo::AsCompleted(demos::as_completed::Args::default()),
+        Demo::Queue,
+        Demo::Crash(demos::crash::Args::default()),
+        Demo::Timeout,
+        Demo::Panic,
+        Demo::CpuBound(demos::cpu_bound::Args::quick()),
+        Demo::Bench(demos::bench::Args::quick()),
+    ];
+    for (index, demo) in demos.into_iter().enumerate() {
+        if index > 0 {
+            println!();
+        }
+        run(demo)?;
+    }
+    println!();
+    println!("tour complete: every demo checked its result");
+    Ok(())
+}

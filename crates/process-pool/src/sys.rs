@@ -1,0 +1,60 @@
+//! Every `unsafe` line of this crate: a few libc calls std lacks. Each has
+//! a `// SAFETY:` comment.
+
+use std::io;
+
+/// Reads and removes an environment variable.
+pub fn take_env(name: &str) -> Option<String> {
+    let value = std::env::var(name).ok()?;
+    // SAFETY: only called by a worker at the very start of `main`, before
+    // any thread exists, so nothing else can be reading the environment.
+    unsafe { std::env::remove_var(name) };
+    Some(value)
+}
+
+/// Sends `signal` to the process `pid`.
+pub fn send_signal(pid: u32, signal: libc::c_int) -> io::Result<()> {
+    let pid = libc::pid_t::try_from(pid).map_err(io::Error::other)?;
+    // SAFETY: kill takes two integers and touches no memory of ours.
+    if unsafe { libc::kill(pid, signal) } == -1 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// Makes `command`'s child receive SIGKILL when the thread that spawns it
+/// exits, so a worker cannot outlive its pool even if it is stuck in a
+/// system call. Spawn from a thread that lives as long as the child should.
+pub fn die_with_spawning_thread(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: getpid takes no arguments and cannot fail.
+    let parent = unsafe { libc::getpid() };
+    let hook = move || -> io::Result<()> {
+        // SAFETY: runs in the forked child before exec, where only
+        // async-signal-safe calls are allowed; prctl and getppid are, and
+        // the error values below do not allocate.
+        unsafe {
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) == -1
+            {
+                return Err(io::Error::last_os_error());
+            }
+            // The parent may have died before prctl: then no signal comes.
+            if libc::getppid() != parent {
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
+            }
+        }
+        Ok(())
+    };
+    // SAFETY: the hook only makes async-signal-safe calls and never
+    // allocates, as `pre_exec` requires.
+    unsafe {
+        command.pre_exec(hook);
+    }
+}
