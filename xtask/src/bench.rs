@@ -395,12 +395,7 @@ pub fn bench_crate(
                 python_args.join(" ")
             );
             let figures = run_once(spec.name, command, reproduce.clone())?;
-            for row in &mut measured {
-                let value = figures.get(row.row.python_key).with_context(|| {
-                    format!("`{reproduce}` printed no `{}=` line", row.row.python_key)
-                })?;
-                row.python.push(*value);
-            }
+            record(&mut measured, &figures, &reproduce, Side::Python)?;
         }
         let mut command = Command::new(binary);
         command.args(rust_args);
@@ -410,14 +405,37 @@ pub fn bench_crate(
             rust_args.join(" ")
         );
         let figures = run_once(spec.name, command, reproduce.clone())?;
-        for row in &mut measured {
-            let value = figures.get(row.row.rust_key).with_context(|| {
-                format!("`{reproduce}` printed no `{}=` line", row.row.rust_key)
-            })?;
-            row.rust.push(*value);
-        }
+        record(&mut measured, &figures, &reproduce, Side::Rust)?;
     }
     Ok(measured)
+}
+
+/// Which side of a pair a run was.
+#[derive(Clone, Copy)]
+enum Side {
+    Python,
+    Rust,
+}
+
+/// Adds one run's figures to each row, by that side's key; a missing key
+/// is an error naming the command that should have printed it.
+fn record(
+    measured: &mut [Measured],
+    figures: &BTreeMap<String, f64>,
+    reproduce: &str,
+    side: Side,
+) -> Result<()> {
+    for row in measured {
+        let (key, values) = match side {
+            Side::Python => (row.row.python_key, &mut row.python),
+            Side::Rust => (row.row.rust_key, &mut row.rust),
+        };
+        let value = figures
+            .get(key)
+            .with_context(|| format!("`{reproduce}` printed no `{key}=` line"))?;
+        values.push(*value);
+    }
+    Ok(())
 }
 
 /// The examples to bench: those named, or every one that has a spec.
