@@ -42,6 +42,8 @@ enum Demo {
     Panic,
     /// Count primes with 1 and with N workers
     CpuBound(demos::cpu_bound::Args),
+    /// A large payload: serde Vec<u8> against IpcSharedMemory
+    Bulk(demos::bulk::Args),
     /// Print key=value figures for map, as_completed and primes
     Bench(demos::bench::Args),
 }
@@ -78,6 +80,7 @@ fn run(demo: Demo) -> Result<()> {
         Demo::Timeout => demos::faults::timeout(),
         Demo::Panic => demos::faults::panic(),
         Demo::CpuBound(args) => demos::cpu_bound::run(&args),
+        Demo::Bulk(args) => demos::bulk::run(&args),
         Demo::Bench(args) => demos::bench::run(&args),
     }
 }
@@ -92,6 +95,7 @@ fn tour() -> Result<()> {
         Demo::Timeout,
         Demo::Panic,
         Demo::CpuBound(demos::cpu_bound::Args::quick()),
+        Demo::Bulk(demos::bulk::Args::quick()),
         Demo::Bench(demos::bench::Args::quick()),
     ];
     for (index, demo) in demos.into_iter().enumerate() {

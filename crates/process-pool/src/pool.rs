@@ -329,6 +329,13 @@ impl Pool {
         AsCompleted { done_rx, remaining }
     }
 
+    /// Squares every input, yielding `(task id, result)` as each finishes:
+    /// Python's `pool.imap_unordered(square, inputs)`. Task ids count up
+    /// from the pool's next id in input order, so a caller can map them back.
+    pub fn map_unordered(&self, inputs: impl IntoIterator<Item = u64>) -> AsCompleted {
+        self.as_completed(inputs.into_iter().map(Task::Square))
+    }
+
     /// Squares every input on the workers and returns the results in input
     /// order: Python's `pool.map(square, inputs)`. The input is read lazily
     /// in chunks (about len / (4 x workers) when the length is known, or

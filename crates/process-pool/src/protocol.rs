@@ -8,7 +8,7 @@ use std::fmt;
 pub type TaskId = u64;
 
 /// The work a worker can do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Task {
     /// `n * n`.
     Square(u64),
@@ -30,6 +30,18 @@ pub enum Task {
     Sleep { ms: u64 },
     /// Report the worker's pid (the `queue` demo).
     WhoAmI(u64),
+    /// Checksum a payload sent the plain serde way, byte by byte.
+    Checksum(Vec<u8>),
+    /// Checksum a payload sent as shared memory: only a file descriptor
+    /// travels, and the worker maps the same pages.
+    ChecksumShared(ipc_channel::ipc::IpcSharedMemory),
+}
+
+/// A simple checksum, so both ways of sending a payload can be compared.
+pub fn checksum(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0u64, |sum, &byte| {
+        sum.wrapping_mul(31).wrapping_add(u64::from(byte))
+    })
 }
 
 /// A task's value.

@@ -3,7 +3,7 @@
 //! tasks, then runs tasks until that channel disconnects, which happens
 //! when the pool shuts it down or when the parent dies, however it dies.
 
-use crate::protocol::{Checked, FromWorker, Output, Task, ToWorker, is_prime};
+use crate::protocol::{Checked, FromWorker, Output, Task, ToWorker, checksum, is_prime};
 use crate::sys;
 use anyhow::{Context, Result};
 use ipc_channel::ipc::{self, IpcSender};
@@ -68,6 +68,8 @@ fn run(work: Task) -> Output {
             item,
             pid: std::process::id(),
         },
+        Task::Checksum(bytes) => Output::Number(checksum(&bytes)),
+        Task::ChecksumShared(memory) => Output::Number(checksum(&memory)),
     }
 }
 

@@ -260,3 +260,17 @@ fn workers_die_within_a_second_of_their_parent_being_killed() {
         "workers {workers:?} outlived their killed parent: {states:?}"
     );
 }
+
+#[test]
+fn map_unordered_yields_every_square_once() {
+    let pool = pool(2);
+    let mut squares: Vec<(u64, u64)> = pool
+        .map_unordered(0..200)
+        .map(|(task, result)| match result {
+            Ok(Output::Number(square)) => (task, square),
+            other => panic!("task {task}: {other:?}"),
+        })
+        .collect();
+    squares.sort_unstable();
+    assert_eq!(squares, (0..200).map(|n| (n, n * n)).collect::<Vec<_>>());
+}
