@@ -329,6 +329,59 @@ impl Pool {
         AsCompleted { done_rx, remaining }
     }
 
+    /// Runs every task and returns the results in input order: Python's
+    /// `executor.map(f, items)` for any kind of work. Tasks are read lazily
+    /// and sent in batches of `chunk_size` (default 1, as Python's
+    /// executor), with at most 2 x workers batches in flight. A part that
+    /// panics fails alone; a batch whose worker died fails all its parts.
+    pub fn map_tasks(
+        &self,
+        tasks: impl IntoIterator<Item = Task>,
+        chunk_size: Option<usize>,
+    ) -> Vec<Result<Output, TaskError>> {
+        let mut tasks = tasks.into_iter();
+        let chunk = chunk_size.unwrap_or(1).max(1);
+        let max_in_flight = 2 * self.workers();
+        let mut in_flight: VecDeque<(usize, TaskHandle)> = VecDeque::new();
+        let mut results = Vec::new();
+        loop {
+            while in_flight.len() < max_in_flight {
+                let parts: Vec<Task> = tasks.by_ref().take(chunk).collect();
+                if parts.is_empty() {
+                    break;
+                }
+                in_flight.push_back((parts.len(), self.submit(Task::Batch(parts))));
+            }
+            let Some((len, handle)) = in_flight.pop_front() else {
+                break;
+            };
+            let batch = handle.id();
+            match handle.result() {
+                Ok(Output::Batch(parts)) if parts.len() == len => {
+                    results.extend(parts.into_iter().map(|part| {
+                        part.map_err(|message| TaskError::Panicked {
+                            task: batch,
+                            pid: 0,
+                            message,
+                        })
+                    }))
+                }
+                Ok(other) => {
+                    let reason = format!("a batch of {len} gave {other}");
+                    results.extend((0..len).map(|_| {
+                        Err(TaskError::BadResult {
+                            task: batch,
+                            pid: 0,
+                            reason: reason.clone(),
+                        })
+                    }));
+                }
+                Err(error) => results.extend((0..len).map(|_| Err(error.clone()))),
+            }
+        }
+        results
+    }
+
     /// Squares every input, yielding `(task id, result)` as each finishes:
     /// Python's `pool.imap_unordered(square, inputs)`. Task ids count up
     /// from the pool's next id in input order, so a caller can map them back.

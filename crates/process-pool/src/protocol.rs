@@ -35,6 +35,9 @@ pub enum Task {
     /// Checksum a payload sent as shared memory: only a file descriptor
     /// travels, and the worker maps the same pages.
     ChecksumShared(ipc_channel::ipc::IpcSharedMemory),
+    /// Several tasks in one message, run in order: how `map_tasks` chunks
+    /// any kind of work. Each part's panic stays in that part's result.
+    Batch(Vec<Task>),
 }
 
 /// A simple checksum, so both ways of sending a payload can be compared.
@@ -56,6 +59,8 @@ pub enum Output {
         pid: u32,
     },
     Checked(Checked),
+    /// The results of a `Batch`, in order; an error is a part's panic.
+    Batch(Vec<Result<Output, String>>),
 }
 
 /// A number that refuses to be deserialized when it is odd: the worker can
@@ -148,6 +153,7 @@ impl fmt::Display for Output {
             Output::Text(text) => write!(f, "{text}"),
             Output::Taken { item, pid } => write!(f, "item {item} by pid {pid}"),
             Output::Checked(Checked(value)) => write!(f, "{value}"),
+            Output::Batch(results) => write!(f, "a batch of {} results", results.len()),
         }
     }
 }

@@ -70,6 +70,15 @@ fn run(work: Task) -> Output {
         },
         Task::Checksum(bytes) => Output::Number(checksum(&bytes)),
         Task::ChecksumShared(memory) => Output::Number(checksum(&memory)),
+        Task::Batch(parts) => Output::Batch(
+            parts
+                .into_iter()
+                .map(|part| {
+                    catch_unwind(AssertUnwindSafe(|| run(part)))
+                        .map_err(|payload| panic_message(payload.as_ref()))
+                })
+                .collect(),
+        ),
     }
 }
 

@@ -7,8 +7,62 @@ use process_pool::pool::Pool;
 use process_pool::protocol::{Output, Task, TaskError};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
+
+/// The leftover check looks at every child of this process, so the tests
+/// in this file run one at a time.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// Taken first in each test; when the test ends (after its pool is
+/// dropped), checks through /proc that this process has no child left,
+/// running or zombie.
+struct LeftoverCheck {
+    _serial: MutexGuard<'static, ()>,
+}
+
+impl LeftoverCheck {
+    fn new() -> Self {
+        LeftoverCheck {
+            _serial: ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner),
+        }
+    }
+}
+
+/// Processes whose parent is this test process, with their state.
+fn our_children() -> Vec<(u32, String)> {
+    let us = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+            let state = fields.next()?.to_string();
+            (fields.next()? == us).then_some((pid, state))
+        })
+        .collect()
+}
+
+impl Drop for LeftoverCheck {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            return;
+        }
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut left = our_children();
+        while !left.is_empty() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(10));
+            left = our_children();
+        }
+        assert!(
+            left.is_empty(),
+            "processes left behind (pid, state): {left:?}"
+        );
+    }
+}
 
 const WORKER: &str = env!("CARGO_BIN_EXE_process-pool");
 
@@ -53,6 +107,7 @@ fn all_gone_within(pids: &[u32], limit: Duration) -> bool {
 
 #[test]
 fn a_worker_sigkilled_mid_map_costs_exactly_its_task_50_times_in_a_row() {
+    let _check = LeftoverCheck::new();
     let output = Command::new(WORKER)
         .args(["crash", "--external-kill-rounds", "50"])
         .output()
@@ -74,6 +129,7 @@ fn a_worker_sigkilled_mid_map_costs_exactly_its_task_50_times_in_a_row() {
 
 #[test]
 fn a_panic_stays_in_its_task() {
+    let _check = LeftoverCheck::new();
     let pool = pool(1);
     match pool.submit(Task::Panic("boom".to_string())).result() {
         Err(TaskError::Panicked {
@@ -87,6 +143,7 @@ fn a_panic_stays_in_its_task() {
 
 #[test]
 fn a_timed_out_task_fails_and_its_worker_is_replaced() {
+    let _check = LeftoverCheck::new();
     let pool = Pool::builder()
         .workers(1)
         .exe(WORKER)
@@ -111,6 +168,7 @@ fn a_timed_out_task_fails_and_its_worker_is_replaced() {
 
 #[test]
 fn an_unreadable_result_is_reported_and_the_worker_goes_on() {
+    let _check = LeftoverCheck::new();
     let pool = pool(1);
     assert!(matches!(
         pool.submit(Task::UnreadableResult).result(),
@@ -124,6 +182,7 @@ fn an_unreadable_result_is_reported_and_the_worker_goes_on() {
 
 #[test]
 fn a_worker_that_exits_mid_task_is_reported_with_its_exit_code() {
+    let _check = LeftoverCheck::new();
     let pool = pool(1);
     match pool.submit(Task::ExitWorker(7)).result() {
         Err(TaskError::WorkerCrashed { how, .. }) => assert_eq!(how, "exit code 7"),
@@ -137,6 +196,7 @@ fn a_worker_that_exits_mid_task_is_reported_with_its_exit_code() {
 
 #[test]
 fn map_keeps_order_with_any_chunk_size() {
+    let _check = LeftoverCheck::new();
     let pool = pool(2);
     for chunk in [None, Some(1), Some(7), Some(10_000)] {
         let squares: Vec<u64> = pool
@@ -154,6 +214,7 @@ fn map_keeps_order_with_any_chunk_size() {
 
 #[test]
 fn a_cancelled_task_that_has_not_started_does_not_run() {
+    let _check = LeftoverCheck::new();
     let pool = pool(1);
     let busy = pool.submit(Task::Sleep { ms: 300 });
     // Fill the worker's window so the next task waits in the queue.
@@ -169,6 +230,7 @@ fn a_cancelled_task_that_has_not_started_does_not_run() {
 
 #[test]
 fn shutdown_finishes_the_queue_and_reaps_every_worker() {
+    let _check = LeftoverCheck::new();
     let pool = pool(2);
     let pids = pool.worker_pids();
     let handles: Vec<_> = (0..10)
@@ -191,6 +253,7 @@ fn shutdown_finishes_the_queue_and_reaps_every_worker() {
 
 #[test]
 fn dropping_the_pool_kills_and_reaps_every_worker() {
+    let _check = LeftoverCheck::new();
     let pool = pool(2);
     let pids = pool.worker_pids();
     let _stuck = pool.submit(Task::Sleep { ms: 60_000 });
@@ -203,6 +266,7 @@ fn dropping_the_pool_kills_and_reaps_every_worker() {
 
 #[test]
 fn a_worker_that_cannot_start_fails_build_instead_of_hanging() {
+    let _check = LeftoverCheck::new();
     match Pool::builder().workers(1).exe("/bin/true").build() {
         Err(error) => assert!(
             error.to_string().contains("exited before connecting"),
@@ -214,6 +278,7 @@ fn a_worker_that_cannot_start_fails_build_instead_of_hanging() {
 
 #[test]
 fn workers_die_within_a_second_of_their_parent_being_killed() {
+    let _check = LeftoverCheck::new();
     // The parent: the binary running a long map, in its own process group.
     let mut parent = Command::new(WORKER)
         .args(["as-completed", "--sleep-ms", "5000"])
@@ -263,6 +328,7 @@ fn workers_die_within_a_second_of_their_parent_being_killed() {
 
 #[test]
 fn map_unordered_yields_every_square_once() {
+    let _check = LeftoverCheck::new();
     let pool = pool(2);
     let mut squares: Vec<(u64, u64)> = pool
         .map_unordered(0..200)
@@ -273,4 +339,28 @@ fn map_unordered_yields_every_square_once() {
         .collect();
     squares.sort_unstable();
     assert_eq!(squares, (0..200).map(|n| (n, n * n)).collect::<Vec<_>>());
+}
+
+#[test]
+fn map_tasks_runs_any_work_in_order_and_keeps_a_panic_to_its_part() {
+    let _check = LeftoverCheck::new();
+    let pool = pool(2);
+    for chunk in [None, Some(3)] {
+        let tasks = (0..10).map(|n| {
+            if n == 4 {
+                Task::Panic("four".to_string())
+            } else {
+                Task::Square(n)
+            }
+        });
+        let results = pool.map_tasks(tasks, chunk);
+        assert_eq!(results.len(), 10);
+        for (n, result) in (0..10).zip(results) {
+            match (n, result) {
+                (4, Err(TaskError::Panicked { message, .. })) => assert_eq!(message, "four"),
+                (n, Ok(Output::Number(square))) => assert_eq!(square, n * n),
+                (n, other) => panic!("task {n}: {other:?}"),
+            }
+        }
+    }
 }
