@@ -10,31 +10,32 @@
 //! slot. Python's pool instead breaks as a whole (`BrokenProcessPool`) and
 //! fails every pending task.
 
-use crate::protocol::{FromWorker, Output, Task, TaskError, TaskId, ToWorker};
-use crate::sys;
-use crate::worker::WORKER_ENV;
+mod supervisor;
+mod worker_handle;
+
+pub use worker_handle::describe;
+
+use crate::protocol::{Output, Task, TaskError, TaskId};
 use crossbeam_channel as queue;
-use ipc_channel::TryRecvError;
-use ipc_channel::ipc::{self, IpcOneShotServer, IpcReceiver, IpcSender};
 use std::collections::{HashSet, VecDeque};
-use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+use supervisor::supervise;
+use worker_handle::Worker;
 
 /// How many tasks a supervisor keeps in flight to its worker: enough to
 /// hide the round trip, few enough that a crash requeues little.
-const WINDOW: usize = 16;
+pub(crate) const WINDOW: usize = 16;
 /// How often a waiting supervisor looks at the pool's flags.
-const POLL: Duration = Duration::from_millis(50);
+pub(crate) const POLL: Duration = Duration::from_millis(50);
 /// How long a new worker may take to connect.
-const CONNECT_LIMIT: Duration = Duration::from_secs(10);
+pub(crate) const CONNECT_LIMIT: Duration = Duration::from_secs(10);
 /// How long a retired worker may take to exit before SIGTERM, then SIGKILL.
-const EXIT_GRACE: Duration = Duration::from_secs(2);
+pub(crate) const EXIT_GRACE: Duration = Duration::from_secs(2);
 
 /// Why the pool could not start or keep a worker.
 #[derive(Debug, thiserror::Error)]
@@ -63,19 +64,19 @@ pub struct Stats {
 }
 
 /// Where a job's result goes.
-enum Reply {
+pub(crate) enum Reply {
     One(SyncSender<Result<Output, TaskError>>),
     Many(mpsc::Sender<(TaskId, Result<Output, TaskError>)>),
 }
 
-struct Job {
-    id: TaskId,
-    work: Task,
+pub(crate) struct Job {
+    pub(crate) id: TaskId,
+    pub(crate) work: Task,
     reply: Reply,
 }
 
 impl Job {
-    fn finish(self, result: Result<Output, TaskError>) {
+    pub(crate) fn finish(self, result: Result<Output, TaskError>) {
         // The receiver may be gone (a dropped handle); then nobody wants it.
         match self.reply {
             Reply::One(result_tx) => drop(result_tx.send(result)),
@@ -85,38 +86,38 @@ impl Job {
 }
 
 /// Everything the supervisors share.
-struct Shared {
-    jobs_rx: queue::Receiver<Job>,
+pub(crate) struct Shared {
+    pub(crate) jobs_rx: queue::Receiver<Job>,
     /// Jobs handed back by a dead worker; taken before new ones.
-    requeued: Mutex<VecDeque<Job>>,
-    cancelled: Mutex<HashSet<TaskId>>,
+    pub(crate) requeued: Mutex<VecDeque<Job>>,
+    pub(crate) cancelled: Mutex<HashSet<TaskId>>,
     /// Set by shutdown: finish the queue, then stop.
-    closing: AtomicBool,
+    pub(crate) closing: AtomicBool,
     /// Set by drop or a passed shutdown deadline: stop now.
-    aborting: AtomicBool,
-    worker_pids: Mutex<Vec<u32>>,
-    config: Config,
-    submitted: AtomicU64,
-    taken: AtomicU64,
-    completed: AtomicU64,
-    crashed: AtomicU64,
-    restarted: AtomicU64,
-    busy: AtomicUsize,
+    pub(crate) aborting: AtomicBool,
+    pub(crate) worker_pids: Mutex<Vec<u32>>,
+    pub(crate) config: Config,
+    pub(crate) submitted: AtomicU64,
+    pub(crate) taken: AtomicU64,
+    pub(crate) completed: AtomicU64,
+    pub(crate) crashed: AtomicU64,
+    pub(crate) restarted: AtomicU64,
+    pub(crate) busy: AtomicUsize,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Every critical section here is a push, a pop or an insert, which a
     // panic cannot leave half-done, so a poisoned lock still holds good data.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[derive(Clone)]
-struct Config {
-    workers: usize,
-    exe: PathBuf,
-    initializer: Option<Task>,
-    max_tasks_per_worker: Option<u64>,
-    task_timeout: Option<Duration>,
+pub(crate) struct Config {
+    pub(crate) workers: usize,
+    pub(crate) exe: PathBuf,
+    pub(crate) initializer: Option<Task>,
+    pub(crate) max_tasks_per_worker: Option<u64>,
+    pub(crate) task_timeout: Option<Duration>,
 }
 
 /// How to build a pool: `Pool::builder().workers(2).task_timeout(d).build()`.
@@ -494,409 +495,5 @@ impl Drop for Pool {
             // still reaped by `Worker`'s own drop during the unwinding.
             let _ = supervisor.join();
         }
-    }
-}
-
-/// One worker process and its two channels.
-struct Worker {
-    child: Child,
-    pid: u32,
-    /// Feeds the writer thread; `None` once retired. Dropping it ends the
-    /// writer, whose ipc sender then closes, which tells the worker to exit.
-    tasks_tx: Option<mpsc::Sender<ToWorker>>,
-    /// Sends tasks to the worker. A thread of its own, so that sending a
-    /// large message never blocks reading the worker's results: if both
-    /// sides waited on full socket buffers, neither would ever move.
-    writer: Option<JoinHandle<()>>,
-    results_rx: IpcReceiver<FromWorker>,
-    tasks_run: u64,
-}
-
-type Accepted = Result<(IpcReceiver<FromWorker>, FromWorker), ipc_channel::IpcError>;
-
-impl Worker {
-    /// Starts a worker and waits for it to connect, without hanging if it
-    /// dies first: ipc-channel's `accept` has no timeout (servo/ipc-channel
-    /// #201, #261), so it runs on a thread while we watch the child.
-    fn start(config: &Config) -> Result<Worker, PoolError> {
-        let (server, name) = IpcOneShotServer::<FromWorker>::new()
-            .map_err(|error| PoolError::Ipc(error.to_string()))?;
-        let mut command = Command::new(&config.exe);
-        command.env(WORKER_ENV, &name).stdin(Stdio::null());
-        sys::die_with_spawning_thread(&mut command);
-        let mut child = command.spawn().map_err(PoolError::Spawn)?;
-        let pid = child.id();
-        let (accepted_tx, accepted_rx) = mpsc::channel::<Accepted>();
-        let accepter = thread::spawn(move || drop(accepted_tx.send(server.accept())));
-        let deadline = Instant::now() + CONNECT_LIMIT;
-        let failure = loop {
-            match accepted_rx.recv_timeout(Duration::from_millis(5)) {
-                Ok(Ok((
-                    results_rx,
-                    FromWorker::Hello {
-                        tasks_tx: ipc_tasks_tx,
-                        ..
-                    },
-                ))) => {
-                    let _ = accepter.join();
-                    let (tasks_tx, tasks_rx) = mpsc::channel::<ToWorker>();
-                    let writer = thread::spawn(move || {
-                        for message in tasks_rx {
-                            if ipc_tasks_tx.send(message).is_err() {
-                                break; // the worker is gone; the reader will see it
-                            }
-                        }
-                    });
-                    let mut worker = Worker {
-                        child,
-                        pid,
-                        tasks_tx: Some(tasks_tx),
-                        writer: Some(writer),
-                        results_rx,
-                        tasks_run: 0,
-                    };
-                    if let Some(initializer) = &config.initializer {
-                        worker.initialize(initializer.clone())?;
-                    }
-                    return Ok(worker);
-                }
-                Ok(Ok(_)) => {
-                    break PoolError::Ipc(
-                        "the worker's first message was not a greeting".to_string(),
-                    );
-                }
-                Ok(Err(error)) => break PoolError::Ipc(error.to_string()),
-                Err(RecvTimeoutError::Disconnected) => {
-                    break PoolError::Ipc("the accepting thread died".to_string());
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                break PoolError::ExitedBeforeConnecting {
-                    pid,
-                    how: describe(status),
-                };
-            }
-            if Instant::now() >= deadline {
-                break PoolError::ConnectTimeout { pid };
-            }
-        };
-        // Wake the accepting thread ourselves, so it can be joined, then make
-        // sure the child is gone and reaped.
-        if let (Ok(sender), Ok((tasks_tx, _))) = (
-            IpcSender::<FromWorker>::connect(name),
-            ipc::channel::<ToWorker>(),
-        ) {
-            let _ = sender.send(FromWorker::Hello { pid: 0, tasks_tx });
-        }
-        let _ = accepter.join();
-        let _ = child.kill();
-        let _ = child.wait();
-        Err(failure)
-    }
-
-    fn initialize(&mut self, initializer: Task) -> Result<(), PoolError> {
-        let ipc_error = |error: &dyn std::fmt::Display| PoolError::Ipc(error.to_string());
-        let tasks_tx = self
-            .tasks_tx
-            .as_ref()
-            .ok_or_else(|| PoolError::Ipc("the worker is retired".to_string()))?;
-        tasks_tx
-            .send(ToWorker::Run {
-                task: u64::MAX,
-                work: initializer,
-            })
-            .map_err(|error| ipc_error(&error))?;
-        match self.results_rx.recv() {
-            Ok(FromWorker::Done { result: Ok(_), .. }) => Ok(()),
-            Ok(FromWorker::Done {
-                result: Err(message),
-                ..
-            }) => Err(PoolError::Ipc(format!("initializer failed: {message}"))),
-            Ok(_) => Err(PoolError::Ipc(
-                "unexpected message from the initializer".to_string(),
-            )),
-            Err(error) => Err(ipc_error(&error)),
-        }
-    }
-
-    /// Reaps the dead worker and says how it died.
-    fn reap(&mut self) -> String {
-        match self.child.wait() {
-            Ok(status) => describe(status),
-            Err(error) => format!("unknown ({error})"),
-        }
-    }
-
-    /// Lets the worker go: closing its task channel makes it exit; SIGTERM
-    /// and then SIGKILL if it takes too long.
-    fn retire(mut self) {
-        self.tasks_tx = None;
-        let escalate = [
-            (EXIT_GRACE, Some(libc::SIGTERM)),
-            (EXIT_GRACE, Some(libc::SIGKILL)),
-            (EXIT_GRACE, None),
-        ];
-        'waiting: for (grace, then_signal) in escalate {
-            let until = Instant::now() + grace;
-            while Instant::now() < until {
-                if let Ok(Some(_)) = self.child.try_wait() {
-                    break 'waiting;
-                }
-                thread::sleep(Duration::from_millis(2));
-            }
-            match then_signal {
-                Some(signal) => drop(sys::send_signal(self.pid, signal)),
-                None => drop(self.child.wait()),
-            }
-        }
-        self.join_writer();
-    }
-
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        self.join_writer();
-    }
-
-    /// Joins the writer thread once the worker is gone: its last send then
-    /// fails at once, so the join cannot block.
-    fn join_writer(&mut self) {
-        self.tasks_tx = None;
-        if let Some(writer) = self.writer.take() {
-            let _ = writer.join();
-        }
-    }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        // Only reached if a worker is dropped without `retire` or `kill`
-        // (a panic); make sure no process or zombie survives it.
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// "exit code N" or "signal N (SIGKILL)".
-pub fn describe(status: std::process::ExitStatus) -> String {
-    match (status.code(), status.signal()) {
-        (Some(code), _) => format!("exit code {code}"),
-        (None, Some(signal)) => format!("killed by signal {signal}{}", signal_name(signal)),
-        _ => status.to_string(),
-    }
-}
-
-fn signal_name(signal: i32) -> &'static str {
-    match signal {
-        libc::SIGKILL => " (SIGKILL)",
-        libc::SIGTERM => " (SIGTERM)",
-        libc::SIGABRT => " (SIGABRT)",
-        libc::SIGSEGV => " (SIGSEGV)",
-        _ => "",
-    }
-}
-
-/// Takes the next job: a requeued one first, then the shared queue, waiting
-/// up to `wait`. `None` when there is none (or the queue is closed).
-fn take_job(shared: &Shared, wait: Option<Duration>) -> Option<Job> {
-    if let Some(job) = lock(&shared.requeued).pop_front() {
-        return Some(job);
-    }
-    let job = match wait {
-        None => shared.jobs_rx.try_recv().ok(),
-        Some(wait) => shared.jobs_rx.recv_timeout(wait).ok(),
-    }?;
-    shared.taken.fetch_add(1, Ordering::SeqCst);
-    Some(job)
-}
-
-/// Whether the shared queue has been closed and emptied. A job found on the
-/// way is kept, not lost: it goes to the front of the requeued jobs.
-fn queue_finished(shared: &Shared) -> bool {
-    if !lock(&shared.requeued).is_empty() {
-        return false;
-    }
-    match shared.jobs_rx.try_recv() {
-        Ok(job) => {
-            shared.taken.fetch_add(1, Ordering::SeqCst);
-            lock(&shared.requeued).push_front(job);
-            false
-        }
-        Err(queue::TryRecvError::Disconnected) => true,
-        Err(queue::TryRecvError::Empty) => false,
-    }
-}
-
-/// One slot's supervisor: feeds its worker, reads its results, and replaces
-/// it when it dies, times out, or has run its share of tasks.
-fn supervise(slot: usize, first: Worker, shared: &Shared) {
-    let mut worker = Some(first);
-    let mut in_flight: VecDeque<Job> = VecDeque::new();
-    let mut oldest_since = Instant::now();
-    loop {
-        if shared.aborting.load(Ordering::SeqCst) {
-            for job in in_flight.drain(..) {
-                let task = job.id;
-                job.finish(Err(TaskError::PoolClosed { task }));
-            }
-            while let Some(job) = take_job(shared, None) {
-                let task = job.id;
-                job.finish(Err(TaskError::PoolClosed { task }));
-            }
-            if let Some(worker) = worker.take() {
-                worker.kill();
-            }
-            return;
-        }
-        let Some(current) = worker.as_mut() else {
-            match Worker::start(&shared.config) {
-                Ok(fresh) => {
-                    lock(&shared.worker_pids)[slot] = fresh.pid;
-                    shared.restarted.fetch_add(1, Ordering::SeqCst);
-                    worker = Some(fresh);
-                }
-                Err(error) => {
-                    eprintln!(
-                        "process-pool: slot {slot}: could not start a replacement worker: {error}"
-                    );
-                    thread::sleep(POLL);
-                }
-            }
-            continue;
-        };
-
-        // Keep the window full.
-        while in_flight.len() < WINDOW {
-            let wait = if in_flight.is_empty() {
-                Some(POLL)
-            } else {
-                None
-            };
-            let Some(job) = take_job(shared, wait) else {
-                break;
-            };
-            if lock(&shared.cancelled).remove(&job.id) {
-                let task = job.id;
-                job.finish(Err(TaskError::Cancelled { task }));
-                continue;
-            }
-            let message = ToWorker::Run {
-                task: job.id,
-                work: job.work.clone(),
-            };
-            if in_flight.is_empty() {
-                oldest_since = Instant::now();
-            }
-            let sent = current
-                .tasks_tx
-                .as_ref()
-                .is_some_and(|tasks_tx| tasks_tx.send(message).is_ok());
-            in_flight.push_back(job);
-            if !sent {
-                break; // the worker is gone; reading its results says how
-            }
-        }
-        if in_flight.is_empty() {
-            if shared.closing.load(Ordering::SeqCst) && queue_finished(shared) {
-                if let Some(worker) = worker.take() {
-                    worker.retire();
-                }
-                return;
-            }
-            continue;
-        }
-
-        shared.busy.fetch_add(1, Ordering::SeqCst);
-        let wait = match shared.config.task_timeout {
-            Some(limit) => limit.saturating_sub(oldest_since.elapsed()).min(POLL),
-            None => POLL,
-        };
-        let received = current.results_rx.try_recv_timeout(wait);
-        shared.busy.fetch_sub(1, Ordering::SeqCst);
-        let pid = current.pid;
-        match received {
-            Ok(FromWorker::Done { task, result }) => {
-                let Some(position) = in_flight.iter().position(|job| job.id == task) else {
-                    continue;
-                };
-                let job = in_flight
-                    .remove(position)
-                    .expect("the position was just found");
-                oldest_since = Instant::now();
-                current.tasks_run += 1;
-                shared.completed.fetch_add(1, Ordering::SeqCst);
-                job.finish(result.map_err(|message| TaskError::Panicked { task, pid, message }));
-                let used_up = shared
-                    .config
-                    .max_tasks_per_worker
-                    .is_some_and(|most| current.tasks_run >= most);
-                if used_up
-                    && in_flight.is_empty()
-                    && let Some(worker) = worker.take()
-                {
-                    worker.retire();
-                }
-            }
-            Ok(FromWorker::Hello { .. }) => {}
-            Err(TryRecvError::Empty) => {
-                let timed_out = shared
-                    .config
-                    .task_timeout
-                    .is_some_and(|limit| oldest_since.elapsed() >= limit);
-                if timed_out && let Some(job) = in_flight.pop_front() {
-                    let limit_ms = shared
-                        .config
-                        .task_timeout
-                        .map_or(0, |limit| limit.as_millis() as u64);
-                    let task = job.id;
-                    job.finish(Err(TaskError::TimedOut {
-                        task,
-                        pid,
-                        limit_ms,
-                    }));
-                    requeue(shared, &mut in_flight);
-                    if let Some(worker) = worker.take() {
-                        worker.kill();
-                    }
-                }
-            }
-            Err(TryRecvError::IpcError(ipc_channel::IpcError::SerializationError(error))) => {
-                // Tasks finish in order, so the unreadable result is the
-                // oldest task's.
-                if let Some(job) = in_flight.pop_front() {
-                    let task = job.id;
-                    shared.completed.fetch_add(1, Ordering::SeqCst);
-                    job.finish(Err(TaskError::BadResult {
-                        task,
-                        pid,
-                        reason: error.to_string(),
-                    }));
-                    oldest_since = Instant::now();
-                }
-            }
-            Err(TryRecvError::IpcError(_)) => {
-                // The worker's end is closed: it died. Exactly the task it
-                // was running fails; the ones queued behind it never started.
-                let how = current.reap();
-                shared.crashed.fetch_add(1, Ordering::SeqCst);
-                if let Some(job) = in_flight.pop_front() {
-                    let task = job.id;
-                    job.finish(Err(TaskError::WorkerCrashed { task, pid, how }));
-                }
-                requeue(shared, &mut in_flight);
-                worker = None;
-            }
-        }
-    }
-}
-
-/// Hands tasks that never started back to the shared queue, in order.
-fn requeue(shared: &Shared, in_flight: &mut VecDeque<Job>) {
-    let mut requeued = lock(&shared.requeued);
-    for job in in_flight.drain(..).rev() {
-        requeued.push_front(job);
     }
 }

@@ -1,0 +1,215 @@
+//! One worker process as the pool sees it: starting it without hanging if
+//! it dies first, initialising it, and letting it go (retire or kill).
+
+use super::{CONNECT_LIMIT, Config, EXIT_GRACE, PoolError};
+use crate::protocol::{FromWorker, Task, ToWorker};
+use crate::sys;
+use crate::worker::WORKER_ENV;
+use ipc_channel::ipc::{self, IpcOneShotServer, IpcReceiver, IpcSender};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// One worker process and its two channels.
+pub(crate) struct Worker {
+    pub(crate) child: Child,
+    pub(crate) pid: u32,
+    /// Feeds the writer thread; `None` once retired. Dropping it ends the
+    /// writer, whose ipc sender then closes, which tells the worker to exit.
+    pub(crate) tasks_tx: Option<mpsc::Sender<ToWorker>>,
+    /// Sends tasks to the worker. A thread of its own, so that sending a
+    /// large message never blocks reading the worker's results: if both
+    /// sides waited on full socket buffers, neither would ever move.
+    pub(crate) writer: Option<JoinHandle<()>>,
+    pub(crate) results_rx: IpcReceiver<FromWorker>,
+    pub(crate) tasks_run: u64,
+}
+
+type Accepted = Result<(IpcReceiver<FromWorker>, FromWorker), ipc_channel::IpcError>;
+
+impl Worker {
+    /// Starts a worker and waits for it to connect, without hanging if it
+    /// dies first: ipc-channel's `accept` has no timeout (servo/ipc-channel
+    /// #201, #261), so it runs on a thread while we watch the child.
+    pub(crate) fn start(config: &Config) -> Result<Worker, PoolError> {
+        let (server, name) = IpcOneShotServer::<FromWorker>::new()
+            .map_err(|error| PoolError::Ipc(error.to_string()))?;
+        let mut command = Command::new(&config.exe);
+        command.env(WORKER_ENV, &name).stdin(Stdio::null());
+        sys::die_with_spawning_thread(&mut command);
+        let mut child = command.spawn().map_err(PoolError::Spawn)?;
+        let pid = child.id();
+        let (accepted_tx, accepted_rx) = mpsc::channel::<Accepted>();
+        let accepter = thread::spawn(move || drop(accepted_tx.send(server.accept())));
+        let deadline = Instant::now() + CONNECT_LIMIT;
+        let failure = loop {
+            match accepted_rx.recv_timeout(Duration::from_millis(5)) {
+                Ok(Ok((
+                    results_rx,
+                    FromWorker::Hello {
+                        tasks_tx: ipc_tasks_tx,
+                        ..
+                    },
+                ))) => {
+                    let _ = accepter.join();
+                    let (tasks_tx, tasks_rx) = mpsc::channel::<ToWorker>();
+                    let writer = thread::spawn(move || {
+                        for message in tasks_rx {
+                            if ipc_tasks_tx.send(message).is_err() {
+                                break; // the worker is gone; the reader will see it
+                            }
+                        }
+                    });
+                    let mut worker = Worker {
+                        child,
+                        pid,
+                        tasks_tx: Some(tasks_tx),
+                        writer: Some(writer),
+                        results_rx,
+                        tasks_run: 0,
+                    };
+                    if let Some(initializer) = &config.initializer {
+                        worker.initialize(initializer.clone())?;
+                    }
+                    return Ok(worker);
+                }
+                Ok(Ok(_)) => {
+                    break PoolError::Ipc(
+                        "the worker's first message was not a greeting".to_string(),
+                    );
+                }
+                Ok(Err(error)) => break PoolError::Ipc(error.to_string()),
+                Err(RecvTimeoutError::Disconnected) => {
+                    break PoolError::Ipc("the accepting thread died".to_string());
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                break PoolError::ExitedBeforeConnecting {
+                    pid,
+                    how: describe(status),
+                };
+            }
+            if Instant::now() >= deadline {
+                break PoolError::ConnectTimeout { pid };
+            }
+        };
+        // Wake the accepting thread ourselves, so it can be joined, then make
+        // sure the child is gone and reaped.
+        if let (Ok(sender), Ok((tasks_tx, _))) = (
+            IpcSender::<FromWorker>::connect(name),
+            ipc::channel::<ToWorker>(),
+        ) {
+            let _ = sender.send(FromWorker::Hello { pid: 0, tasks_tx });
+        }
+        let _ = accepter.join();
+        let _ = child.kill();
+        let _ = child.wait();
+        Err(failure)
+    }
+
+    fn initialize(&mut self, initializer: Task) -> Result<(), PoolError> {
+        let ipc_error = |error: &dyn std::fmt::Display| PoolError::Ipc(error.to_string());
+        let tasks_tx = self
+            .tasks_tx
+            .as_ref()
+            .ok_or_else(|| PoolError::Ipc("the worker is retired".to_string()))?;
+        tasks_tx
+            .send(ToWorker::Run {
+                task: u64::MAX,
+                work: initializer,
+            })
+            .map_err(|error| ipc_error(&error))?;
+        match self.results_rx.recv() {
+            Ok(FromWorker::Done { result: Ok(_), .. }) => Ok(()),
+            Ok(FromWorker::Done {
+                result: Err(message),
+                ..
+            }) => Err(PoolError::Ipc(format!("initializer failed: {message}"))),
+            Ok(_) => Err(PoolError::Ipc(
+                "unexpected message from the initializer".to_string(),
+            )),
+            Err(error) => Err(ipc_error(&error)),
+        }
+    }
+
+    /// Reaps the dead worker and says how it died.
+    pub(crate) fn reap(&mut self) -> String {
+        match self.child.wait() {
+            Ok(status) => describe(status),
+            Err(error) => format!("unknown ({error})"),
+        }
+    }
+
+    /// Lets the worker go: closing its task channel makes it exit; SIGTERM
+    /// and then SIGKILL if it takes too long.
+    pub(crate) fn retire(mut self) {
+        self.tasks_tx = None;
+        let escalate = [
+            (EXIT_GRACE, Some(libc::SIGTERM)),
+            (EXIT_GRACE, Some(libc::SIGKILL)),
+            (EXIT_GRACE, None),
+        ];
+        'waiting: for (grace, then_signal) in escalate {
+            let until = Instant::now() + grace;
+            while Instant::now() < until {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    break 'waiting;
+                }
+                thread::sleep(Duration::from_millis(2));
+            }
+            match then_signal {
+                Some(signal) => drop(sys::send_signal(self.pid, signal)),
+                None => drop(self.child.wait()),
+            }
+        }
+        self.join_writer();
+    }
+
+    pub(crate) fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.join_writer();
+    }
+
+    /// Joins the writer thread once the worker is gone: its last send then
+    /// fails at once, so the join cannot block.
+    fn join_writer(&mut self) {
+        self.tasks_tx = None;
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // Only reached if a worker is dropped without `retire` or `kill`
+        // (a panic); make sure no process or zombie survives it.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// "exit code N" or "signal N (SIGKILL)".
+pub fn describe(status: std::process::ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit code {code}"),
+        (None, Some(signal)) => format!("killed by signal {signal}{}", signal_name(signal)),
+        _ => status.to_string(),
+    }
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGKILL => " (SIGKILL)",
+        libc::SIGTERM => " (SIGTERM)",
+        libc::SIGABRT => " (SIGABRT)",
+        libc::SIGSEGV => " (SIGSEGV)",
+        _ => "",
+    }
+}
