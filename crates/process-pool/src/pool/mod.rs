@@ -419,12 +419,12 @@ impl Pool {
             let Some((len, handle)) = in_flight.pop_front() else {
                 break;
             };
+            let task = handle.id();
             match handle.result() {
                 Ok(Output::Numbers(squares)) if squares.len() == len => {
                     results.extend(squares.into_iter().map(Ok))
                 }
                 Ok(other) => {
-                    let task = results.len() as TaskId;
                     let reason = format!("a chunk of {len} gave {other}");
                     results.extend((0..len).map(|_| {
                         Err(TaskError::BadResult {
