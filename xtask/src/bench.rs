@@ -6,6 +6,7 @@
 //! [`specs`]: one entry per crate, naming the `key=value` keys that the
 //! crate's bench and its Python reference print.
 
+use crate::bench_serve::{Serve, Server, Site, substitute};
 use crate::runner::{self, Check};
 use crate::workspace::{self, Example};
 use anyhow::{Context, Result, bail};
@@ -33,6 +34,8 @@ pub enum Target {
     RustAtLeast(f64),
     /// Rust's own figure at most this (for figures where lower is better).
     RustAtMost(f64),
+    /// Equal to Python's in every pair: a digest of the work both did.
+    SameAsPython,
 }
 
 /// One compared figure.
@@ -58,6 +61,10 @@ pub struct CrateBench {
     /// Python modules `reference.py` imports beyond the standard library;
     /// without them the Python side is skipped, and the rows say why.
     pub python_modules: &'static [&'static str],
+    /// Servers to start before the runs; `{N}` in the arguments of both
+    /// sides becomes server N's URL.
+    pub serve: &'static [Serve],
+    pub quick_serve: &'static [Serve],
     pub rows: &'static [Row],
 }
 
@@ -72,6 +79,8 @@ pub fn specs() -> Vec<CrateBench> {
             quick_rust_args: &["bench", "--increments", "20000"],
             quick_python_args: &["--workload", "counter", "--increments", "20000"],
             python_modules: &[],
+            serve: &[],
+            quick_serve: &[],
             rows: &[
                 Row {
                     workload: "4 threads x 1M increments: std Mutex vs threading.Lock",
@@ -106,6 +115,8 @@ pub fn specs() -> Vec<CrateBench> {
             quick_rust_args: &["bench", "spawn", "--children", "5", "--repeat", "1"],
             quick_python_args: &["--children", "5"],
             python_modules: &[],
+            serve: &[],
+            quick_serve: &[],
             rows: &[
                 Row {
                     workload: "start and join 50 no-op children, per child (Python: fork)",
@@ -147,6 +158,8 @@ pub fn specs() -> Vec<CrateBench> {
                 "100000",
             ],
             python_modules: &[],
+            serve: &[],
+            quick_serve: &[],
             rows: &[
                 Row {
                     workload: "map of square over 1M ints, 2 workers, vs Pool.map",
@@ -181,6 +194,8 @@ pub fn specs() -> Vec<CrateBench> {
             quick_rust_args: &["bench", "--increments", "20000"],
             quick_python_args: &["--increments", "20000"],
             python_modules: &[],
+            serve: &[],
+            quick_serve: &[],
             rows: &[
                 Row {
                     workload: "4 processes x 1M increments: fetch_add vs Value + get_lock()",
@@ -222,6 +237,8 @@ pub fn specs() -> Vec<CrateBench> {
                 "5000",
             ],
             python_modules: &[],
+            serve: &[],
+            quick_serve: &[],
             rows: &[
                 Row {
                     workload: "primes < 3M in 64 chunks: parallel speedup (Python: processes)",
@@ -246,6 +263,125 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RustAtLeast(1_000_000.0),
+                },
+            ],
+        },
+        CrateBench {
+            name: "web-scraper",
+            rust_args: &[
+                "bench",
+                "--url",
+                "{0}std/index.html",
+                "--scope",
+                "{0}std/",
+                "--slow-url",
+                "{1}std/os/index.html",
+                "--slow-scope",
+                "{1}std/os/",
+                "--slow-pages",
+                "113",
+            ],
+            python_args: &[
+                "--url",
+                "{0}std/index.html",
+                "--scope",
+                "{0}std/",
+                "--slow-url",
+                "{1}std/os/index.html",
+                "--slow-scope",
+                "{1}std/os/",
+                "--slow-pages",
+                "113",
+            ],
+            quick_rust_args: &[
+                "bench",
+                "--url",
+                "{0}index.html",
+                "--slow-url",
+                "{1}index.html",
+                "--slow-pages",
+                "20",
+            ],
+            quick_python_args: &[
+                "--url",
+                "{0}index.html",
+                "--slow-url",
+                "{1}index.html",
+                "--slow-pages",
+                "20",
+            ],
+            python_modules: &["requests", "bs4"],
+            // The toolchain's std docs, served by the crate itself, once as
+            // fast as it can and once 50 ms behind every response. The quick
+            // run serves the bundled site instead.
+            serve: &[
+                Serve {
+                    site: Site::RustDocs,
+                    latency_ms: 0,
+                },
+                Serve {
+                    site: Site::RustDocs,
+                    latency_ms: 50,
+                },
+            ],
+            quick_serve: &[
+                Serve {
+                    site: Site::Bundled,
+                    latency_ms: 0,
+                },
+                Serve {
+                    site: Site::Bundled,
+                    latency_ms: 50,
+                },
+            ],
+            rows: &[
+                Row {
+                    workload: "crawl the std docs, 16 at a time, vs requests + bs4 with 16 threads",
+                    rust_key: "crawl_pages_per_s",
+                    python_key: "crawl_pages_per_s",
+                    unit: "/s",
+                    better: Better::Higher,
+                    target: Target::RatioAtLeast(30.0),
+                },
+                Row {
+                    workload: "the same: pages crawled",
+                    rust_key: "crawl_pages",
+                    python_key: "crawl_pages",
+                    unit: "pages",
+                    better: Better::Higher,
+                    target: Target::SameAsPython,
+                },
+                Row {
+                    workload: "the same: digest of the sorted URLs (the same set of pages)",
+                    rust_key: "crawl_digest",
+                    python_key: "crawl_digest",
+                    unit: "id",
+                    better: Better::Higher,
+                    target: Target::SameAsPython,
+                },
+                Row {
+                    workload: "the same: the crawler's peak memory",
+                    rust_key: "peak_rss_mb",
+                    python_key: "peak_rss_mb",
+                    unit: "MB",
+                    better: Better::Lower,
+                    target: Target::RustAtMost(150.0),
+                },
+                Row {
+                    workload: "113 pages as a list, 50 ms latency, 16 at a time (ideal 320/s)",
+                    rust_key: "slow_pages_per_s",
+                    python_key: "slow_pages_per_s",
+                    unit: "/s",
+                    better: Better::Higher,
+                    target: Target::RustAtLeast(272.0),
+                },
+                Row {
+                    workload: "the same: digest of the sorted URLs",
+                    rust_key: "slow_digest",
+                    python_key: "slow_digest",
+                    unit: "id",
+                    better: Better::Higher,
+                    target: Target::SameAsPython,
                 },
             ],
         },
@@ -284,6 +420,15 @@ impl Measured {
             Target::RatioAtLeast(ratio) => median(&self.ratios()).map(|median| median >= ratio),
             Target::RustAtLeast(floor) => median(&self.rust).map(|median| median >= floor),
             Target::RustAtMost(ceiling) => median(&self.rust).map(|median| median <= ceiling),
+            Target::SameAsPython if self.python.is_empty() => None,
+            Target::SameAsPython => Some(
+                self.rust.len() == self.python.len()
+                    && self
+                        .rust
+                        .iter()
+                        .zip(&self.python)
+                        .all(|(rust, python)| rust == python),
+            ),
         }
     }
 }
@@ -367,11 +512,22 @@ pub fn bench_crate(
     if let Some(reason) = &python_skipped {
         eprintln!("bench: {}: Python side skipped: {reason}", spec.name);
     }
-    let (rust_args, python_args) = if quick {
-        (spec.quick_rust_args, spec.quick_python_args)
+    let (rust_args, python_args, serve) = if quick {
+        (
+            spec.quick_rust_args,
+            spec.quick_python_args,
+            spec.quick_serve,
+        )
     } else {
-        (spec.rust_args, spec.python_args)
+        (spec.rust_args, spec.python_args, spec.serve)
     };
+    // Stopped when dropped, after the last pair.
+    let servers = serve
+        .iter()
+        .map(|&serve| Server::start(binary, serve))
+        .collect::<Result<Vec<_>>>()?;
+    let rust_args = substitute(rust_args, &servers);
+    let python_args = substitute(python_args, &servers);
     let reference = example.dir.join("reference.py");
     let mut measured: Vec<Measured> = spec
         .rows
@@ -388,7 +544,7 @@ pub fn bench_crate(
         eprintln!("bench: {} pair {pair} of {runs}", spec.name);
         if python_skipped.is_none() {
             let mut command = Command::new("python3");
-            command.arg(&reference).args(python_args);
+            command.arg(&reference).args(&python_args);
             let reproduce = format!(
                 "python3 crates/{}/reference.py {}",
                 spec.name,
@@ -398,7 +554,7 @@ pub fn bench_crate(
             record(&mut measured, &figures, &reproduce, Side::Python)?;
         }
         let mut command = Command::new(binary);
-        command.args(rust_args);
+        command.args(&rust_args);
         let reproduce = format!(
             "cargo run --release -p {} -- {}",
             spec.name,

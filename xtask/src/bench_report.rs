@@ -118,6 +118,7 @@ pub fn format_value(value: f64, unit: &str) -> String {
         "/s" if value >= 1e3 => format!("{:.1}k/s", value / 1e3),
         "s" => format!("{value:.3} s"),
         "x" => format!("{value:.2}x"),
+        "id" | "pages" => format!("{value:.0}"),
         "ms" => format!("{value:.2} ms"),
         _ => format!("{value:.1} {unit}"),
     }
@@ -144,6 +145,7 @@ fn target_text(target: Target, unit: &str) -> String {
         Target::RatioAtLeast(ratio) => format!("≥ {ratio}x Python"),
         Target::RustAtLeast(floor) => format!("Rust ≥ {}", format_value(floor, unit)),
         Target::RustAtMost(ceiling) => format!("Rust ≤ {}", format_value(ceiling, unit)),
+        Target::SameAsPython => "= Python".to_string(),
     }
 }
 
@@ -258,6 +260,7 @@ fn results_json(
                 Target::RatioAtLeast(ratio) => json!({ "ratio_at_least": ratio }),
                 Target::RustAtLeast(floor) => json!({ "rust_at_least": floor }),
                 Target::RustAtMost(ceiling) => json!({ "rust_at_most": ceiling }),
+                Target::SameAsPython => json!({ "same_as_python": true }),
             };
             json!({
                 "crate": row.crate_name,
@@ -288,11 +291,13 @@ fn results_json(
 fn draw_chart(measured: &[Measured], path: &Path) -> Result<()> {
     let bars: Vec<(String, f64, Option<f64>, bool)> = measured
         .iter()
+        // A digest's "ratio" means nothing: it is equal or it is not.
+        .filter(|row| row.row.target != Target::SameAsPython)
         .filter_map(|row| {
             let ratio = median(&row.ratios())?;
             let target = match row.row.target {
                 Target::RatioAtLeast(ratio) => Some(ratio),
-                Target::RustAtLeast(_) | Target::RustAtMost(_) => None,
+                Target::RustAtLeast(_) | Target::RustAtMost(_) | Target::SameAsPython => None,
             };
             Some((
                 format!("{}: {}", row.crate_name, row.row.workload),

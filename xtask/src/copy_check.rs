@@ -123,7 +123,7 @@ pub fn template_problems(example: &Example, metadata: &Value) -> Result<Vec<Stri
             ]
             .iter()
             .any(|marker| line.contains(marker));
-            if reaches_file && (line.contains("\"../") || line.contains("/../")) {
+            if reaches_file && reaches_outside(&example.dir, &source, line) {
                 let relative = source.strip_prefix(&example.dir).unwrap_or(&source);
                 problems.push(format!(
                     "{}/{}:{}: refers to a file outside the crate; move the file into the crate",
@@ -135,6 +135,36 @@ pub fn template_problems(example: &Example, metadata: &Value) -> Result<Vec<Stri
         }
     }
     Ok(problems)
+}
+
+/// Whether a string literal on `line` that climbs with `..` ends outside
+/// `crate_dir`. Literals are resolved from the crate's root when the line
+/// uses `CARGO_MANIFEST_DIR`, else from the folder of `source`, as
+/// `include_str!` and `#[path]` resolve them.
+fn reaches_outside(crate_dir: &Path, source: &Path, line: &str) -> bool {
+    let base = if line.contains("CARGO_MANIFEST_DIR") {
+        crate_dir
+    } else {
+        source.parent().unwrap_or(crate_dir)
+    };
+    // Every other piece between quotes is a literal.
+    line.split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|literal| literal.starts_with("../") || literal.contains("/../"))
+        .any(|literal| {
+            let mut resolved = base.to_path_buf();
+            for part in Path::new(literal.trim_start_matches('/')).components() {
+                match part {
+                    std::path::Component::ParentDir => {
+                        resolved.pop();
+                    }
+                    std::path::Component::Normal(name) => resolved.push(name),
+                    _ => {}
+                }
+            }
+            !resolved.starts_with(crate_dir)
+        })
 }
 
 /// Every `.rs` file below `dir`, leaving out build output.

@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod bench_report;
+pub mod bench_serve;
 pub mod copy_check;
 pub mod expected;
 pub mod lower_bounds;

@@ -156,6 +156,15 @@ pub fn kill_group(group_id: i32) {
     }
 }
 
+/// Sends SIGINT, as Ctrl-C would, to a child we have not yet reaped.
+pub fn interrupt(pid: u32) {
+    // SAFETY: kill takes plain integers; an unreaped child's pid cannot have
+    // been reused, so the signal reaches that child and no other process.
+    unsafe {
+        libc::kill(pid as libc::pid_t, libc::SIGINT);
+    }
+}
+
 fn kill(pid: i32) {
     // SAFETY: as in `kill_group`, for a single pid that we found in the
     // example's group or among our own children.

@@ -119,7 +119,8 @@ fn copy_check_refuses_what_breaks_a_copied_crate() {
     );
     scratch.write(
         "src/main.rs",
-        "//! A demo.\nconst DATA: &str = include_str!(\"../../shared/data.txt\");\nfn main() {}\n",
+        "//! A demo.\nconst DATA: &str = include_str!(\"../../shared/data.txt\");\n\
+         const SITE: &[u8] = include_bytes!(\"../site/index.html\");\nfn main() {}\n",
     );
     let metadata = metadata_for(
         &scratch.0,

@@ -1,0 +1,496 @@
+//! Fetching a list of URLs, and crawling a site breadth first, with at most
+//! `concurrency` requests in flight.
+//!
+//! Python's version starts one thread per URL. Here each URL is a tokio
+//! task, which costs a few hundred bytes rather than a thread's stack, and a
+//! semaphore in the [`Fetcher`] bounds how many requests run at once.
+//! Parsing is CPU work, so it runs on tokio's blocking pool, at most one
+//! parse per core at a time.
+//!
+//! The crawl goes level by level: every page at depth d is fetched before
+//! any page at depth d + 1. That makes the set of pages a crawl visits the
+//! same on every run, whatever order responses arrive in, even with
+//! `--max-pages`.
+
+use crate::client::{FetchError, Fetcher, ROBOTS_AGENT};
+use crate::parse::{self, Parsed};
+use crate::robots::Robots;
+use serde::Serialize;
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use url::Url;
+
+/// What became of one URL: the record printed for it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PageResult {
+    pub url: String,
+    pub final_url: Option<String>,
+    pub status: Option<u16>,
+    /// Body bytes read.
+    pub bytes: usize,
+    /// Characters of text, as `len(soup.text)` counts them.
+    pub chars: usize,
+    pub title: Option<String>,
+    /// How many links the page has.
+    pub links: usize,
+    pub depth: u32,
+    pub elapsed_ms: u64,
+    pub attempts: u32,
+    /// The error, or `None` for a page read in full.
+    pub error: Option<String>,
+    /// The kind of error, e.g. `status` or `timeout`.
+    pub error_kind: Option<&'static str>,
+}
+
+impl PageResult {
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+    }
+
+    fn failed(url: &Url, depth: u32, error: &FetchError) -> Self {
+        Self {
+            url: url.to_string(),
+            final_url: None,
+            status: None,
+            bytes: 0,
+            chars: 0,
+            title: None,
+            links: 0,
+            depth,
+            elapsed_ms: 0,
+            attempts: 0,
+            error: Some(error.to_string()),
+            error_kind: Some(error.kind()),
+        }
+    }
+}
+
+/// The totals printed at the end of a run.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Summary {
+    pub ok: usize,
+    /// URLs that ended in an error, robots.txt refusals not counted.
+    pub failed: usize,
+    /// URLs that needed more than one attempt.
+    pub retried: usize,
+    pub robots_skipped: usize,
+    /// Links to a URL already seen, so not fetched again.
+    pub deduped: usize,
+    /// Links not followed because they leave the origin or `--scope`,
+    /// counted once per page that has them.
+    pub out_of_scope: usize,
+    pub interrupted: bool,
+    pub elapsed_s: f64,
+    /// URLs fetched (ok or failed) per second of wall time.
+    pub pages_per_s: f64,
+}
+
+impl Summary {
+    fn add(&mut self, result: &PageResult) {
+        match result.error_kind {
+            None => self.ok += 1,
+            Some("robots-disallowed") => self.robots_skipped += 1,
+            Some(_) => self.failed += 1,
+        }
+        if result.attempts > 1 {
+            self.retried += 1;
+        }
+    }
+
+    fn finish(&mut self, started: Instant) {
+        self.elapsed_s = started.elapsed().as_secs_f64();
+        let fetched = (self.ok + self.failed) as f64;
+        self.pages_per_s = if self.elapsed_s > 0.0 {
+            fetched / self.elapsed_s
+        } else {
+            0.0
+        };
+    }
+}
+
+/// Where a crawl may go.
+#[derive(Debug, Clone, Default)]
+pub struct CrawlOptions {
+    /// Pages more than this many links from the start are not fetched.
+    pub max_depth: Option<u32>,
+    /// Fetch at most this many URLs (robots.txt refusals not counted).
+    pub max_pages: Option<usize>,
+    /// Only follow links that start with this URL prefix; by default, the
+    /// start URL's origin.
+    pub scope: Option<String>,
+    pub ignore_robots: bool,
+}
+
+/// Fetches and parses; cheap to clone.
+#[derive(Clone)]
+pub struct Scraper {
+    fetcher: Arc<Fetcher>,
+    /// Bytes of HTML being parsed at once; see [`Scraper::visit`].
+    parsing: Arc<Semaphore>,
+    cores: usize,
+}
+
+/// How many bytes of HTML may be parsed at once. A parsed page takes
+/// many times its size in memory, so a page near this size parses alone,
+/// while ordinary pages parse one per core.
+const PARSE_BUDGET: usize = 4 * 1024 * 1024;
+
+impl Scraper {
+    pub fn new(fetcher: Fetcher) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self {
+            fetcher: Arc::new(fetcher),
+            parsing: Arc::new(Semaphore::new(PARSE_BUDGET)),
+            cores,
+        }
+    }
+
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
+    /// Fetches `url` and reads the page: its result, and its links when it
+    /// is HTML.
+    pub async fn visit(&self, url: Url, depth: u32) -> (PageResult, Vec<Url>) {
+        let fetch = self.fetcher.fetch(&url).await;
+        let mut result = PageResult {
+            url: url.to_string(),
+            final_url: fetch.final_url.as_ref().map(Url::to_string),
+            status: fetch.status,
+            bytes: 0,
+            chars: 0,
+            title: None,
+            links: 0,
+            depth,
+            elapsed_ms: 0,
+            attempts: fetch.attempts,
+            error: None,
+            error_kind: None,
+        };
+        let mut links = Vec::new();
+        match fetch.result {
+            Ok(body) => {
+                let base = fetch.final_url.unwrap_or(url);
+                // At least a core's share of the budget, so that no more
+                // parses run than there are cores; at most all of it.
+                let share = body
+                    .text
+                    .len()
+                    .clamp(PARSE_BUDGET / self.cores, PARSE_BUDGET);
+                let _permit = self
+                    .parsing
+                    .acquire_many(share as u32)
+                    .await
+                    .expect("never closed");
+                // `Html` is not `Send`: it lives and dies inside this
+                // closure, and only the owned `Parsed` comes out.
+                let parsed: Parsed =
+                    tokio::task::spawn_blocking(move || parse::parse(&body.text, &base))
+                        .await
+                        .expect("parsing does not panic");
+                result.bytes = body.bytes;
+                result.chars = parsed.chars;
+                result.title = Some(parsed.title);
+                result.links = parsed.links.len();
+                links = parsed.links;
+            }
+            Err(error) => {
+                result.error = Some(error.to_string());
+                result.error_kind = Some(error.kind());
+            }
+        }
+        result.elapsed_ms = fetch.elapsed.as_millis() as u64;
+        (result, links)
+    }
+
+    /// Fetches every URL once, at most `concurrency` at a time. `report`
+    /// sees each result as it completes; `stop` resolving (Ctrl-C) stops
+    /// the run, and the URLs not finished get an `interrupted` result.
+    pub async fn fetch_all(
+        &self,
+        urls: Vec<Url>,
+        stop: impl Future<Output = ()>,
+        mut report: impl FnMut(&PageResult),
+    ) -> Summary {
+        let started = Instant::now();
+        let mut summary = Summary::default();
+        let mut seen = HashSet::new();
+        let mut level = Vec::new();
+        for mut url in urls {
+            url.set_fragment(None);
+            if seen.insert(url.clone()) {
+                level.push(url);
+            } else {
+                summary.deduped += 1;
+            }
+        }
+        tokio::pin!(stop);
+        let drop_links = |links: &mut Vec<Url>, _: &mut Summary| links.clear();
+        self.run_level(&level, 0, &mut stop, &mut summary, &mut report, &drop_links)
+            .await;
+        summary.finish(started);
+        summary
+    }
+
+    /// Fetches one level's URLs concurrently, reporting each result as it
+    /// completes. Returns each URL's final URL and the links `keep` keeps,
+    /// in `level` order; if `stop` fires first, the unfinished URLs are
+    /// reported as interrupted and `summary.interrupted` is set.
+    ///
+    /// Only a window of tasks exists at a time, the requests allowed in
+    /// flight plus one per core: spawning the whole level at once would let
+    /// fetched bodies pile up while they wait to be parsed.
+    async fn run_level(
+        &self,
+        level: &[Url],
+        depth: u32,
+        stop: &mut Pin<&mut impl Future<Output = ()>>,
+        summary: &mut Summary,
+        report: &mut impl FnMut(&PageResult),
+        keep: &dyn Fn(&mut Vec<Url>, &mut Summary),
+    ) -> Vec<Visited> {
+        let window = self.fetcher.config().concurrency + self.cores;
+        let mut tasks = JoinSet::new();
+        let mut pending = level.iter().enumerate();
+        let mut spawn_next = |tasks: &mut JoinSet<_>| {
+            if let Some((index, url)) = pending.next() {
+                let scraper = self.clone();
+                let url = url.clone();
+                tasks.spawn(async move { (index, scraper.visit(url, depth).await) });
+            }
+        };
+        for _ in 0..window {
+            spawn_next(&mut tasks);
+        }
+        let mut slots: Vec<Option<Visited>> = vec![None; level.len()];
+        loop {
+            tokio::select! {
+                joined = tasks.join_next() => match joined {
+                    Some(Ok((index, (result, mut links)))) => {
+                        spawn_next(&mut tasks);
+                        summary.add(&result);
+                        report(&result);
+                        keep(&mut links, summary);
+                        let final_url = result.final_url.as_deref().and_then(|u| Url::parse(u).ok());
+                        slots[index] = Some(Visited { final_url, links });
+                    }
+                    Some(Err(error)) => panic!("a fetch task failed: {error}"),
+                    None => break,
+                },
+                () = stop.as_mut() => {
+                    tasks.abort_all();
+                    summary.interrupted = true;
+                    break;
+                }
+            }
+        }
+        let mut visited = Vec::with_capacity(level.len());
+        for (url, slot) in level.iter().zip(slots) {
+            match slot {
+                Some(slot) => visited.push(slot),
+                None => {
+                    let result = PageResult::failed(url, depth, &FetchError::Interrupted);
+                    summary.add(&result);
+                    report(&result);
+                }
+            }
+        }
+        visited
+    }
+
+    /// Crawls from `start`, breadth first, level by level; see
+    /// [`Scraper::fetch_all`] for `stop` and `report`.
+    pub async fn crawl(
+        &self,
+        start: Url,
+        options: &CrawlOptions,
+        stop: impl Future<Output = ()>,
+        mut report: impl FnMut(&PageResult),
+    ) -> Summary {
+        let started = Instant::now();
+        let mut summary = Summary::default();
+        let mut start = start;
+        start.set_fragment(None);
+        let scope = match &options.scope {
+            Some(prefix) => start.join(prefix).map_or(prefix.clone(), String::from),
+            None => start.origin().ascii_serialization() + "/",
+        };
+        let robots = if options.ignore_robots {
+            Robots::AllowAll
+        } else {
+            self.robots_for(&start).await
+        };
+        let mut frontier = Frontier {
+            origin: start.origin(),
+            scope,
+            robots,
+            max_pages: options.max_pages,
+            seen: HashSet::new(),
+            admitted: 0,
+        };
+        tokio::pin!(stop);
+
+        let mut level = Vec::new();
+        frontier.admit(start, 0, &mut level, &mut summary, &mut report);
+        let mut depth = 0;
+        while !level.is_empty() {
+            let follow = options.max_depth.is_none_or(|max| depth < max);
+            // Links are thinned as each page arrives, so that a level's
+            // worth of them never sits in memory whole: repeats within the
+            // page, pages seen at earlier levels, and links out of scope go.
+            let keep = |links: &mut Vec<Url>, summary: &mut Summary| {
+                if follow {
+                    frontier.thin(links, summary);
+                } else {
+                    links.clear();
+                }
+            };
+            let visited = self
+                .run_level(&level, depth, &mut stop, &mut summary, &mut report, &keep)
+                .await;
+            if summary.interrupted {
+                break;
+            }
+            // A redirect's target counts as seen: it was just fetched.
+            for page in &visited {
+                if let Some(final_url) = &page.final_url {
+                    frontier.seen.insert(final_url.clone());
+                }
+            }
+            let mut next = Vec::new();
+            if follow {
+                for page in visited {
+                    for link in page.links {
+                        frontier.admit(link, depth + 1, &mut next, &mut summary, &mut report);
+                    }
+                }
+            }
+            level = next;
+            depth += 1;
+        }
+        summary.finish(started);
+        summary
+    }
+
+    /// The robots.txt rules for `url`'s origin.
+    async fn robots_for(&self, url: &Url) -> Robots {
+        let Ok(robots_url) = url.join("/robots.txt") else {
+            return Robots::AllowAll;
+        };
+        let fetch = self.fetcher.fetch_text(&robots_url).await;
+        Robots::from_fetch(&fetch, ROBOTS_AGENT)
+    }
+}
+
+fn path_and_query(url: &Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    }
+}
+
+/// A future that never resolves: a run nothing can stop.
+pub async fn never() {
+    std::future::pending::<()>().await
+}
+
+/// A future that resolves on Ctrl-C (SIGINT). The handler is installed
+/// now, not when the future is first polled, so a Ctrl-C that comes early
+/// is not lost and cannot kill the process mid-run.
+pub fn ctrl_c() -> impl Future<Output = ()> {
+    #[cfg(unix)]
+    let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+    async move {
+        #[cfg(unix)]
+        match signal {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => never().await,
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
+            never().await;
+        }
+    }
+}
+
+/// What a level's fetch leaves for the next level.
+#[derive(Clone)]
+struct Visited {
+    final_url: Option<Url>,
+    links: Vec<Url>,
+}
+
+/// Which URLs a crawl has met, and which it may fetch.
+struct Frontier {
+    origin: url::Origin,
+    scope: String,
+    robots: Robots,
+    max_pages: Option<usize>,
+    seen: HashSet<Url>,
+    /// URLs admitted for fetching so far.
+    admitted: usize,
+}
+
+impl Frontier {
+    fn in_scope(&self, url: &Url) -> bool {
+        url.origin() == self.origin && url.as_str().starts_with(&self.scope)
+    }
+
+    /// Drops, and counts, the links of one page that [`Frontier::admit`]
+    /// would turn away whatever else this level finds: repeats within the
+    /// page, URLs seen at earlier levels, and URLs out of scope. The order
+    /// of the rest is kept, so the crawl stays the same on every run.
+    fn thin(&self, links: &mut Vec<Url>, summary: &mut Summary) {
+        let mut on_page = HashSet::with_capacity(links.len());
+        links.retain(|link| {
+            if self.seen.contains(link) || !on_page.insert(link.clone()) {
+                summary.deduped += 1;
+                false
+            } else if !self.in_scope(link) {
+                summary.out_of_scope += 1;
+                false
+            } else {
+                true
+            }
+        });
+    }
+
+    /// Adds `url` to `level` if it is new, in scope, allowed and within the
+    /// page limit; otherwise counts or reports why not.
+    fn admit(
+        &mut self,
+        url: Url,
+        depth: u32,
+        level: &mut Vec<Url>,
+        summary: &mut Summary,
+        report: &mut impl FnMut(&PageResult),
+    ) {
+        if self.seen.contains(&url) {
+            summary.deduped += 1;
+            return;
+        }
+        self.seen.insert(url.clone());
+        if !self.in_scope(&url) {
+            summary.out_of_scope += 1;
+            return;
+        }
+        if !self.robots.allows(&path_and_query(&url)) {
+            let result = PageResult::failed(&url, depth, &FetchError::RobotsDisallowed);
+            summary.add(&result);
+            report(&result);
+            return;
+        }
+        if self.max_pages.is_some_and(|max| self.admitted >= max) {
+            return;
+        }
+        self.admitted += 1;
+        level.push(url);
+    }
+}

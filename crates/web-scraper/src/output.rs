@@ -1,0 +1,145 @@
+//! Printing results: one line or record per URL on stdout, a progress bar
+//! on stderr only when stderr is a terminal, and the summary at the end.
+
+use crate::crawl::{PageResult, Summary};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The seed's "Fetched N characters from URL", one line per URL.
+    Text,
+    /// One JSON document at the end: `{"results": [...], "summary": {...}}`.
+    Json,
+    /// One JSON record per line as results arrive, then `{"summary": {...}}`.
+    Jsonl,
+}
+
+/// Where results go while a run is in progress.
+pub struct Output {
+    format: Format,
+    progress: ProgressBar,
+    /// Kept for `Format::Json`, which prints everything at the end.
+    results: Vec<PageResult>,
+    /// Nothing is printed per URL (benchmarks).
+    quiet: bool,
+}
+
+impl Output {
+    pub fn new(format: Format) -> Self {
+        let target = if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let progress = ProgressBar::with_draw_target(None, target);
+        progress.set_style(
+            ProgressStyle::with_template("{spinner} {pos} URLs done, {per_sec} [{elapsed}]")
+                .expect("a valid template"),
+        );
+        Self {
+            format,
+            progress,
+            results: Vec::new(),
+            quiet: false,
+        }
+    }
+
+    /// Prints only the summary.
+    pub fn quiet() -> Self {
+        let mut output = Self::new(Format::Text);
+        output
+            .progress
+            .set_draw_target(ProgressDrawTarget::hidden());
+        output.quiet = true;
+        output
+    }
+
+    /// Records one URL's result, printing it now unless the format waits.
+    pub fn result(&mut self, result: &PageResult) {
+        self.progress.inc(1);
+        if self.quiet {
+            return;
+        }
+        let line = match self.format {
+            Format::Text => text_line(result),
+            Format::Jsonl => serde_json::to_string(result).expect("results serialize"),
+            Format::Json => {
+                self.results.push(result.clone());
+                return;
+            }
+        };
+        self.progress.suspend(|| print_line(&line));
+    }
+
+    /// Clears the progress bar and prints the summary.
+    pub fn finish(self, summary: &Summary) {
+        self.progress.finish_and_clear();
+        let text = match self.format {
+            Format::Text => summary_line(summary),
+            Format::Jsonl => {
+                serde_json::to_string(&SummaryRecord { summary }).expect("the summary serializes")
+            }
+            Format::Json => serde_json::to_string_pretty(&Document {
+                results: &self.results,
+                summary,
+            })
+            .expect("results serialize"),
+        };
+        print_line(&text);
+    }
+}
+
+#[derive(Serialize)]
+struct SummaryRecord<'a> {
+    summary: &'a Summary,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    results: &'a [PageResult],
+    summary: &'a Summary,
+}
+
+/// Writes a line to stdout. A closed stdout (`| head`) ends the output
+/// quietly instead of panicking as `println!` would.
+pub fn print_line(line: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+}
+
+/// The seed's line for a page, or what went wrong.
+pub fn text_line(result: &PageResult) -> String {
+    match &result.error {
+        None => {
+            let mut line = format!("Fetched {} characters from {}", result.chars, result.url);
+            if let Some(final_url) = result.final_url.as_deref().filter(|u| *u != result.url) {
+                line.push_str(&format!(" (redirected to {final_url})"));
+            }
+            line
+        }
+        Some(error) => format!("Failed {}: {error}", result.url),
+    }
+}
+
+pub fn summary_line(summary: &Summary) -> String {
+    let mut line = format!(
+        "Summary: {} ok, {} failed, {} retried, {} robots-skipped, {} deduped, {} out of scope; \
+         {} fetched in {:.2} s, {:.1} pages/s",
+        summary.ok,
+        summary.failed,
+        summary.retried,
+        summary.robots_skipped,
+        summary.deduped,
+        summary.out_of_scope,
+        summary.ok + summary.failed,
+        summary.elapsed_s,
+        summary.pages_per_s,
+    );
+    if summary.interrupted {
+        line.push_str(" (interrupted)");
+    }
+    line
+}

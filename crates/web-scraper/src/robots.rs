@@ -1,0 +1,222 @@
+//! robots.txt, by the rules of RFC 9309.
+//!
+//! Written by hand: the matching rules are short, and the crates that
+//! implement them are either unmaintained or pull in far more than this.
+//!
+//! - Lines group under the `User-agent` lines before them; the group whose
+//!   name matches our product token wins, else the `*` group. Several groups
+//!   with the same name are merged.
+//! - The longest matching `Allow`/`Disallow` pattern decides; on a tie,
+//!   `Allow` wins. `*` matches any run of characters; `$` at the end anchors.
+//! - `/robots.txt` itself is always allowed.
+//! - How the file was fetched matters as much as what it says: a 4xx means
+//!   no rules (allow all), a 5xx or an unreachable server means disallow all.
+
+use crate::client::{Fetch, FetchError};
+
+/// The rules that apply to one crawler on one origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Robots {
+    /// No robots.txt (4xx), or one with no rules for us.
+    AllowAll,
+    /// The server failed (5xx) or could not be reached.
+    DisallowAll,
+    /// Rules from the file, as `(allow, pattern)`.
+    Rules(Vec<(bool, String)>),
+}
+
+impl Robots {
+    /// The rules a fetch of robots.txt gives `agent`: the file's on
+    /// success; none for a 4xx (or a file that cannot be read as text);
+    /// disallow-all for a 5xx, a timeout or an unreachable server.
+    pub fn from_fetch(fetch: &Fetch, agent: &str) -> Self {
+        match &fetch.result {
+            Ok(body) => Robots::parse(&body.text, agent),
+            Err(FetchError::Status(code)) if (400..500).contains(code) => Robots::AllowAll,
+            Err(FetchError::Decode(_) | FetchError::TooLarge { .. }) => Robots::AllowAll,
+            Err(_) => Robots::DisallowAll,
+        }
+    }
+
+    /// The rules in `text` that apply to `agent`, the product token of our
+    /// user agent (e.g. `web-scraper`).
+    pub fn parse(text: &str, agent: &str) -> Self {
+        let agent = agent.to_ascii_lowercase();
+        let mut specific: Vec<(bool, String)> = Vec::new();
+        let mut general: Vec<(bool, String)> = Vec::new();
+        let mut found_specific = false;
+        let mut found_general = false;
+        // The user agents of the group being read, and whether its rules
+        // have started (a `User-agent` line after rules starts a new group).
+        let mut group_agents: Vec<String> = Vec::new();
+        let mut in_rules = false;
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            let Some((key, value)) = line.split_once(':') else {
+                continue;
+            };
+            let key = key.trim().to_ascii_lowercase();
+            let value = value.trim();
+            match key.as_str() {
+                "user-agent" => {
+                    if in_rules {
+                        group_agents.clear();
+                        in_rules = false;
+                    }
+                    let name = value.to_ascii_lowercase();
+                    if name == "*" {
+                        found_general = true;
+                    } else if name == agent {
+                        found_specific = true;
+                    }
+                    group_agents.push(name);
+                }
+                "allow" | "disallow" => {
+                    in_rules = true;
+                    // An empty Disallow allows everything: no rule at all.
+                    if value.is_empty() {
+                        continue;
+                    }
+                    let rule = (key == "allow", value.to_string());
+                    if group_agents.contains(&agent) {
+                        specific.push(rule.clone());
+                    }
+                    if group_agents.iter().any(|name| name == "*") {
+                        general.push(rule);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let rules = if found_specific {
+            specific
+        } else if found_general {
+            general
+        } else {
+            Vec::new()
+        };
+        if rules.is_empty() {
+            Robots::AllowAll
+        } else {
+            Robots::Rules(rules)
+        }
+    }
+
+    /// Whether `path` (path and query, e.g. `/a/b.html?x=1`) may be fetched.
+    pub fn allows(&self, path: &str) -> bool {
+        if path == "/robots.txt" {
+            return true;
+        }
+        match self {
+            Robots::AllowAll => true,
+            Robots::DisallowAll => false,
+            Robots::Rules(rules) => {
+                let mut best: Option<(usize, bool)> = None;
+                for (allow, pattern) in rules {
+                    if !matches(pattern, path) {
+                        continue;
+                    }
+                    let length = pattern.len();
+                    best = match best {
+                        Some((best_length, best_allow))
+                            if best_length > length || (best_length == length && best_allow) =>
+                        {
+                            Some((best_length, best_allow))
+                        }
+                        _ => Some((length, *allow)),
+                    };
+                }
+                best.is_none_or(|(_, allow)| allow)
+            }
+        }
+    }
+}
+
+/// Whether a robots.txt pattern matches the start of `path`.
+fn matches(pattern: &str, path: &str) -> bool {
+    let (pattern, anchored) = match pattern.strip_suffix('$') {
+        Some(pattern) => (pattern, true),
+        None => (pattern, false),
+    };
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = path.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    for (index, part) in parts.iter().enumerate() {
+        let last = index == parts.len() - 1;
+        if last && anchored {
+            // The final piece must sit at the very end.
+            return rest.ends_with(part);
+        }
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    !anchored || rest.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "\
+# comments are ignored
+User-agent: *
+Disallow: /private/
+Allow: /private/public.html
+
+User-agent: other-bot
+Disallow: /
+
+user-agent: web-scraper
+user-agent: friend
+disallow: /drafts/
+allow: /drafts/ok$
+disallow: /*.pdf$
+";
+
+    #[test]
+    fn the_group_for_our_name_wins_over_star() {
+        let robots = Robots::parse(FILE, "web-scraper");
+        assert!(robots.allows("/private/secret.html"));
+        assert!(!robots.allows("/drafts/x.html"));
+        assert!(robots.allows("/drafts/ok"));
+        assert!(!robots.allows("/drafts/ok/more"));
+        assert!(!robots.allows("/files/a.pdf"));
+        assert!(robots.allows("/files/a.pdf?download=1"));
+    }
+
+    #[test]
+    fn star_applies_to_everyone_else_with_the_longest_match() {
+        let robots = Robots::parse(FILE, "someone");
+        assert!(!robots.allows("/private/secret.html"));
+        assert!(robots.allows("/private/public.html"));
+        assert!(robots.allows("/guide/index.html"));
+        assert!(robots.allows("/robots.txt"));
+    }
+
+    #[test]
+    fn allow_wins_a_tie_and_empty_files_allow_all() {
+        let robots = Robots::parse("User-agent: *\nDisallow: /a\nAllow: /a\n", "x");
+        assert!(robots.allows("/a"));
+        assert_eq!(Robots::parse("", "x"), Robots::AllowAll);
+        assert_eq!(
+            Robots::parse("User-agent: *\nDisallow:\n", "x"),
+            Robots::AllowAll
+        );
+        assert!(!Robots::DisallowAll.allows("/index.html"));
+        assert!(Robots::DisallowAll.allows("/robots.txt"));
+    }
+
+    #[test]
+    fn wildcards_match_inside_paths() {
+        assert!(matches("/*/index.html", "/guide/index.html"));
+        assert!(matches("/a*c$", "/abc"));
+        assert!(!matches("/a*c$", "/abcd"));
+        assert!(matches("/", "/anything"));
+        assert!(!matches("/b", "/a"));
+    }
+}

@@ -1,0 +1,433 @@
+//! The embedded web server: serves the bundled site or any folder on
+//! 127.0.0.1, adds an optional delay to every request, and has fault routes
+//! under `/_fault/` that misbehave on purpose, for the tests and the demos.
+//!
+//! | route | what it does |
+//! |---|---|
+//! | `/_fault/status/{code}` | answers with that status |
+//! | `/_fault/flaky/{key}?fail=N&status=S&retry-after=R` | fails N times per key with status S (500), then succeeds |
+//! | `/_fault/slow-head/{ms}` | waits before sending the headers |
+//! | `/_fault/slow-body/{ms}` | sends the headers, then one chunk every `ms` |
+//! | `/_fault/huge/{mib}` | streams that many MiB of HTML, with no length up front |
+//! | `/_fault/redirect/{n}` | a chain of n redirects that ends at `/index.html` |
+//! | `/_fault/loop` | redirects back and forth forever |
+//! | `/_fault/reset` | promises a long body, then drops the connection |
+//! | `/_fault/malformed` | HTML with unclosed and stray tags |
+//! | `/_fault/bad-utf8` | declares UTF-8 but is not |
+
+use crate::site;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use url::Url;
+
+/// What the server serves.
+#[derive(Debug, Clone)]
+pub enum Root {
+    /// The site under `site/`, embedded in the binary.
+    Bundled,
+    /// Any folder on disk.
+    Dir(PathBuf),
+}
+
+/// How the server behaves.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: Root,
+    /// Added before every response, to stand in for a distant server.
+    pub latency: Duration,
+    /// Answer `/robots.txt` with this status instead of the file (tests).
+    pub robots_status: Option<StatusCode>,
+}
+
+impl ServeOptions {
+    /// The bundled site with no delay.
+    pub fn bundled() -> Self {
+        Self {
+            root: Root::Bundled,
+            latency: Duration::ZERO,
+            robots_status: None,
+        }
+    }
+
+    pub fn with_latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+}
+
+/// A running server. Dropping it stops it.
+pub struct SiteServer {
+    addr: SocketAddr,
+    state: Arc<ServerState>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl SiteServer {
+    /// Binds 127.0.0.1:`port` (0 picks a free port) and starts serving on
+    /// the current tokio runtime.
+    pub async fn start(options: ServeOptions, port: u16) -> std::io::Result<Self> {
+        if let Root::Dir(dir) = &options.root
+            && !dir.is_dir()
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} is not a folder", dir.display()),
+            ));
+        }
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(ServerState {
+            options,
+            flaky: Mutex::new(HashMap::new()),
+            hits: Mutex::new(HashMap::new()),
+        });
+        let app = Router::new().fallback(handle).with_state(state.clone());
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            // Responses go out at once, not held back by Nagle's algorithm.
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        Ok(Self {
+            addr,
+            state,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+
+    /// How many requests each path (with its query) has had so far.
+    pub fn hits(&self) -> HashMap<String, u32> {
+        lock(&self.state.hits).clone()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The site's root, `http://127.0.0.1:PORT/`.
+    pub fn url(&self) -> Url {
+        Url::parse(&format!("http://{}/", self.addr)).expect("a socket address makes a valid URL")
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to a second),
+    /// and waits for the server task.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            // Graceful shutdown waits for open connections; a client that
+            // keeps one idle must not hold us up.
+            if tokio::time::timeout(Duration::from_secs(1), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+
+    /// Serves until Ctrl-C.
+    pub async fn run_until_ctrl_c(self) -> std::io::Result<()> {
+        tokio::signal::ctrl_c().await?;
+        self.stop().await;
+        Ok(())
+    }
+}
+
+impl Drop for SiteServer {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+struct ServerState {
+    options: ServeOptions,
+    /// How many times each flaky key has been asked for.
+    flaky: Mutex<HashMap<String, u32>>,
+    /// Requests per path and query, for tests.
+    hits: Mutex<HashMap<String, u32>>,
+}
+
+/// Locks a mutex; the maps behind these stay usable after a panic.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+async fn handle(State(state): State<Arc<ServerState>>, request: Request) -> Response {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| request.uri().path().to_string(), ToString::to_string);
+    *lock(&state.hits).entry(target).or_insert(0) += 1;
+    if !state.options.latency.is_zero() {
+        sleep_precisely(state.options.latency).await;
+    }
+    let path = request.uri().path().to_string();
+    let query = request.uri().query().unwrap_or("").to_string();
+    if let Some(fault) = path.strip_prefix("/_fault/") {
+        return fault_route(&state, fault, &query).await;
+    }
+    if path == "/robots.txt"
+        && let Some(status) = state.options.robots_status
+    {
+        return (status, "robots.txt is unavailable\n").into_response();
+    }
+    match &state.options.root {
+        Root::Bundled => bundled_file(&path),
+        Root::Dir(dir) => disk_file(dir, &path).await,
+    }
+}
+
+/// Sleeps for `duration`, give or take a tenth of a millisecond. tokio's
+/// timer works in whole milliseconds and wakes up to 2 ms late, which would
+/// make "50 ms of latency" 52; the last few milliseconds are slept by a
+/// blocking-pool thread instead, to the microsecond.
+async fn sleep_precisely(duration: Duration) {
+    const COARSE_MARGIN: Duration = Duration::from_millis(3);
+    let deadline = std::time::Instant::now() + duration;
+    if duration > COARSE_MARGIN {
+        tokio::time::sleep(duration - COARSE_MARGIN).await;
+    }
+    let rest = deadline.saturating_duration_since(std::time::Instant::now());
+    if !rest.is_zero() {
+        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest)).await;
+    }
+}
+
+fn bundled_file(path: &str) -> Response {
+    // The site's one redirect: an old address for the guide.
+    if path == "/old/start.html" {
+        return redirect(StatusCode::MOVED_PERMANENTLY, "/guide/index.html");
+    }
+    let path = if path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_string()
+    };
+    match site::FILES.iter().find(|(name, _)| *name == path) {
+        Some((name, contents)) => file_response(name, Body::from(*contents)),
+        None => not_found(),
+    }
+}
+
+async fn disk_file(dir: &Path, path: &str) -> Response {
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let relative = Path::new(decoded.trim_start_matches('/'));
+    // Only plain names: no `..`, no absolute paths, nothing outside `dir`.
+    if !relative
+        .components()
+        .all(|component| matches!(component, Component::Normal(_)))
+    {
+        return not_found();
+    }
+    let mut full = dir.join(relative);
+    if tokio::fs::metadata(&full)
+        .await
+        .is_ok_and(|metadata| metadata.is_dir())
+    {
+        if !path.ends_with('/') {
+            return redirect(StatusCode::MOVED_PERMANENTLY, &format!("{path}/"));
+        }
+        full.push("index.html");
+    }
+    match tokio::fs::read(&full).await {
+        Ok(contents) => file_response(&full.to_string_lossy(), Body::from(contents)),
+        Err(_) => not_found(),
+    }
+}
+
+fn file_response(name: &str, body: Body) -> Response {
+    let mut response = Response::new(body);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(name)),
+    );
+    response
+}
+
+/// The content type for a file name, by its extension. HTML carries no
+/// charset, so that the page's own `<meta charset>` decides.
+pub fn content_type(name: &str) -> &'static str {
+    let extension = name.rsplit_once('.').map_or("", |(_, extension)| extension);
+    match extension.to_ascii_lowercase().as_str() {
+        "html" | "htm" => "text/html",
+        "css" => "text/css",
+        "js" => "text/javascript",
+        "json" => "application/json",
+        "txt" | "md" => "text/plain; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "ico" => "image/x-icon",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "pdf" => "application/pdf",
+        _ => "application/octet-stream",
+    }
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found\n").into_response()
+}
+
+fn redirect(status: StatusCode, location: &str) -> Response {
+    let mut response = status.into_response();
+    if let Ok(location) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    response
+}
+
+fn html(status: StatusCode, body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+/// One `key=value` from a query string, or the default.
+fn query_number(query: &str, key: &str, default: u64) -> u64 {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| *name == key)
+        .and_then(|(_, value)| value.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn fault_route(state: &ServerState, fault: &str, query: &str) -> Response {
+    let (name, argument) = fault.split_once('/').unwrap_or((fault, ""));
+    let number = argument.parse::<u64>().ok();
+    match (name, number) {
+        ("status", Some(code)) => match u16::try_from(code)
+            .ok()
+            .and_then(|code| StatusCode::from_u16(code).ok())
+        {
+            Some(status) => html(status, format!("<p>status {code}</p>")),
+            None => not_found(),
+        },
+        ("flaky", _) if !argument.is_empty() => flaky(state, argument, query),
+        ("slow-head", Some(ms)) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            html(StatusCode::OK, "<title>Slow head</title><p>finally</p>")
+        }
+        ("slow-body", Some(ms)) => {
+            let chunks = futures_util::stream::unfold(0u32, move |sent| async move {
+                if sent == 10 {
+                    return None;
+                }
+                if sent > 0 {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
+                Some((
+                    Ok::<_, std::io::Error>(Bytes::from_static(b"<p>a slow chunk</p>\n")),
+                    sent + 1,
+                ))
+            });
+            html(StatusCode::OK, Body::from_stream(chunks))
+        }
+        ("huge", Some(mib)) => {
+            const CHUNK: usize = 64 * 1024;
+            let chunk = Bytes::from("<p>huge</p>".repeat(CHUNK / 11 + 1)).slice(..CHUNK);
+            let total = mib.saturating_mul(16);
+            let chunks = futures_util::stream::unfold(0u64, move |sent| {
+                let chunk = chunk.clone();
+                async move { (sent < total).then(|| (Ok::<_, std::io::Error>(chunk), sent + 1)) }
+            });
+            html(StatusCode::OK, Body::from_stream(chunks))
+        }
+        ("redirect", Some(0)) => redirect(StatusCode::FOUND, "/index.html"),
+        ("redirect", Some(n)) => {
+            redirect(StatusCode::FOUND, &format!("/_fault/redirect/{}", n - 1))
+        }
+        ("loop", _) if query.is_empty() => redirect(StatusCode::FOUND, "/_fault/loop?again"),
+        ("loop", _) => redirect(StatusCode::FOUND, "/_fault/loop"),
+        ("reset", _) => {
+            // A body that promises 100 kB, sends a little, then fails:
+            // hyper drops the connection mid-response.
+            let chunks = futures_util::stream::iter([
+                Ok(Bytes::from_static(b"<p>the start of a page")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "dropping the connection on purpose",
+                )),
+            ]);
+            let mut response = html(StatusCode::OK, Body::from_stream(chunks));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from_static("100000"));
+            response
+        }
+        ("malformed", _) => html(
+            StatusCode::OK,
+            "<html><head><title>Malformed</title><body><p>An unclosed paragraph\
+             <div><a href=\"/guide/index.html\">a link</b></i> inside stray tags\
+             <table><tr><td>cell<a href='/rust/index.html'>another",
+        ),
+        ("bad-utf8", _) => html(
+            StatusCode::OK,
+            &b"<title>Bad bytes</title><p>caf\xe9 is not UTF-8</p>"[..],
+        ),
+        _ => not_found(),
+    }
+}
+
+/// Fails `fail` times per key, then answers 200.
+fn flaky(state: &ServerState, key: &str, query: &str) -> Response {
+    let fail = query_number(query, "fail", 1);
+    let status = StatusCode::from_u16(query_number(query, "status", 500) as u16)
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let seen = {
+        let mut flaky = lock(&state.flaky);
+        let count = flaky.entry(key.to_string()).or_insert(0);
+        *count += 1;
+        *count
+    };
+    if u64::from(seen) <= fail {
+        let mut response = html(status, format!("<p>failure {seen} of {fail}</p>"));
+        if query.contains("retry-after=") {
+            let seconds = query_number(query, "retry-after", 0).to_string();
+            if let Ok(value) = HeaderValue::from_str(&seconds) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        return response;
+    }
+    html(
+        StatusCode::OK,
+        format!("<title>Flaky</title><p>succeeded after {fail} failures</p>"),
+    )
+}

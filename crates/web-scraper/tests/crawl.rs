@@ -1,0 +1,281 @@
+//! Crawls of the bundled site: the exact set of pages, robots.txt, depth
+//! and page limits, and dedupe.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+use web_scraper::client::{FetchConfig, Fetcher};
+use web_scraper::crawl::{self, CrawlOptions, PageResult, Scraper, Summary};
+use web_scraper::server::{ServeOptions, SiteServer};
+
+async fn server_with(options: ServeOptions) -> SiteServer {
+    SiteServer::start(options, 0)
+        .await
+        .expect("the site starts")
+}
+
+/// Crawls from `/index.html`; returns each result by path, and the summary.
+async fn crawl(
+    server: &SiteServer,
+    options: CrawlOptions,
+) -> (BTreeMap<String, PageResult>, Summary) {
+    let scraper = Scraper::new(Fetcher::new(FetchConfig::default()).unwrap());
+    let start = server.url().join("index.html").unwrap();
+    let mut results = BTreeMap::new();
+    let run = scraper.crawl(start, &options, crawl::never(), |result| {
+        let path = url::Url::parse(&result.url).unwrap().path().to_string();
+        let previous = results.insert(path.clone(), result.clone());
+        assert!(previous.is_none(), "{path} was reported twice");
+    });
+    let summary = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("the crawl finishes");
+    (results, summary)
+}
+
+/// Each result as `path -> "ok"` or its error kind.
+fn outcomes(results: &BTreeMap<String, PageResult>) -> Vec<(String, &'static str)> {
+    results
+        .iter()
+        .map(|(path, result)| (path.clone(), result.error_kind.unwrap_or("ok")))
+        .collect()
+}
+
+const PUBLIC_PAGES: &[&str] = &[
+    "/about.html",
+    "/glossary/backpressure.html",
+    "/glossary/deadlock.html",
+    "/glossary/idempotency.html",
+    "/glossary/index.html",
+    "/glossary/race.html",
+    "/glossary/starvation.html",
+    "/guide/async.html",
+    "/guide/atomics.html",
+    "/guide/channels.html",
+    "/guide/condvars.html",
+    "/guide/index.html",
+    "/guide/locks.html",
+    "/guide/pools.html",
+    "/guide/processes.html",
+    "/guide/threads.html",
+    "/index.html",
+    "/latin1/cafe.html",
+    "/old/start.html",
+    "/python/asyncio.html",
+    "/python/concurrent-futures.html",
+    "/python/gil.html",
+    "/python/index.html",
+    "/python/multiprocessing.html",
+    "/python/requests.html",
+    "/python/threading.html",
+    "/rust/index.html",
+    "/rust/ipc-channel.html",
+    "/rust/rayon.html",
+    "/rust/reqwest.html",
+    "/rust/scraper.html",
+    "/rust/send-sync.html",
+    "/rust/std-thread.html",
+    "/rust/tokio.html",
+];
+
+#[tokio::test]
+async fn the_crawl_finds_exactly_the_bundled_site() {
+    let server = server_with(ServeOptions::bundled()).await;
+    let (results, summary) = crawl(&server, CrawlOptions::default()).await;
+    let mut expected: Vec<(String, &str)> = PUBLIC_PAGES
+        .iter()
+        .map(|path| (path.to_string(), "ok"))
+        .collect();
+    expected.extend([
+        ("/files/glossary.csv".to_string(), "not-html"),
+        ("/glossary/livelock.html".to_string(), "status"),
+        ("/guide/missing.html".to_string(), "status"),
+        ("/private/index.html".to_string(), "robots-disallowed"),
+        ("/robots.txt".to_string(), "not-html"),
+        ("/rust/crossbeam.html".to_string(), "status"),
+    ]);
+    expected.sort();
+    assert_eq!(outcomes(&results), expected);
+    assert_eq!(
+        (summary.ok, summary.failed, summary.robots_skipped),
+        (34, 5, 1)
+    );
+    // The link to rust-lang.org is the one link off the site.
+    assert_eq!(summary.out_of_scope, 1);
+    assert!(summary.deduped > 100);
+
+    // The redirect reports where it ended, and the Latin-1 page its title.
+    let redirect = &results["/old/start.html"];
+    assert!(
+        redirect
+            .final_url
+            .as_deref()
+            .unwrap()
+            .ends_with("/guide/index.html")
+    );
+    assert_eq!(
+        results["/latin1/cafe.html"].title.as_deref(),
+        Some("Notes from the caf\u{e9} - Concurrency field notes")
+    );
+    assert_eq!(results["/guide/missing.html"].status, Some(404));
+    assert_eq!(results["/index.html"].depth, 0);
+    assert_eq!(results["/private/index.html"].depth, 2);
+}
+
+#[tokio::test]
+async fn no_url_is_fetched_twice() {
+    let server = server_with(ServeOptions::bundled()).await;
+    crawl(&server, CrawlOptions::default()).await;
+    for (path, hits) in server.hits() {
+        let expected = match path.as_str() {
+            // Read once for its rules, and once because about.html links it.
+            "/robots.txt" => 2,
+            // Fetched for its own link, and at the end of /old/start.html's
+            // redirect.
+            "/guide/index.html" => 2,
+            _ => 1,
+        };
+        assert_eq!(hits, expected, "{path} was requested {hits} times");
+    }
+}
+
+#[tokio::test]
+async fn robots_txt_can_be_ignored() {
+    let server = server_with(ServeOptions::bundled()).await;
+    let options = CrawlOptions {
+        ignore_robots: true,
+        ..CrawlOptions::default()
+    };
+    let (results, summary) = crawl(&server, options).await;
+    for path in [
+        "/private/index.html",
+        "/private/drafts.html",
+        "/private/notes.html",
+    ] {
+        assert_eq!(results[path].error_kind, None, "{path}");
+    }
+    assert_eq!(summary.robots_skipped, 0);
+    // Fetched once, as the page about.html links to, never for its rules.
+    assert_eq!(server.hits().get("/robots.txt"), Some(&1));
+}
+
+#[tokio::test]
+async fn a_missing_robots_txt_allows_everything() {
+    let options = ServeOptions {
+        robots_status: Some(axum::http::StatusCode::NOT_FOUND),
+        ..ServeOptions::bundled()
+    };
+    let server = server_with(options).await;
+    let (results, summary) = crawl(&server, CrawlOptions::default()).await;
+    assert_eq!(results["/private/drafts.html"].error_kind, None);
+    assert_eq!(summary.robots_skipped, 0);
+}
+
+#[tokio::test]
+async fn a_failing_robots_txt_disallows_everything() {
+    let options = ServeOptions {
+        robots_status: Some(axum::http::StatusCode::SERVICE_UNAVAILABLE),
+        ..ServeOptions::bundled()
+    };
+    let server = server_with(options).await;
+    let (results, summary) = crawl(&server, CrawlOptions::default()).await;
+    assert_eq!(
+        outcomes(&results),
+        [("/index.html".to_string(), "robots-disallowed")]
+    );
+    assert_eq!(summary.robots_skipped, 1);
+    assert!(!server.hits().contains_key("/index.html"));
+}
+
+#[tokio::test]
+async fn max_depth_stops_at_that_many_links_from_the_start() {
+    let server = server_with(ServeOptions::bundled()).await;
+    let options = CrawlOptions {
+        max_depth: Some(1),
+        ..CrawlOptions::default()
+    };
+    let (results, _) = crawl(&server, options).await;
+    assert!(results.values().all(|result| result.depth <= 1));
+    let paths: Vec<&str> = results.keys().map(String::as_str).collect();
+    assert_eq!(
+        paths,
+        [
+            "/about.html",
+            "/files/glossary.csv",
+            "/glossary/index.html",
+            "/guide/index.html",
+            "/guide/missing.html",
+            "/index.html",
+            "/latin1/cafe.html",
+            "/old/start.html",
+            "/python/index.html",
+            "/rust/index.html",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn max_pages_takes_the_first_pages_in_breadth_first_order() {
+    let server = server_with(ServeOptions::bundled()).await;
+    let options = CrawlOptions {
+        max_pages: Some(5),
+        ..CrawlOptions::default()
+    };
+    let (results, summary) = crawl(&server, options).await;
+    let paths: Vec<&str> = results.keys().map(String::as_str).collect();
+    assert_eq!(
+        paths,
+        [
+            "/glossary/index.html",
+            "/guide/index.html",
+            "/index.html",
+            "/python/index.html",
+            "/rust/index.html",
+        ]
+    );
+    assert_eq!(summary.ok, 5);
+}
+
+#[tokio::test]
+async fn scope_keeps_the_crawl_under_a_prefix() {
+    let server = server_with(ServeOptions::bundled()).await;
+    let scraper = Scraper::new(Fetcher::new(FetchConfig::default()).unwrap());
+    let start = server.url().join("rust/index.html").unwrap();
+    let options = CrawlOptions {
+        scope: Some("/rust/".to_string()),
+        ..CrawlOptions::default()
+    };
+    let mut paths = Vec::new();
+    scraper
+        .crawl(start, &options, crawl::never(), |result| {
+            paths.push(url::Url::parse(&result.url).unwrap().path().to_string());
+        })
+        .await;
+    paths.sort();
+    assert_eq!(paths.len(), 8);
+    assert!(
+        paths.iter().all(|path| path.starts_with("/rust/")),
+        "{paths:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_stop_ends_the_run_with_every_url_reported() {
+    let server = server_with(ServeOptions::bundled().with_latency(Duration::from_secs(5))).await;
+    let scraper = Scraper::new(Fetcher::new(FetchConfig::default()).unwrap());
+    let urls: Vec<url::Url> = ["index.html", "about.html", "guide/index.html"]
+        .iter()
+        .map(|path| server.url().join(path).unwrap())
+        .collect();
+    let mut reported = Vec::new();
+    let summary = scraper
+        .fetch_all(
+            urls,
+            tokio::time::sleep(Duration::from_millis(100)),
+            |result| {
+                reported.push(result.error_kind);
+            },
+        )
+        .await;
+    assert!(summary.interrupted);
+    assert_eq!(reported, [Some("interrupted"); 3]);
+}
