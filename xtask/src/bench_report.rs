@@ -127,6 +127,8 @@ pub fn format_value(value: f64, unit: &str) -> String {
 /// "median (min–max)" of a list of figures.
 fn summary(values: &[f64], unit: &str) -> String {
     match (median(values), spread(values)) {
+        // The same every time (a count, a digest): just the value.
+        (Some(middle), Some((low, high))) if low == high => format_value(middle, unit),
         (Some(middle), Some((low, high))) if values.len() > 1 => {
             format!(
                 "{} ({}–{})",

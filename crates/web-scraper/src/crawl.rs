@@ -52,7 +52,8 @@ impl PageResult {
         self.error.is_none()
     }
 
-    fn failed(url: &Url, depth: u32, error: &FetchError) -> Self {
+    /// A result with nothing filled in yet.
+    fn empty(url: &Url, depth: u32) -> Self {
         Self {
             url: url.to_string(),
             final_url: None,
@@ -64,9 +65,21 @@ impl PageResult {
             depth,
             elapsed_ms: 0,
             attempts: 0,
-            error: Some(error.to_string()),
-            error_kind: Some(error.kind()),
+            error: None,
+            error_kind: None,
         }
+    }
+
+    fn set_error(&mut self, error: &FetchError) {
+        self.error = Some(error.to_string());
+        self.error_kind = Some(error.kind());
+    }
+
+    /// The result for a URL that was never fetched.
+    fn failed(url: &Url, depth: u32, error: &FetchError) -> Self {
+        let mut result = Self::empty(url, depth);
+        result.set_error(error);
+        result
     }
 }
 
@@ -158,20 +171,10 @@ impl Scraper {
     /// is HTML.
     pub async fn visit(&self, url: Url, depth: u32) -> (PageResult, Vec<Url>) {
         let fetch = self.fetcher.fetch(&url).await;
-        let mut result = PageResult {
-            url: url.to_string(),
-            final_url: fetch.final_url.as_ref().map(Url::to_string),
-            status: fetch.status,
-            bytes: 0,
-            chars: 0,
-            title: None,
-            links: 0,
-            depth,
-            elapsed_ms: 0,
-            attempts: fetch.attempts,
-            error: None,
-            error_kind: None,
-        };
+        let mut result = PageResult::empty(&url, depth);
+        result.final_url = fetch.final_url.as_ref().map(Url::to_string);
+        result.status = fetch.status;
+        result.attempts = fetch.attempts;
         let mut links = Vec::new();
         match fetch.result {
             Ok(body) => {
@@ -199,10 +202,7 @@ impl Scraper {
                 result.links = parsed.links.len();
                 links = parsed.links;
             }
-            Err(error) => {
-                result.error = Some(error.to_string());
-                result.error_kind = Some(error.kind());
-            }
+            Err(error) => result.set_error(&error),
         }
         result.elapsed_ms = fetch.elapsed.as_millis() as u64;
         (result, links)

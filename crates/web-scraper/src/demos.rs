@@ -149,16 +149,17 @@ pub async fn serve(dir: Option<PathBuf>, port: u16, latency: Duration) -> Result
     let server = SiteServer::start(options, port)
         .await
         .with_context(|| format!("serving {what} on 127.0.0.1:{port}"))?;
+    // Listen for Ctrl-C before saying we are up: whoever reads the line
+    // below may send it at once.
+    let stop = crawl::ctrl_c();
     // Benchmarks read the URL from this line.
     print_line(&format!(
         "Serving {what} at {} with {} ms of latency; Ctrl-C stops",
         server.url(),
         latency.as_millis()
     ));
-    server
-        .run_until_ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")
+    server.run_until(stop).await;
+    Ok(())
 }
 
 #[derive(clap::Args)]

@@ -23,8 +23,6 @@ pub struct Output {
     progress: ProgressBar,
     /// Kept for `Format::Json`, which prints everything at the end.
     results: Vec<PageResult>,
-    /// Nothing is printed per URL (benchmarks).
-    quiet: bool,
 }
 
 impl Output {
@@ -43,26 +41,12 @@ impl Output {
             format,
             progress,
             results: Vec::new(),
-            quiet: false,
         }
-    }
-
-    /// Prints only the summary.
-    pub fn quiet() -> Self {
-        let mut output = Self::new(Format::Text);
-        output
-            .progress
-            .set_draw_target(ProgressDrawTarget::hidden());
-        output.quiet = true;
-        output
     }
 
     /// Records one URL's result, printing it now unless the format waits.
     pub fn result(&mut self, result: &PageResult) {
         self.progress.inc(1);
-        if self.quiet {
-            return;
-        }
         let line = match self.format {
             Format::Text => text_line(result),
             Format::Jsonl => serde_json::to_string(result).expect("results serialize"),

@@ -147,11 +147,10 @@ impl SiteServer {
         }
     }
 
-    /// Serves until Ctrl-C.
-    pub async fn run_until_ctrl_c(self) -> std::io::Result<()> {
-        tokio::signal::ctrl_c().await?;
+    /// Serves until `stop` resolves (e.g. on Ctrl-C), then stops.
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) {
+        stop.await;
         self.stop().await;
-        Ok(())
     }
 }
 

@@ -279,3 +279,16 @@ async fn a_stop_ends_the_run_with_every_url_reported() {
     assert!(summary.interrupted);
     assert_eq!(reported, [Some("interrupted"); 3]);
 }
+
+#[tokio::test]
+async fn malformed_html_is_read_the_way_browsers_read_it() {
+    let server = server_with(ServeOptions::bundled()).await;
+    let scraper = Scraper::new(Fetcher::new(FetchConfig::default()).unwrap());
+    let (result, links) = scraper
+        .visit(server.url().join("/_fault/malformed").unwrap(), 0)
+        .await;
+    assert_eq!(result.error, None);
+    assert_eq!(result.title.as_deref(), Some("Malformed"));
+    let paths: Vec<&str> = links.iter().map(|link| link.path()).collect();
+    assert_eq!(paths, ["/guide/index.html", "/rust/index.html"]);
+}
