@@ -111,6 +111,11 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Bootstrap<T> {
         };
         wake::<T>(name);
         let _ = accepter.join();
+        // A child that connects, sends and exits between two polls looks
+        // like one that died first; its message is here all the same.
+        if let Ok(Ok((receiver, Some(first)))) = accepted_rx.try_recv() {
+            return Ok((receiver, first));
+        }
         Err(failure)
     }
 }
