@@ -2,8 +2,8 @@
 
 The seed's scraper grown into a crawler: requests + BeautifulSoup on a
 ThreadPoolExecutor of 16 threads, breadth first and level by level, links
-resolved against the final URL with their fragments removed, same origin and
-under a prefix only, robots.txt obeyed. The Rust `bench` subcommand follows
+resolved with their fragments removed, redirects queued like links rather
+than followed, same origin and under a prefix only, robots.txt obeyed. The Rust `bench` subcommand follows
 the same rules, so both crawl exactly the same set of pages; the digest
 printed at the end proves it.
 
@@ -43,24 +43,30 @@ def session():
     return local.session
 
 
-def visit(url):
-    """Fetch one URL; return (ok, final_url, links)."""
+def visit(url, follow_redirects=True):
+    """Fetch one URL; return (ok, links). A crawl does not follow redirects:
+    it queues the target like a link, so the target is fetched only once."""
     try:
-        response = session().get(url, timeout=30)
+        response = session().get(url, timeout=30, allow_redirects=follow_redirects)
     except requests.RequestException:
-        return False, None, []
-    final_url = response.url
+        return False, []
+    if response.is_redirect:
+        return True, [urldefrag(urljoin(url, response.headers["Location"]))[0]]
     content_type = response.headers.get("Content-Type", "text/html")
     mime = content_type.split(";")[0].strip().lower()
     if not response.ok or mime not in ("text/html", "application/xhtml+xml"):
-        return False, final_url, []
+        return False, []
     soup = BeautifulSoup(response.content, "html.parser")
     links = []
     for anchor in soup.find_all("a", href=True):
-        link, _fragment = urldefrag(urljoin(final_url, anchor["href"].strip()))
+        link, _fragment = urldefrag(urljoin(response.url, anchor["href"].strip()))
         if urlsplit(link).scheme in ("http", "https"):
             links.append(link)
-    return True, final_url, links
+    return True, links
+
+
+def crawl_visit(url):
+    return visit(url, follow_redirects=False)
 
 
 def origin(url):
@@ -96,14 +102,10 @@ def crawl(start, scope, max_pages=None, threads=16):
     admit(start, level)
     with ThreadPoolExecutor(max_workers=threads) as pool:
         while level:
-            results = list(pool.map(visit, level))
-            for url, (page_ok, final_url, _links) in zip(level, results):
-                if page_ok:
-                    ok.append(url)
-                if final_url:
-                    seen.add(final_url)
+            results = list(pool.map(crawl_visit, level))
+            ok.extend(url for url, (page_ok, _links) in zip(level, results) if page_ok)
             following = []
-            for _ok, _final, links in results:
+            for _ok, links in results:
                 for link in links:
                     admit(link, following)
             level = following
@@ -145,7 +147,7 @@ def main():
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
             results = list(pool.map(visit, urls))
         seconds = time.perf_counter() - started
-        failed = sum(1 for ok, _final, _links in results if not ok)
+        failed = sum(1 for ok, _links in results if not ok)
         if failed:
             raise SystemExit(f"{failed} of the {len(urls)} slow pages failed")
         print(f"slow_pages={len(urls)}")

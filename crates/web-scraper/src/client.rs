@@ -6,7 +6,7 @@
 
 use encoding_rs::Encoding;
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex};
@@ -86,6 +86,9 @@ pub enum FetchError {
     Connection(String),
     #[error("interrupted: the run was stopped first")]
     Interrupted,
+    /// Only from [`Fetcher::fetch_no_redirects`]: not a failure, but no page.
+    #[error("redirected to {0}")]
+    Redirected(Url),
 }
 
 /// " Not Found" for 404: the space and the standard reason, if any.
@@ -110,6 +113,7 @@ impl FetchError {
             FetchError::Decode(_) => "decode",
             FetchError::Connection(_) => "connection",
             FetchError::Interrupted => "interrupted",
+            FetchError::Redirected(_) => "redirected",
         }
     }
 
@@ -171,6 +175,8 @@ struct Host {
 /// Fetches URLs; share one behind an `Arc`.
 pub struct Fetcher {
     client: reqwest::Client,
+    /// The same, but returning redirects instead of following them.
+    no_redirects: reqwest::Client,
     config: FetchConfig,
     permits: Semaphore,
     hosts: Mutex<HashMap<String, Arc<Host>>>,
@@ -181,15 +187,22 @@ impl Fetcher {
         // reqwest is built without a default TLS crypto provider (it would
         // pull in aws-lc); use ring's. Installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(config.connect_timeout)
-            .read_timeout(config.read_timeout)
-            .timeout(config.total_timeout)
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(USER_AGENT)
+                .connect_timeout(config.connect_timeout)
+                .read_timeout(config.read_timeout)
+                .timeout(config.total_timeout)
+        };
+        let client = builder()
             .redirect(reqwest::redirect::Policy::limited(config.max_redirects))
+            .build()?;
+        let no_redirects = builder()
+            .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Self {
             client,
+            no_redirects,
             permits: Semaphore::new(config.concurrency.max(1)),
             hosts: Mutex::new(HashMap::new()),
             config,
@@ -202,21 +215,30 @@ impl Fetcher {
 
     /// Fetches `url`, retrying what is worth retrying, and decodes the body
     /// of an HTML page. Never panics; every failure is in `result`.
+    /// Redirects are followed, up to the limit.
     pub async fn fetch(&self, url: &Url) -> Fetch {
-        self.fetch_as(url, Expect::Html).await
+        self.fetch_as(url, Expect::Html, Redirects::Follow).await
     }
 
-    /// Fetches a robots.txt: any content type, and a 4xx is not retried.
+    /// As [`Fetcher::fetch`], but a redirect is not followed: it ends in
+    /// [`FetchError::Redirected`] with its target, for a crawler to queue
+    /// like a link, so that the target is fetched once however many
+    /// addresses lead to it.
+    pub async fn fetch_no_redirects(&self, url: &Url) -> Fetch {
+        self.fetch_as(url, Expect::Html, Redirects::Return).await
+    }
+
+    /// Fetches a robots.txt: any content type, redirects followed.
     pub(crate) async fn fetch_text(&self, url: &Url) -> Fetch {
-        self.fetch_as(url, Expect::AnyText).await
+        self.fetch_as(url, Expect::AnyText, Redirects::Follow).await
     }
 
-    async fn fetch_as(&self, url: &Url, expect: Expect) -> Fetch {
+    async fn fetch_as(&self, url: &Url, expect: Expect, redirects: Redirects) -> Fetch {
         let started = Instant::now();
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let outcome = self.attempt(url, expect).await;
+            let outcome = self.attempt(url, expect, redirects).await;
             let failed = match outcome {
                 Ok((final_url, status, body)) => {
                     return Fetch {
@@ -270,7 +292,12 @@ impl Fetcher {
     }
 
     /// One request, holding a per-host and a global permit while it runs.
-    async fn attempt(&self, url: &Url, expect: Expect) -> Result<(Url, u16, Body), Failed> {
+    async fn attempt(
+        &self,
+        url: &Url,
+        expect: Expect,
+        redirects: Redirects,
+    ) -> Result<(Url, u16, Body), Failed> {
         let host = self.host(url);
         // The host's permit first: a slow host must not hold global
         // permits while its own requests queue.
@@ -286,8 +313,11 @@ impl Fetcher {
             tokio::time::sleep_until(start_at.into()).await;
         }
 
-        let mut response = self
-            .client
+        let client = match redirects {
+            Redirects::Follow => &self.client,
+            Redirects::Return => &self.no_redirects,
+        };
+        let mut response = client
             .get(url.clone())
             .send()
             .await
@@ -300,6 +330,15 @@ impl Fetcher {
             final_url: Some(final_url.clone()),
             retry_after: None,
         };
+        if status.is_redirection()
+            && let Some(target) = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|location| location.to_str().ok())
+                .and_then(|location| url.join(location).ok())
+        {
+            return Err(fail(FetchError::Redirected(target)));
+        }
         if !status.is_success() {
             let mut failed = fail(FetchError::Status(status.as_u16()));
             failed.retry_after = retry_after(response.headers());
@@ -349,6 +388,12 @@ impl Fetcher {
             },
         ))
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Redirects {
+    Follow,
+    Return,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -126,6 +126,22 @@ impl Summary {
     }
 }
 
+/// What [`Scraper::visit`] does with a redirect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirects {
+    /// Follow it, and read the page at its end.
+    Follow,
+    /// Report it, with its target as the one link to follow.
+    Queue,
+}
+
+/// One level of a crawl (or a whole list of URLs), for `run_level`.
+struct Level<'a> {
+    urls: &'a [Url],
+    depth: u32,
+    redirects: Redirects,
+}
+
 /// Where a crawl may go.
 #[derive(Debug, Clone, Default)]
 pub struct CrawlOptions {
@@ -168,9 +184,19 @@ impl Scraper {
     }
 
     /// Fetches `url` and reads the page: its result, and its links when it
-    /// is HTML.
-    pub async fn visit(&self, url: Url, depth: u32) -> (PageResult, Vec<Url>) {
-        let fetch = self.fetcher.fetch(&url).await;
+    /// is HTML. A crawl passes `Redirects::Queue`: a redirect is then a
+    /// result whose one link is its target, and the target is fetched at the
+    /// next level, once, like any link.
+    pub async fn visit(
+        &self,
+        url: Url,
+        depth: u32,
+        redirects: Redirects,
+    ) -> (PageResult, Vec<Url>) {
+        let fetch = match redirects {
+            Redirects::Follow => self.fetcher.fetch(&url).await,
+            Redirects::Queue => self.fetcher.fetch_no_redirects(&url).await,
+        };
         let mut result = PageResult::empty(&url, depth);
         result.final_url = fetch.final_url.as_ref().map(Url::to_string);
         result.status = fetch.status;
@@ -202,6 +228,11 @@ impl Scraper {
                 result.links = parsed.links.len();
                 links = parsed.links;
             }
+            Err(FetchError::Redirected(target)) => {
+                result.final_url = Some(target.to_string());
+                result.links = 1;
+                links.push(target);
+            }
             Err(error) => result.set_error(&error),
         }
         result.elapsed_ms = fetch.elapsed.as_millis() as u64;
@@ -231,15 +262,25 @@ impl Scraper {
         }
         tokio::pin!(stop);
         let drop_links = |links: &mut Vec<Url>, _: &mut Summary| links.clear();
-        self.run_level(&level, 0, &mut stop, &mut summary, &mut report, &drop_links)
-            .await;
+        self.run_level(
+            Level {
+                urls: &level,
+                depth: 0,
+                redirects: Redirects::Follow,
+            },
+            &mut stop,
+            &mut summary,
+            &mut report,
+            &drop_links,
+        )
+        .await;
         summary.finish(started);
         summary
     }
 
     /// Fetches one level's URLs concurrently, reporting each result as it
-    /// completes. Returns each URL's final URL and the links `keep` keeps,
-    /// in `level` order; if `stop` fires first, the unfinished URLs are
+    /// completes. Returns the links `keep` keeps of each URL, in the
+    /// level's order; if `stop` fires first, the unfinished URLs are
     /// reported as interrupted and `summary.interrupted` is set.
     ///
     /// Only a window of tasks exists at a time, the requests allowed in
@@ -247,13 +288,17 @@ impl Scraper {
     /// fetched bodies pile up while they wait to be parsed.
     async fn run_level(
         &self,
-        level: &[Url],
-        depth: u32,
+        level: Level<'_>,
         stop: &mut Pin<&mut impl Future<Output = ()>>,
         summary: &mut Summary,
         report: &mut impl FnMut(&PageResult),
         keep: &dyn Fn(&mut Vec<Url>, &mut Summary),
-    ) -> Vec<Visited> {
+    ) -> Vec<Vec<Url>> {
+        let Level {
+            urls: level,
+            depth,
+            redirects,
+        } = level;
         let window = self.fetcher.config().concurrency + self.cores;
         let mut tasks = JoinSet::new();
         let mut pending = level.iter().enumerate();
@@ -261,13 +306,13 @@ impl Scraper {
             if let Some((index, url)) = pending.next() {
                 let scraper = self.clone();
                 let url = url.clone();
-                tasks.spawn(async move { (index, scraper.visit(url, depth).await) });
+                tasks.spawn(async move { (index, scraper.visit(url, depth, redirects).await) });
             }
         };
         for _ in 0..window {
             spawn_next(&mut tasks);
         }
-        let mut slots: Vec<Option<Visited>> = vec![None; level.len()];
+        let mut slots: Vec<Option<Vec<Url>>> = vec![None; level.len()];
         loop {
             tokio::select! {
                 joined = tasks.join_next() => match joined {
@@ -276,8 +321,7 @@ impl Scraper {
                         summary.add(&result);
                         report(&result);
                         keep(&mut links, summary);
-                        let final_url = result.final_url.as_deref().and_then(|u| Url::parse(u).ok());
-                        slots[index] = Some(Visited { final_url, links });
+                        slots[index] = Some(links);
                     }
                     Some(Err(error)) => panic!("a fetch task failed: {error}"),
                     None => break,
@@ -351,21 +395,25 @@ impl Scraper {
                 }
             };
             let visited = self
-                .run_level(&level, depth, &mut stop, &mut summary, &mut report, &keep)
+                .run_level(
+                    Level {
+                        urls: &level,
+                        depth,
+                        redirects: Redirects::Queue,
+                    },
+                    &mut stop,
+                    &mut summary,
+                    &mut report,
+                    &keep,
+                )
                 .await;
             if summary.interrupted {
                 break;
             }
-            // A redirect's target counts as seen: it was just fetched.
-            for page in &visited {
-                if let Some(final_url) = &page.final_url {
-                    frontier.seen.insert(final_url.clone());
-                }
-            }
             let mut next = Vec::new();
             if follow {
-                for page in visited {
-                    for link in page.links {
+                for links in visited {
+                    for link in links {
                         frontier.admit(link, depth + 1, &mut next, &mut summary, &mut report);
                     }
                 }
@@ -418,13 +466,6 @@ pub fn ctrl_c() -> impl Future<Output = ()> {
             never().await;
         }
     }
-}
-
-/// What a level's fetch leaves for the next level.
-#[derive(Clone)]
-struct Visited {
-    final_url: Option<Url>,
-    links: Vec<Url>,
 }
 
 /// Which URLs a crawl has met, and which it may fetch.

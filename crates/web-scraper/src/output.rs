@@ -97,6 +97,12 @@ pub fn print_line(line: &str) {
 /// The seed's line for a page, or what went wrong.
 pub fn text_line(result: &PageResult) -> String {
     match &result.error {
+        // A redirect a crawl queued rather than followed: no page, no title.
+        None if result.title.is_none() => format!(
+            "Redirected {} to {}",
+            result.url,
+            result.final_url.as_deref().unwrap_or("?")
+        ),
         None => {
             let mut line = format!("Fetched {} characters from {}", result.chars, result.url);
             if let Some(final_url) = result.final_url.as_deref().filter(|u| *u != result.url) {
