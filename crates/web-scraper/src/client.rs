@@ -84,6 +84,10 @@ pub enum FetchError {
     Decode(String),
     #[error("connection: {0}")]
     Connection(String),
+    /// The HTML parser failed (it panicked): a bug in it, reported for this
+    /// page alone.
+    #[error("parse: {0}")]
+    Parse(String),
     #[error("interrupted: the run was stopped first")]
     Interrupted,
     /// Only from [`Fetcher::fetch_no_redirects`]: not a failure, but no page.
@@ -112,6 +116,7 @@ impl FetchError {
             FetchError::NotHtml(_) => "not-html",
             FetchError::Decode(_) => "decode",
             FetchError::Connection(_) => "connection",
+            FetchError::Parse(_) => "parse",
             FetchError::Interrupted => "interrupted",
             FetchError::Redirected(_) => "redirected",
         }

@@ -13,7 +13,7 @@
 //! `--max-pages`.
 
 use crate::client::{FetchError, Fetcher, ROBOTS_AGENT};
-use crate::parse::{self, Parsed};
+use crate::parse;
 use crate::robots::Robots;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -218,15 +218,19 @@ impl Scraper {
                     .expect("never closed");
                 // `Html` is not `Send`: it lives and dies inside this
                 // closure, and only the owned `Parsed` comes out.
-                let parsed: Parsed =
-                    tokio::task::spawn_blocking(move || parse::parse(&body.text, &base))
-                        .await
-                        .expect("parsing does not panic");
+                let parsed =
+                    tokio::task::spawn_blocking(move || parse::parse(&body.text, &base)).await;
                 result.bytes = body.bytes;
-                result.chars = parsed.chars;
-                result.title = Some(parsed.title);
-                result.links = parsed.links.len();
-                links = parsed.links;
+                match parsed {
+                    Ok(parsed) => {
+                        result.chars = parsed.chars;
+                        result.title = Some(parsed.title);
+                        result.links = parsed.links.len();
+                        links = parsed.links;
+                    }
+                    // A panic in the parser fails this page, not the run.
+                    Err(error) => result.set_error(&FetchError::Parse(error.to_string())),
+                }
             }
             Err(FetchError::Redirected(target)) => {
                 result.final_url = Some(target.to_string());

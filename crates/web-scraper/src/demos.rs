@@ -222,6 +222,17 @@ pub async fn compare(args: &CompareArgs) -> Result<()> {
         );
         times.push(elapsed);
     }
+    // With latency to hide, the server makes the sequential run take
+    // count x latency at least, and the concurrent one should take a tenth
+    // of that. Half is the check. (Without latency, both are noise.)
+    if args.concurrency > 1 && args.latency_ms >= 10 {
+        ensure!(
+            times[1] * 2 < times[0],
+            "the concurrent run ({:?}) was not much faster than the sequential one ({:?})",
+            times[1],
+            times[0]
+        );
+    }
     let rounds = count.div_ceil(args.concurrency as usize);
     println!(
         "Speedup: {:.1}x; at most {:.1}x here, as {count} pages at {} a time take {rounds} rounds",

@@ -15,7 +15,9 @@ pub struct Parsed {
     /// The `<title>`, trimmed, or empty.
     pub title: String,
     /// Characters of text in the whole document, as `len(soup.text)` counts
-    /// them: every text node, scripts and styles included.
+    /// them: every text node, scripts and styles included. html5ever keeps
+    /// a little less whitespace than Python's `html.parser` (2 characters
+    /// less on the bundled pages).
     pub chars: usize,
     /// Every `<a href>` that resolves to an http(s) URL, fragment removed,
     /// in document order, repeats included.
