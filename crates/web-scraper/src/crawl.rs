@@ -368,10 +368,23 @@ impl Scraper {
             Some(prefix) => start.join(prefix).map_or(prefix.clone(), String::from),
             None => start.origin().ascii_serialization() + "/",
         };
+        tokio::pin!(stop);
         let robots = if options.ignore_robots {
             Robots::AllowAll
         } else {
-            self.robots_for(&start).await
+            // A server slow to answer for robots.txt must not make Ctrl-C
+            // wait for its timeouts and retries.
+            tokio::select! {
+                robots = self.robots_for(&start) => robots,
+                () = stop.as_mut() => {
+                    let result = PageResult::failed(&start, 0, &FetchError::Interrupted);
+                    summary.add(&result);
+                    summary.interrupted = true;
+                    report(&result);
+                    summary.finish(started);
+                    return summary;
+                }
+            }
         };
         let mut frontier = Frontier {
             origin: start.origin(),
@@ -381,7 +394,6 @@ impl Scraper {
             seen: HashSet::new(),
             admitted: 0,
         };
-        tokio::pin!(stop);
 
         let mut level = Vec::new();
         frontier.admit(start, 0, &mut level, &mut summary, &mut report);

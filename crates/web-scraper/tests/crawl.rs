@@ -311,3 +311,23 @@ async fn malformed_html_is_read_the_way_browsers_read_it() {
     let paths: Vec<&str> = links.iter().map(|link| link.path()).collect();
     assert_eq!(paths, ["/guide/index.html", "/rust/index.html"]);
 }
+
+#[tokio::test]
+async fn a_stop_while_robots_txt_is_slow_ends_the_crawl_at_once() {
+    let server = server_with(ServeOptions::bundled().with_latency(Duration::from_secs(5))).await;
+    let scraper = Scraper::new(Fetcher::new(FetchConfig::default()).unwrap());
+    let mut reported = Vec::new();
+    let options = CrawlOptions::default();
+    let crawl = scraper.crawl(
+        server.url().join("index.html").unwrap(),
+        &options,
+        tokio::time::sleep(Duration::from_millis(100)),
+        |result| reported.push(result.error_kind),
+    );
+    // Far less than the 5 s the server takes to answer for robots.txt.
+    let summary = tokio::time::timeout(Duration::from_secs(3), crawl)
+        .await
+        .expect("the stop is not held up by robots.txt");
+    assert!(summary.interrupted);
+    assert_eq!(reported, [Some("interrupted")]);
+}
