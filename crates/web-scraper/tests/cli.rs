@@ -275,3 +275,19 @@ fn serve_serves_a_folder_until_ctrl_c() {
     assert!(child.0.wait().unwrap().success());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn delay_ms_spaces_out_the_requests_to_one_host() {
+    let site = Site::start(ServeOptions::bundled());
+    let urls = [
+        site.url("index.html"),
+        site.url("about.html"),
+        site.url("guide/index.html"),
+    ];
+    let started = Instant::now();
+    let output = run(&["fetch", "--delay-ms", "150", &urls[0], &urls[1], &urls[2]]);
+    assert!(output.status.success());
+    assert_eq!(stdout(&output).matches("Fetched ").count(), 3);
+    // Three starts at least 150 ms apart: 300 ms from the first to the last.
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}
