@@ -308,6 +308,9 @@ impl Fetcher {
         // permits while its own requests queue.
         let _host_permit = host.permits.acquire().await.expect("never closed");
         let _permit = self.permits.acquire().await.expect("never closed");
+        // The delay is slept with both permits held: a request that has its
+        // start time then starts at it, so the spacing is exact, at the cost
+        // of a global permit idling while it waits.
         if !self.config.per_host_delay.is_zero() {
             let start_at = {
                 let mut next_start = host.next_start.lock().await;
