@@ -32,7 +32,8 @@ pub struct FetchConfig {
     pub connect_timeout: Duration,
     /// The longest wait for any one read of the response.
     pub read_timeout: Duration,
-    /// The longest a whole attempt may take, body included.
+    /// The longest one request may take, body included; each hop of a
+    /// redirect chain is one request.
     pub total_timeout: Duration,
     /// Attempts after the first, for errors worth retrying.
     pub retries: u32,
@@ -179,9 +180,10 @@ struct Host {
 
 /// Fetches URLs; share one behind an `Arc`.
 pub struct Fetcher {
+    /// The one client: its connection pool is what sharing saves. It does
+    /// not follow redirects itself; [`Fetcher::attempt`] does, so that a
+    /// crawl can choose not to.
     client: reqwest::Client,
-    /// The same, but returning redirects instead of following them.
-    no_redirects: reqwest::Client,
     config: FetchConfig,
     permits: Semaphore,
     hosts: Mutex<HashMap<String, Arc<Host>>>,
@@ -192,22 +194,15 @@ impl Fetcher {
         // reqwest is built without a default TLS crypto provider (it would
         // pull in aws-lc); use ring's. Installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let builder = || {
-            reqwest::Client::builder()
-                .user_agent(USER_AGENT)
-                .connect_timeout(config.connect_timeout)
-                .read_timeout(config.read_timeout)
-                .timeout(config.total_timeout)
-        };
-        let client = builder()
-            .redirect(reqwest::redirect::Policy::limited(config.max_redirects))
-            .build()?;
-        let no_redirects = builder()
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(config.connect_timeout)
+            .read_timeout(config.read_timeout)
+            .timeout(config.total_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(Self {
             client,
-            no_redirects,
             permits: Semaphore::new(config.concurrency.max(1)),
             hosts: Mutex::new(HashMap::new()),
             config,
@@ -321,16 +316,44 @@ impl Fetcher {
             tokio::time::sleep_until(start_at.into()).await;
         }
 
-        let client = match redirects {
-            Redirects::Follow => &self.client,
-            Redirects::Return => &self.no_redirects,
+        // Each hop of a redirect chain is one request, with its own timeout.
+        let mut final_url = url.clone();
+        let mut hops = 0;
+        let mut response = loop {
+            let response = self
+                .client
+                .get(final_url.clone())
+                .send()
+                .await
+                .map_err(|error| Failed::new(classify(&error)))?;
+            let target = response
+                .status()
+                .is_redirection()
+                .then(|| response.headers().get(LOCATION))
+                .flatten()
+                .and_then(|location| location.to_str().ok())
+                .and_then(|location| final_url.join(location).ok());
+            let Some(target) = target else {
+                break response;
+            };
+            let stop = match redirects {
+                Redirects::Return => Some(FetchError::Redirected(target.clone())),
+                Redirects::Follow if hops == self.config.max_redirects => {
+                    Some(FetchError::TooManyRedirects(self.config.max_redirects))
+                }
+                Redirects::Follow => None,
+            };
+            if let Some(error) = stop {
+                return Err(Failed {
+                    error,
+                    status: Some(response.status().as_u16()),
+                    final_url: Some(final_url),
+                    retry_after: None,
+                });
+            }
+            hops += 1;
+            final_url = target;
         };
-        let mut response = client
-            .get(url.clone())
-            .send()
-            .await
-            .map_err(|error| Failed::new(classify(&error, self.config.max_redirects)))?;
-        let final_url = response.url().clone();
         let status = response.status();
         let fail = |error| Failed {
             error,
@@ -338,15 +361,6 @@ impl Fetcher {
             final_url: Some(final_url.clone()),
             retry_after: None,
         };
-        if status.is_redirection()
-            && let Some(target) = response
-                .headers()
-                .get(LOCATION)
-                .and_then(|location| location.to_str().ok())
-                .and_then(|location| url.join(location).ok())
-        {
-            return Err(fail(FetchError::Redirected(target)));
-        }
         if !status.is_success() {
             let mut failed = fail(FetchError::Status(status.as_u16()));
             failed.retry_after = retry_after(response.headers());
@@ -382,7 +396,7 @@ impl Fetcher {
                     bytes.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(error) => return Err(fail(classify(&error, self.config.max_redirects))),
+                Err(error) => return Err(fail(classify(&error))),
             }
         }
         let length = bytes.len();
@@ -411,10 +425,7 @@ enum Expect {
 }
 
 /// Turns a reqwest error into the kind the user needs to know.
-fn classify(error: &reqwest::Error, max_redirects: usize) -> FetchError {
-    if error.is_redirect() {
-        return FetchError::TooManyRedirects(max_redirects);
-    }
+fn classify(error: &reqwest::Error) -> FetchError {
     let detail = error_chain(error);
     if error.is_timeout() {
         FetchError::Timeout(detail)

@@ -106,7 +106,7 @@ struct RunArgs {
     /// Exit with code 1 if any URL failed
     #[arg(long)]
     fail_on_error: bool,
-    /// Seconds a whole request may take, body included
+    /// Seconds one request may take, body included (each redirect hop is one request)
     #[arg(long, default_value_t = 30.0)]
     timeout: f64,
     /// Seconds to wait for a connection
