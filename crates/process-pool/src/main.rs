@@ -12,7 +12,8 @@ mod demos;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use process_pool::worker::{worker_main, worker_server_name};
+use demos::jobs::{Checksum, CountPrimes, Drill, SlowSquare, Square, WhoAmI};
+use process_pool::worker::JobTypes;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -49,11 +50,17 @@ enum Demo {
 }
 
 fn main() -> ExitCode {
-    // A worker never parses the parent's command line: it learns its role
-    // from the environment, first thing.
-    if let Some(server_name) = worker_server_name() {
-        return exit_code(worker_main(server_name));
-    }
+    // A worker never parses the parent's command line: when a pool started
+    // this process, this call runs its jobs and never returns. Every job
+    // type that a demo builds a pool for is listed here.
+    JobTypes::new()
+        .with::<Square>()
+        .with::<SlowSquare>()
+        .with::<CountPrimes>()
+        .with::<WhoAmI>()
+        .with::<Checksum>()
+        .with::<Drill>()
+        .run_if_worker();
     let result = match Cli::parse().demo {
         None => tour(),
         Some(demo) => run(demo),

@@ -1,179 +1,74 @@
-//! What travels between the pool and its workers. Tasks are a serde enum
-//! that the worker matches on: functions are never sent.
+//! What travels between the pool and its workers, for any job type `J`.
+//! Jobs are data: no function or closure ever crosses the boundary.
+//!
+//! A message carries one job, or a batch of them: `map` sends its items in
+//! chunks so that a million tiny jobs are not a million round trips. The
+//! worker runs a batch's parts in order and answers with one result per
+//! part, so a panic in one part fails that part alone.
 
-use serde::{Deserialize, Deserializer, Serialize};
-use std::fmt;
+use crate::error::TaskId;
+use ipc_channel::ipc::IpcSender;
+use serde::{Deserialize, Serialize};
 
-/// Identifies one task, in submission order from 0.
-pub type TaskId = u64;
-
-/// The work a worker can do.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Task {
-    /// `n * n`.
-    Square(u64),
-    /// Sleep, then return `value * value`: the seed's `square_number`.
-    SlowSquare { value: u64, sleep_ms: u64 },
-    /// Square every number of a chunk (what `map` sends).
-    SquareChunk(Vec<u64>),
-    /// Count the primes in `start..end`, by trial division.
-    CountPrimes { start: u64, end: u64 },
-    /// Kill the worker running it with SIGKILL.
-    KillWorker,
-    /// Exit the worker with this code.
-    ExitWorker(i32),
-    /// Panic with this message.
-    Panic(String),
-    /// Return a value the pool refuses to deserialize.
-    UnreadableResult,
-    /// Sleep this long (to show task timeouts).
-    Sleep { ms: u64 },
-    /// Report the worker's pid (the `queue` demo).
-    WhoAmI(u64),
-    /// Checksum a payload sent the plain serde way, byte by byte.
-    Checksum(Vec<u8>),
-    /// Checksum a payload sent as shared memory: only a file descriptor
-    /// travels, and the worker maps the same pages.
-    ChecksumShared(ipc_channel::ipc::IpcSharedMemory),
-    /// Several tasks in one message, run in order: how `map_tasks` chunks
-    /// any kind of work. Each part's panic stays in that part's result.
-    Batch(Vec<Task>),
+/// One message's work.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum Work<J> {
+    One(J),
+    /// Parts with consecutive task ids, from the message's own id.
+    Batch(Vec<J>),
 }
 
-/// A simple checksum, so both ways of sending a payload can be compared.
-pub fn checksum(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0u64, |sum, &byte| {
-        sum.wrapping_mul(31).wrapping_add(u64::from(byte))
-    })
-}
-
-/// A task's value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Output {
-    Number(u64),
-    Numbers(Vec<u64>),
-    Text(String),
-    /// Who ran an item: (item, worker pid).
-    Taken {
-        item: u64,
-        pid: u32,
-    },
-    Checked(Checked),
-    /// The results of a `Batch`, in order; an error is a part's panic.
-    Batch(Vec<Result<Output, String>>),
-}
-
-/// A number that refuses to be deserialized when it is odd: the worker can
-/// send it, the pool cannot read it. It stands in for any result that fails
-/// to decode (a version mismatch, a bug in a `Deserialize` impl).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Checked(pub u64);
-
-impl<'de> Deserialize<'de> for Checked {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = u64::deserialize(deserializer)?;
-        if value % 2 == 1 {
-            return Err(serde::de::Error::custom(format!(
-                "{value} is odd, and a Checked must be even"
-            )));
+impl<J> Work<J> {
+    /// How many tasks the message holds.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Work::One(_) => 1,
+            Work::Batch(parts) => parts.len(),
         }
-        Ok(Checked(value))
     }
 }
 
-/// Parent to worker.
+/// A job's outcome in the worker: its output, or its panic message.
+pub(crate) type Ran<O> = Result<O, String>;
+
+/// One message's answer, shaped like its `Work`.
 #[derive(Debug, Serialize, Deserialize)]
-pub enum ToWorker {
-    Run { task: TaskId, work: Task },
+pub(crate) enum Answer<O> {
+    One(Ran<O>),
+    /// A batch in which nothing panicked, the usual case: the bare outputs,
+    /// with no `Result` to encode and decode around each.
+    AllOk(Vec<O>),
+    /// A batch in which a part panicked: each part's outcome.
+    Batch(Vec<Ran<O>>),
+}
+
+/// Parent to worker. The worker reads a `ToWorker<Work<J>>`; the parent
+/// writes a `ToWorker<Arc<Work<J>>>`, which serde encodes byte for byte the
+/// same, so that the parent can send a message and keep the very same work
+/// for requeueing without copying it.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ToWorker<W> {
+    pub(crate) task: TaskId,
+    pub(crate) work: W,
 }
 
 /// Worker to parent, on the channel the worker opened when it connected.
+/// `M` is the message type of the job channel, as each side names it.
 #[derive(Debug, Serialize, Deserialize)]
-pub enum FromWorker {
-    /// The first message: where to send tasks.
+pub(crate) enum FromWorker<M, O> {
+    /// The first message: where to send the jobs.
     Hello {
         pid: u32,
-        tasks_tx: ipc_channel::ipc::IpcSender<ToWorker>,
+        tasks_tx: IpcSender<M>,
     },
     Done {
         task: TaskId,
-        result: Result<Output, String>,
+        answer: Answer<O>,
     },
 }
 
-/// Why a task gave no value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TaskError {
-    #[error("task {task}: worker pid {pid} died running it ({how})")]
-    WorkerCrashed { task: TaskId, pid: u32, how: String },
-    #[error("task {task} panicked in worker pid {pid}: {message}")]
-    Panicked {
-        task: TaskId,
-        pid: u32,
-        message: String,
-    },
-    #[error(
-        "task {task} ran past its {limit_ms} ms timeout; worker pid {pid} was killed and replaced"
-    )]
-    TimedOut {
-        task: TaskId,
-        pid: u32,
-        limit_ms: u64,
-    },
-    #[error("task {task}: its result from worker pid {pid} could not be read: {reason}")]
-    BadResult {
-        task: TaskId,
-        pid: u32,
-        reason: String,
-    },
-    #[error("task {task} was cancelled before it started")]
-    Cancelled { task: TaskId },
-    #[error("task {task} was dropped: the pool shut down first")]
-    PoolClosed { task: TaskId },
-}
-
-impl TaskError {
-    pub fn task(&self) -> TaskId {
-        match self {
-            TaskError::WorkerCrashed { task, .. }
-            | TaskError::Panicked { task, .. }
-            | TaskError::TimedOut { task, .. }
-            | TaskError::BadResult { task, .. }
-            | TaskError::Cancelled { task }
-            | TaskError::PoolClosed { task } => *task,
-        }
-    }
-}
-
-impl fmt::Display for Output {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Output::Number(number) => write!(f, "{number}"),
-            Output::Numbers(numbers) => write!(f, "{} numbers", numbers.len()),
-            Output::Text(text) => write!(f, "{text}"),
-            Output::Taken { item, pid } => write!(f, "item {item} by pid {pid}"),
-            Output::Checked(Checked(value)) => write!(f, "{value}"),
-            Output::Batch(results) => write!(f, "a batch of {} results", results.len()),
-        }
-    }
-}
-
-/// Whether `number` is prime, by trial division (the thread-pool crate's
-/// workload, so the two crates can be compared).
-pub fn is_prime(number: u64) -> bool {
-    if number < 2 {
-        return false;
-    }
-    if number.is_multiple_of(2) {
-        return number == 2;
-    }
-    let limit = number.isqrt();
-    let mut divisor = 3;
-    while divisor <= limit {
-        if number.is_multiple_of(divisor) {
-            return false;
-        }
-        divisor += 2;
-    }
-    true
-}
+/// Set in a worker's environment: the pool's bootstrap server name.
+pub(crate) const WORKER_ENV: &str = "PROCESS_POOL_WORKER";
+/// Set in a worker's environment: the job type the pool will send, so a
+/// binary built for another type says so instead of misreading jobs.
+pub(crate) const JOB_TYPE_ENV: &str = "PROCESS_POOL_JOB_TYPE";

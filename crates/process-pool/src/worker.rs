@@ -1,85 +1,176 @@
-//! The worker process: this binary re-executed with `WORKER_ENV` set to the
-//! pool's bootstrap server name. It connects, hands the pool a channel for
-//! tasks, then runs tasks until that channel disconnects, which happens
-//! when the pool shuts it down or when the parent dies, however it dies.
+//! The worker side: one call at the top of `main`.
+//!
+//! The pool starts workers by running this same binary again with two
+//! environment variables set: where to connect, and which job type to run.
+//! [`run_if_worker`] sees them, connects to the pool, hands it a channel for
+//! jobs, and runs jobs until that channel disconnects, which happens when
+//! the pool retires the worker or when the parent dies, however it dies.
+//! Then the process exits. Without the variables, `run_if_worker` returns
+//! at once and `main` goes on as usual.
 
-use crate::protocol::{Checked, FromWorker, Output, Task, ToWorker, checksum, is_prime};
+use crate::job::Job;
+use crate::protocol::{Answer, FromWorker, JOB_TYPE_ENV, Ran, ToWorker, WORKER_ENV, Work};
 use crate::sys;
-use anyhow::{Context, Result};
 use ipc_channel::ipc::{self, IpcSender};
+use std::any::type_name;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::Duration;
+use std::process;
 
-/// Set in a worker's environment: the pool's bootstrap server name.
-pub const WORKER_ENV: &str = "PROCESS_POOL_WORKER";
+/// Exit code of a worker whose binary does not serve the pool's job type.
+const UNKNOWN_JOB_TYPE: i32 = 2;
+/// Exit code of a worker that could not connect to its pool.
+const NO_POOL: i32 = 3;
 
-/// The worker's whole life.
-pub fn worker_main(server_name: String) -> Result<()> {
+/// Turns this process into a worker for jobs of type `J` if a pool started
+/// it, and never returns in that case; otherwise returns at once.
+///
+/// Call it first thing in `main`, before any thread starts and before the
+/// command line is parsed: a worker ignores the parent's arguments. For a
+/// binary whose pools run several job types, use [`JobTypes`] instead.
+///
+/// ```no_run
+/// # use serde::{Deserialize, Serialize};
+/// # #[derive(Clone, Serialize, Deserialize)]
+/// # struct Square(u64);
+/// # impl process_pool::Job for Square {
+/// #     type Output = u64;
+/// #     fn run(self) -> u64 { self.0 * self.0 }
+/// # }
+/// fn main() {
+///     process_pool::worker::run_if_worker::<Square>();
+///     // From here on, this process is the parent: parse arguments, build
+///     // a `Pool<Square>`, ...
+/// }
+/// ```
+/// (`no_run`: this snippet only shows where the call goes; the crate's
+/// front page has an example that really starts workers.)
+pub fn run_if_worker<J: Job>() {
+    JobTypes::new().with::<J>().run_if_worker();
+}
+
+/// The job types this binary's workers run, for a binary with pools of
+/// several job types.
+///
+/// ```no_run
+/// # use serde::{Deserialize, Serialize};
+/// # #[derive(Clone, Serialize, Deserialize)]
+/// # struct Resize(String);
+/// # impl process_pool::Job for Resize {
+/// #     type Output = ();
+/// #     fn run(self) {}
+/// # }
+/// # #[derive(Clone, Serialize, Deserialize)]
+/// # struct Hash(String);
+/// # impl process_pool::Job for Hash {
+/// #     type Output = u64;
+/// #     fn run(self) -> u64 { 0 }
+/// # }
+/// use process_pool::worker::JobTypes;
+///
+/// fn main() {
+///     JobTypes::new().with::<Resize>().with::<Hash>().run_if_worker();
+///     // The parent: a `Pool<Resize>` and a `Pool<Hash>` may both start.
+/// }
+/// ```
+#[derive(Default)]
+pub struct JobTypes {
+    /// Each type's name and its worker loop.
+    served: Vec<(&'static str, Serve)>,
+}
+
+/// A worker loop for one job type, given the pool's bootstrap server name.
+type Serve = fn(String) -> Result<(), String>;
+
+impl JobTypes {
+    /// No job types yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Serves jobs of type `J` too.
+    pub fn with<J: Job>(mut self) -> Self {
+        self.served.push((type_name::<J>(), serve::<J>));
+        self
+    }
+
+    /// If a pool started this process, runs its jobs and exits, never
+    /// returning; otherwise returns at once. A worker asked for a job type
+    /// that is not listed says so on stderr and exits with code 2 (the pool
+    /// reports "exited before connecting"), rather than go on as the parent
+    /// and start pools of its own.
+    pub fn run_if_worker(self) {
+        let Some(server_name) = sys::take_env(WORKER_ENV) else {
+            return;
+        };
+        let wanted = sys::take_env(JOB_TYPE_ENV).unwrap_or_default();
+        let Some((_, serve)) = self.served.iter().find(|(name, _)| *name == wanted) else {
+            let served: Vec<&str> = self.served.iter().map(|(name, _)| *name).collect();
+            eprintln!(
+                "process-pool worker: the pool sends jobs of type `{wanted}`, \
+                 but this binary serves only {served:?}"
+            );
+            process::exit(UNKNOWN_JOB_TYPE);
+        };
+        match serve(server_name) {
+            Ok(()) => process::exit(0),
+            Err(error) => {
+                eprintln!("process-pool worker: {error}");
+                process::exit(NO_POOL);
+            }
+        }
+    }
+}
+
+/// The worker's whole life: connect, then run jobs until the pool is gone.
+fn serve<J: Job>(server_name: String) -> Result<(), String> {
     // The pool gets each panic's message in the task's result; printing it
     // here as well would only repeat it on stderr.
     std::panic::set_hook(Box::new(|_| {}));
-    let (tasks_tx, tasks_rx) = ipc::channel::<ToWorker>().context("making the task channel")?;
-    let results_tx =
-        IpcSender::<FromWorker>::connect(server_name).context("connecting to the pool")?;
+    let (tasks_tx, tasks_rx) = ipc::channel::<ToWorker<Work<J>>>()
+        .map_err(|error| format!("making a channel: {error}"))?;
+    let results_tx = IpcSender::<FromWorker<ToWorker<Work<J>>, J::Output>>::connect(server_name)
+        .map_err(|error| format!("connecting to the pool: {error}"))?;
     results_tx
         .send(FromWorker::Hello {
-            pid: std::process::id(),
+            pid: process::id(),
             tasks_tx,
         })
-        .context("greeting the pool")?;
+        .map_err(|error| format!("greeting the pool: {error}"))?;
     // `recv` fails once the pool's end is gone: our signal to leave.
-    while let Ok(ToWorker::Run { task, work }) = tasks_rx.recv() {
-        let result = catch_unwind(AssertUnwindSafe(|| run(work)))
-            .map_err(|payload| panic_message(payload.as_ref()));
-        if results_tx.send(FromWorker::Done { task, result }).is_err() {
+    while let Ok(ToWorker { task, work }) = tasks_rx.recv() {
+        let answer = match work {
+            Work::One(job) => Answer::One(run_one(job)),
+            Work::Batch(parts) => run_batch(parts),
+        };
+        if results_tx.send(FromWorker::Done { task, answer }).is_err() {
             break; // the pool is gone
         }
     }
     Ok(())
 }
 
-fn run(work: Task) -> Output {
-    match work {
-        Task::Square(value) => Output::Number(value * value),
-        Task::SlowSquare { value, sleep_ms } => {
-            std::thread::sleep(Duration::from_millis(sleep_ms));
-            Output::Number(value * value)
+/// Runs a batch's parts in order. Until one panics, the answer is just the
+/// outputs; from the first panic on, each part's outcome.
+fn run_batch<J: Job>(parts: Vec<J>) -> Answer<J::Output> {
+    let mut outputs = Vec::with_capacity(parts.len());
+    let mut parts = parts.into_iter();
+    while let Some(part) = parts.next() {
+        match run_one(part) {
+            Ok(output) => outputs.push(output),
+            Err(message) => {
+                let mut rans: Vec<Ran<J::Output>> = outputs.into_iter().map(Ok).collect();
+                rans.push(Err(message));
+                rans.extend(parts.map(run_one));
+                return Answer::Batch(rans);
+            }
         }
-        Task::SquareChunk(values) => {
-            Output::Numbers(values.into_iter().map(|value| value * value).collect())
-        }
-        Task::CountPrimes { start, end } => {
-            Output::Number((start..end).filter(|&number| is_prime(number)).count() as u64)
-        }
-        Task::KillWorker => {
-            // A crash from outside the task's control, as an OOM killer's.
-            let _ = sys::send_signal(std::process::id(), libc::SIGKILL);
-            std::thread::sleep(Duration::from_secs(60));
-            Output::Text("still alive after SIGKILL".to_string())
-        }
-        Task::ExitWorker(code) => std::process::exit(code),
-        Task::Panic(message) => panic!("{message}"),
-        Task::UnreadableResult => Output::Checked(Checked(7)),
-        Task::Sleep { ms } => {
-            std::thread::sleep(Duration::from_millis(ms));
-            Output::Text(format!("slept {ms} ms"))
-        }
-        Task::WhoAmI(item) => Output::Taken {
-            item,
-            pid: std::process::id(),
-        },
-        Task::Checksum(bytes) => Output::Number(checksum(&bytes)),
-        Task::ChecksumShared(memory) => Output::Number(checksum(&memory)),
-        Task::Batch(parts) => Output::Batch(
-            parts
-                .into_iter()
-                .map(|part| {
-                    catch_unwind(AssertUnwindSafe(|| run(part)))
-                        .map_err(|payload| panic_message(payload.as_ref()))
-                })
-                .collect(),
-        ),
     }
+    Answer::AllOk(outputs)
+}
+
+/// Runs one job, turning a panic into its message.
+fn run_one<J: Job>(job: J) -> Ran<J::Output> {
+    catch_unwind(AssertUnwindSafe(|| job.run())).map_err(|payload| panic_message(payload.as_ref()))
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
@@ -90,9 +181,4 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     } else {
         "a panic with a non-text payload".to_string()
     }
-}
-
-/// For `main`: the bootstrap server name if this process is a worker.
-pub fn worker_server_name() -> Option<String> {
-    sys::take_env(WORKER_ENV)
 }

@@ -1,114 +1,392 @@
-//! The pool's promises, with the crate's binary as the worker: crashes cost
-//! exactly the task in flight, timeouts and panics stay in their task, an
-//! unreadable result is reported, the parent's death takes the workers with
-//! it, and nothing is left behind.
+//! The pool's promises, on a job type defined in this file, the way a user
+//! defines theirs: crashes cost exactly the task in flight, timeouts and
+//! panics stay in their task, an unreadable result is reported, the
+//! parent's death takes the workers with it, and nothing is left behind.
+//!
+//! This file is its own worker binary. A pool re-executes the binary it
+//! runs in, so the first line of `main` must be `run_if_worker`, before
+//! any test harness: hence `harness = false` in Cargo.toml and the small
+//! runner at the bottom (libtest-mimic would do it too, but would bring
+//! clap's default features into every test build of the crate).
+//!
+//! After each test, the runner scans `/proc` for any child of this
+//! process, running or zombie, and fails the test if one is left. So the
+//! tests run one at a time.
 
-use process_pool::pool::Pool;
-use process_pool::protocol::{Output, Task, TaskError};
+use process_pool::worker::run_if_worker;
+use process_pool::{Job, Pool, PoolError, TaskError, Waited};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::process::{Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The leftover check looks at every child of this process, so the tests
-/// in this file run one at a time.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-/// Taken first in each test; when the test ends (after its pool is
-/// dropped), checks through /proc that this process has no child left,
-/// running or zombie.
-struct LeftoverCheck {
-    _serial: MutexGuard<'static, ()>,
+/// This file's own work: nothing in the library knows of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Probe {
+    Square(u64),
+    Sleep {
+        ms: u64,
+    },
+    Panic(String),
+    KillWorker,
+    ExitWorker(i32),
+    Unreadable,
+    Pid,
+    /// What the initializer left in this worker.
+    Initialized,
+    /// The initializer: leave a mark in this worker.
+    Initialize(u64),
 }
 
-impl LeftoverCheck {
-    fn new() -> Self {
-        LeftoverCheck {
-            _serial: ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner),
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+enum Answer {
+    Number(u64),
+    Pid(u32),
+    /// Deserializes only when even, so the pool cannot read `Odd(Even(7))`.
+    Odd(Even),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+struct Even(u64);
+
+impl<'de> Deserialize<'de> for Even {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = u64::deserialize(deserializer)?;
+        if value % 2 == 1 {
+            return Err(serde::de::Error::custom("odd"));
+        }
+        Ok(Even(value))
+    }
+}
+
+/// Set by the initializer in each worker; 0 until then.
+static MARK: AtomicU64 = AtomicU64::new(0);
+
+impl Job for Probe {
+    type Output = Answer;
+    fn run(self) -> Answer {
+        match self {
+            Probe::Square(value) => Answer::Number(value * value),
+            Probe::Sleep { ms } => {
+                thread::sleep(Duration::from_millis(ms));
+                Answer::Number(ms)
+            }
+            Probe::Panic(message) => panic!("{message}"),
+            Probe::KillWorker => {
+                process_pool::sys::send_signal(std::process::id(), libc::SIGKILL).unwrap();
+                thread::sleep(Duration::from_secs(60));
+                unreachable!("alive a minute after SIGKILL")
+            }
+            Probe::ExitWorker(code) => std::process::exit(code),
+            Probe::Unreadable => Answer::Odd(Even(7)),
+            Probe::Pid => Answer::Pid(std::process::id()),
+            Probe::Initialized => Answer::Number(MARK.load(Ordering::SeqCst)),
+            Probe::Initialize(mark) => {
+                MARK.store(mark, Ordering::SeqCst);
+                Answer::Number(mark)
+            }
         }
     }
 }
 
-/// Processes whose parent is this test process, with their state.
-fn our_children() -> Vec<(u32, String)> {
-    let us = std::process::id().to_string();
-    std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
-            let state = fields.next()?.to_string();
-            (fields.next()? == us).then_some((pid, state))
-        })
-        .collect()
-}
+/// The crate's own binary: its demos are the other pools tested here.
+const DEMO_BINARY: &str = env!("CARGO_BIN_EXE_process-pool");
 
-impl Drop for LeftoverCheck {
-    fn drop(&mut self) {
-        if thread::panicking() {
-            return;
-        }
-        let deadline = Instant::now() + Duration::from_secs(2);
-        let mut left = our_children();
-        while !left.is_empty() && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(10));
-            left = our_children();
-        }
-        assert!(
-            left.is_empty(),
-            "processes left behind (pid, state): {left:?}"
-        );
-    }
-}
-
-const WORKER: &str = env!("CARGO_BIN_EXE_process-pool");
-
-fn pool(workers: usize) -> Pool {
+fn pool(workers: usize) -> Pool<Probe> {
     Pool::builder()
         .workers(workers)
-        .exe(WORKER)
         .build()
         .expect("starting the pool")
 }
 
-/// Reaped: not even a zombie is left.
-fn gone(pid: u32) -> bool {
-    !Path::new(&format!("/proc/{pid}")).exists()
-}
-
-/// Not running: reaped, or a zombie waiting for whoever adopted it.
-fn dead(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
-        stat.rfind(')')
-            .and_then(|at| stat[at + 1..].split_whitespace().next())
-            == Some("Z")
-    })
-}
-
-/// Waits up to `limit` for `test` to hold for every pid.
-fn all_within(pids: &[u32], limit: Duration, test: fn(u32) -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if pids.iter().all(|&pid| test(pid)) {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(10));
+fn square(result: Result<Answer, TaskError>) -> u64 {
+    match result {
+        Ok(Answer::Number(number)) => number,
+        other => panic!("expected a number, got {other:?}"),
     }
-    false
 }
 
-/// The pool's own workers must be reaped by the pool itself.
-fn all_gone_within(pids: &[u32], limit: Duration) -> bool {
-    all_within(pids, limit, gone)
+fn a_job_type_of_our_own_runs_through_map_submit_and_as_completed() {
+    const PANICKER: u64 = 5;
+    const KILLER: u64 = 13;
+    let jobs = || {
+        (0..20).map(|n| match n {
+            PANICKER => Probe::Panic(format!("job {n} panics")),
+            KILLER => Probe::KillWorker,
+            n => Probe::Square(n),
+        })
+    };
+    let pool = pool(2);
+    // Checks one run's 20 results, given the first task id and whether the
+    // results are in input order; returns the pid of the killed worker.
+    let check = |first: u64, results: Vec<(u64, Result<Answer, TaskError>)>, pids: &[u32]| {
+        assert_eq!(results.len(), 20);
+        let mut killed = None;
+        for (task, result) in results {
+            match (task - first, result) {
+                (
+                    PANICKER,
+                    Err(TaskError::Panicked {
+                        task: id,
+                        pid,
+                        message,
+                    }),
+                ) => {
+                    assert_eq!(id, task);
+                    assert_eq!(message, format!("job {PANICKER} panics"));
+                    assert!(
+                        pids.contains(&pid),
+                        "panic reported pid {pid}, not one of {pids:?}"
+                    );
+                }
+                (KILLER, Err(TaskError::WorkerCrashed { task: id, pid, how })) => {
+                    assert_eq!(id, task);
+                    assert_eq!(how, "killed by signal 9 (SIGKILL)");
+                    assert!(
+                        pids.contains(&pid),
+                        "crash reported pid {pid}, not one of {pids:?}"
+                    );
+                    killed = Some(pid);
+                }
+                (n, result) => assert_eq!(square(result), n * n, "task {task}"),
+            }
+        }
+        killed.expect("the killer's worker was reported")
+    };
+
+    // map, one item per chunk so that a crash takes only its own item. A
+    // new pool numbers its tasks from 0.
+    let before = pool.worker_pids();
+    let results = pool.map(jobs(), Some(1));
+    let killed = check(0, (0..).zip(results).collect(), &before);
+    // The crash is reported first; the replacement starts right after.
+    let replaced = || !pool.worker_pids().contains(&killed);
+    assert!(
+        within(Duration::from_secs(10), replaced),
+        "the dead worker was not replaced"
+    );
+
+    // submit: each handle keeps its own task id.
+    let before = pool.worker_pids();
+    let handles: Vec<_> = jobs().map(|job| pool.submit(job)).collect();
+    let first = handles[0].id();
+    let results = handles
+        .into_iter()
+        .map(|handle| (handle.id(), handle.result()))
+        .collect();
+    check(first, results, &before);
+
+    // as_completed: in completion order, each with its task id.
+    let before = pool.worker_pids();
+    let results: Vec<_> = pool.as_completed(jobs()).collect();
+    let first = results.iter().map(|(task, _)| *task).min().unwrap();
+    let ids: BTreeSet<u64> = results.iter().map(|(task, _)| *task).collect();
+    assert_eq!(ids, (first..first + 20).collect());
+    check(first, results, &before);
+
+    assert_eq!(pool.stats().crashed, 3);
+    let restarted = || pool.stats().restarted == 3;
+    assert!(
+        within(Duration::from_secs(10), restarted),
+        "{:?}",
+        pool.stats()
+    );
 }
 
-#[test]
+fn map_keeps_order_with_any_chunk_size_and_a_panic_fails_only_its_item() {
+    let pool = pool(2);
+    for chunk in [None, Some(1), Some(3), Some(7), Some(10_000)] {
+        let jobs = (0..1000).map(|n| {
+            if n == 400 {
+                Probe::Panic("four hundred".to_string())
+            } else {
+                Probe::Square(n)
+            }
+        });
+        let first = pool.submit(Probe::Square(0)).id() + 1;
+        let results = pool.map(jobs, chunk);
+        assert_eq!(results.len(), 1000, "chunk {chunk:?}");
+        for (n, result) in (0..1000).zip(results) {
+            match (n, result) {
+                (400, Err(TaskError::Panicked { task, pid, message })) => {
+                    assert_eq!(message, "four hundred");
+                    assert_eq!(task, first + 400, "chunk {chunk:?}");
+                    assert!(pool.worker_pids().contains(&pid), "pid {pid}");
+                }
+                (n, result) => assert_eq!(square(result), n * n, "chunk {chunk:?}"),
+            }
+        }
+    }
+}
+
+fn map_unordered_yields_every_result_once_under_its_task_id() {
+    let pool = pool(2);
+    let first = pool.submit(Probe::Square(0)).id() + 1;
+    let mut squares: Vec<(u64, u64)> = pool
+        .map_unordered((0..200).map(Probe::Square), Some(7))
+        .map(|(task, result)| (task - first, square(result)))
+        .collect();
+    squares.sort_unstable();
+    assert_eq!(squares, (0..200).map(|n| (n, n * n)).collect::<Vec<_>>());
+}
+
+fn a_panic_stays_in_its_task_and_the_worker_lives_on() {
+    let pool = pool(1);
+    let worker = pool.worker_pids()[0];
+    match pool.submit(Probe::Panic("boom".to_string())).result() {
+        Err(TaskError::Panicked {
+            task: 0,
+            pid,
+            message,
+        }) => {
+            assert_eq!(message, "boom");
+            assert_eq!(pid, worker);
+        }
+        other => panic!("expected a panic, got {other:?}"),
+    }
+    assert_eq!(pool.submit(Probe::Pid).result(), Ok(Answer::Pid(worker)));
+    assert_eq!(pool.stats().crashed, 0);
+}
+
+fn a_timed_out_task_fails_and_its_worker_is_replaced() {
+    let pool = Pool::builder()
+        .workers(1)
+        .task_timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let first = pool.worker_pids()[0];
+    assert!(matches!(
+        pool.submit(Probe::Sleep { ms: 60_000 }).result(),
+        Err(TaskError::TimedOut { task: 0, pid, limit_ms: 100 }) if pid == first
+    ));
+    assert_eq!(square(pool.submit(Probe::Square(4)).result()), 16);
+    assert_ne!(pool.worker_pids()[0], first);
+    assert!(
+        all_within(&[first], Duration::from_secs(2), gone),
+        "the timed-out worker was not reaped"
+    );
+}
+
+fn an_unreadable_result_is_reported_and_the_worker_goes_on() {
+    let pool = pool(1);
+    assert!(matches!(
+        pool.submit(Probe::Unreadable).result(),
+        Err(TaskError::BadResult { task: 0, .. })
+    ));
+    assert_eq!(square(pool.submit(Probe::Square(5)).result()), 25);
+}
+
+fn a_worker_that_exits_mid_task_is_reported_with_its_exit_code() {
+    let pool = pool(1);
+    match pool.submit(Probe::ExitWorker(7)).result() {
+        Err(TaskError::WorkerCrashed { how, .. }) => assert_eq!(how, "exit code 7"),
+        other => panic!("expected a crash, got {other:?}"),
+    }
+    assert_eq!(square(pool.submit(Probe::Square(6)).result()), 36);
+}
+
+fn result_timeout_gives_the_handle_back_until_the_task_ends() {
+    let pool = pool(1);
+    let handle = pool.submit(Probe::Sleep { ms: 300 });
+    let handle = match handle.result_timeout(Duration::from_millis(1)) {
+        Waited::Pending(handle) => handle,
+        Waited::Done(result) => panic!("a 300 ms task ended within 1 ms: {result:?}"),
+    };
+    match handle.result_timeout(Duration::from_secs(30)) {
+        Waited::Done(result) => assert_eq!(square(result), 300),
+        Waited::Pending(_) => panic!("a 300 ms task did not end within 30 s"),
+    }
+}
+
+fn a_cancelled_task_that_has_not_started_does_not_run() {
+    let pool = pool(1);
+    let busy = pool.submit(Probe::Sleep { ms: 300 });
+    // Fill the worker's window so the next task waits in the queue.
+    let fillers: Vec<_> = (0..20)
+        .map(|_| pool.submit(Probe::Sleep { ms: 1 }))
+        .collect();
+    let waiting = pool.submit(Probe::Square(8));
+    waiting.cancel();
+    assert_eq!(waiting.result(), Err(TaskError::Cancelled { task: 21 }));
+    assert!(busy.result().is_ok());
+    assert!(fillers.into_iter().all(|filler| filler.result().is_ok()));
+}
+
+fn the_initializer_runs_in_every_worker_before_any_task() {
+    let pool = Pool::builder()
+        .workers(2)
+        .initializer(Probe::Initialize(42))
+        .build()
+        .unwrap();
+    let marks = pool.map((0..8).map(|_| Probe::Initialized), Some(1));
+    assert!(marks.into_iter().all(|mark| square(mark) == 42));
+    // A replacement worker runs it too.
+    assert!(pool.submit(Probe::KillWorker).result().is_err());
+    let marks = pool.map((0..8).map(|_| Probe::Initialized), Some(1));
+    assert!(marks.into_iter().all(|mark| square(mark) == 42));
+
+    let failing = Pool::builder()
+        .workers(1)
+        .initializer(Probe::Panic("no model".to_string()))
+        .build();
+    match failing {
+        Err(PoolError::InitializerFailed { message, .. }) => assert_eq!(message, "no model"),
+        Err(other) => panic!("expected InitializerFailed, got {other}"),
+        Ok(_) => panic!("a pool whose initializer panics started"),
+    }
+}
+
+fn shutdown_finishes_the_queue_and_reaps_every_worker() {
+    let pool = pool(2);
+    let pids = pool.worker_pids();
+    let handles: Vec<_> = (0..10).map(|n| pool.submit(Probe::Square(n))).collect();
+    pool.shutdown(Duration::from_secs(30));
+    for (n, handle) in (0..10).zip(handles) {
+        assert_eq!(square(handle.result()), n * n);
+    }
+    assert!(
+        all_within(&pids, Duration::from_secs(2), gone),
+        "workers {pids:?} outlived the pool"
+    );
+}
+
+fn dropping_the_pool_kills_and_reaps_every_worker() {
+    let pool = pool(2);
+    let pids = pool.worker_pids();
+    let stuck = pool.submit(Probe::Sleep { ms: 60_000 });
+    drop(pool);
+    assert_eq!(stuck.result(), Err(TaskError::PoolClosed { task: 0 }));
+    assert!(
+        all_within(&pids, Duration::from_secs(2), gone),
+        "workers {pids:?} outlived the pool"
+    );
+}
+
+fn a_worker_that_cannot_start_fails_build_instead_of_hanging() {
+    match Pool::<Probe>::builder().workers(1).exe("/bin/true").build() {
+        Err(error) => assert!(
+            error.to_string().contains("exited before connecting"),
+            "{error}"
+        ),
+        Ok(_) => panic!("a pool of `true` workers started"),
+    }
+}
+
+fn a_binary_that_does_not_serve_the_job_type_says_so_and_exits_2() {
+    // The crate's binary serves its demos' job types, not this file's.
+    match Pool::<Probe>::builder().workers(1).exe(DEMO_BINARY).build() {
+        Err(PoolError::ExitedBeforeConnecting { how, .. }) => assert_eq!(how, "exit code 2"),
+        Err(other) => panic!("expected an exit before connecting, got {other}"),
+        Ok(_) => panic!("the demo binary ran this file's jobs"),
+    }
+}
+
 fn a_worker_sigkilled_mid_map_costs_exactly_its_task_50_times_in_a_row() {
-    let _check = LeftoverCheck::new();
-    let output = Command::new(WORKER)
+    let output = Command::new(DEMO_BINARY)
         .args(["crash", "--external-kill-rounds", "50"])
         .output()
         .expect("running the crash rounds");
@@ -127,186 +405,22 @@ fn a_worker_sigkilled_mid_map_costs_exactly_its_task_50_times_in_a_row() {
     );
 }
 
-#[test]
-fn a_panic_stays_in_its_task() {
-    let _check = LeftoverCheck::new();
-    let pool = pool(1);
-    match pool.submit(Task::Panic("boom".to_string())).result() {
-        Err(TaskError::Panicked {
-            task: 0, message, ..
-        }) => assert_eq!(message, "boom"),
-        other => panic!("expected a panic, got {other:?}"),
-    }
-    assert_eq!(pool.submit(Task::Square(3)).result(), Ok(Output::Number(9)));
-    assert_eq!(pool.stats().crashed, 0);
-}
-
-#[test]
-fn a_timed_out_task_fails_and_its_worker_is_replaced() {
-    let _check = LeftoverCheck::new();
-    let pool = Pool::builder()
-        .workers(1)
-        .exe(WORKER)
-        .task_timeout(Duration::from_millis(100))
-        .build()
-        .unwrap();
-    let first = pool.worker_pids()[0];
-    assert!(matches!(
-        pool.submit(Task::Sleep { ms: 60_000 }).result(),
-        Err(TaskError::TimedOut { task: 0, .. })
-    ));
-    assert_eq!(
-        pool.submit(Task::Square(4)).result(),
-        Ok(Output::Number(16))
-    );
-    assert_ne!(pool.worker_pids()[0], first);
-    assert!(
-        all_gone_within(&[first], Duration::from_secs(2)),
-        "the timed-out worker was not reaped"
-    );
-}
-
-#[test]
-fn an_unreadable_result_is_reported_and_the_worker_goes_on() {
-    let _check = LeftoverCheck::new();
-    let pool = pool(1);
-    assert!(matches!(
-        pool.submit(Task::UnreadableResult).result(),
-        Err(TaskError::BadResult { task: 0, .. })
-    ));
-    assert_eq!(
-        pool.submit(Task::Square(5)).result(),
-        Ok(Output::Number(25))
-    );
-}
-
-#[test]
-fn a_worker_that_exits_mid_task_is_reported_with_its_exit_code() {
-    let _check = LeftoverCheck::new();
-    let pool = pool(1);
-    match pool.submit(Task::ExitWorker(7)).result() {
-        Err(TaskError::WorkerCrashed { how, .. }) => assert_eq!(how, "exit code 7"),
-        other => panic!("expected a crash, got {other:?}"),
-    }
-    assert_eq!(
-        pool.submit(Task::Square(6)).result(),
-        Ok(Output::Number(36))
-    );
-}
-
-#[test]
-fn map_keeps_order_with_any_chunk_size() {
-    let _check = LeftoverCheck::new();
-    let pool = pool(2);
-    for chunk in [None, Some(1), Some(7), Some(10_000)] {
-        let squares: Vec<u64> = pool
-            .map(0..1000, chunk)
-            .into_iter()
-            .map(Result::unwrap)
-            .collect();
-        assert_eq!(
-            squares,
-            (0..1000).map(|n| n * n).collect::<Vec<_>>(),
-            "chunk {chunk:?}"
-        );
-    }
-}
-
-#[test]
-fn a_cancelled_task_that_has_not_started_does_not_run() {
-    let _check = LeftoverCheck::new();
-    let pool = pool(1);
-    let busy = pool.submit(Task::Sleep { ms: 300 });
-    // Fill the worker's window so the next task waits in the queue.
-    let fillers: Vec<_> = (0..20)
-        .map(|_| pool.submit(Task::Sleep { ms: 1 }))
-        .collect();
-    let waiting = pool.submit(Task::Square(8));
-    waiting.cancel();
-    assert_eq!(waiting.result(), Err(TaskError::Cancelled { task: 21 }));
-    assert!(busy.result().is_ok());
-    assert!(fillers.into_iter().all(|filler| filler.result().is_ok()));
-}
-
-#[test]
-fn shutdown_finishes_the_queue_and_reaps_every_worker() {
-    let _check = LeftoverCheck::new();
-    let pool = pool(2);
-    let pids = pool.worker_pids();
-    let handles: Vec<_> = (0..10)
-        .map(|n| {
-            pool.submit(Task::SlowSquare {
-                value: n,
-                sleep_ms: 5,
-            })
-        })
-        .collect();
-    pool.shutdown(Duration::from_secs(30));
-    for (n, handle) in (0..10).zip(handles) {
-        assert_eq!(handle.result(), Ok(Output::Number(n * n)));
-    }
-    assert!(
-        all_gone_within(&pids, Duration::from_secs(2)),
-        "workers {pids:?} outlived the pool"
-    );
-}
-
-#[test]
-fn dropping_the_pool_kills_and_reaps_every_worker() {
-    let _check = LeftoverCheck::new();
-    let pool = pool(2);
-    let pids = pool.worker_pids();
-    let _stuck = pool.submit(Task::Sleep { ms: 60_000 });
-    drop(pool);
-    assert!(
-        all_gone_within(&pids, Duration::from_secs(2)),
-        "workers {pids:?} outlived the pool"
-    );
-}
-
-#[test]
-fn a_worker_that_cannot_start_fails_build_instead_of_hanging() {
-    let _check = LeftoverCheck::new();
-    match Pool::builder().workers(1).exe("/bin/true").build() {
-        Err(error) => assert!(
-            error.to_string().contains("exited before connecting"),
-            "{error}"
-        ),
-        Ok(_) => panic!("a pool of `true` workers started"),
-    }
-}
-
-#[test]
 fn workers_die_within_a_second_of_their_parent_being_killed() {
-    let _check = LeftoverCheck::new();
-    // The parent: the binary running a long map, in its own process group.
-    let mut parent = Command::new(WORKER)
+    // The parent: the demo binary running slow tasks on 3 workers.
+    let mut parent = Command::new(DEMO_BINARY)
         .args(["as-completed", "--sleep-ms", "5000"])
         .stdout(Stdio::null())
         .spawn()
         .expect("starting a pool");
     let parent_pid = parent.id();
-    // Find its workers through /proc: processes whose parent it is.
     let deadline = Instant::now() + Duration::from_secs(10);
     let workers = loop {
-        let children: Vec<u32> = std::fs::read_dir("/proc")
-            .unwrap()
-            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-            .filter(|pid| {
-                std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                    .ok()
-                    .and_then(|stat| {
-                        stat[stat.rfind(')')? + 1..]
-                            .split_whitespace()
-                            .nth(1)?
-                            .parse::<u32>()
-                            .ok()
-                    })
-                    == Some(parent_pid)
-            })
+        let workers: Vec<u32> = children_of(parent_pid)
+            .into_iter()
+            .map(|(pid, _)| pid)
             .collect();
-        if children.len() == 3 || Instant::now() > deadline {
-            break children;
+        if workers.len() == 3 || Instant::now() > deadline {
+            break workers;
         }
         thread::sleep(Duration::from_millis(10));
     };
@@ -326,41 +440,136 @@ fn workers_die_within_a_second_of_their_parent_being_killed() {
     );
 }
 
-#[test]
-fn map_unordered_yields_every_square_once() {
-    let _check = LeftoverCheck::new();
-    let pool = pool(2);
-    let mut squares: Vec<(u64, u64)> = pool
-        .map_unordered(0..200)
-        .map(|(task, result)| match result {
-            Ok(Output::Number(square)) => (task, square),
-            other => panic!("task {task}: {other:?}"),
+/// Processes whose parent is `parent`, with their state letter.
+fn children_of(parent: u32) -> Vec<(u32, String)> {
+    let parent = parent.to_string();
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+            let state = fields.next()?.to_string();
+            (fields.next()? == parent).then_some((pid, state))
         })
-        .collect();
-    squares.sort_unstable();
-    assert_eq!(squares, (0..200).map(|n| (n, n * n)).collect::<Vec<_>>());
+        .collect()
 }
 
-#[test]
-fn map_tasks_runs_any_work_in_order_and_keeps_a_panic_to_its_part() {
-    let _check = LeftoverCheck::new();
-    let pool = pool(2);
-    for chunk in [None, Some(3)] {
-        let tasks = (0..10).map(|n| {
-            if n == 4 {
-                Task::Panic("four".to_string())
-            } else {
-                Task::Square(n)
-            }
-        });
-        let results = pool.map_tasks(tasks, chunk);
-        assert_eq!(results.len(), 10);
-        for (n, result) in (0..10).zip(results) {
-            match (n, result) {
-                (4, Err(TaskError::Panicked { message, .. })) => assert_eq!(message, "four"),
-                (n, Ok(Output::Number(square))) => assert_eq!(square, n * n),
-                (n, other) => panic!("task {n}: {other:?}"),
+/// Reaped: not even a zombie is left.
+fn gone(pid: u32) -> bool {
+    !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Not running: reaped, or a zombie waiting for whoever adopted it.
+fn dead(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+        stat.rfind(')')
+            .and_then(|at| stat[at + 1..].split_whitespace().next())
+            == Some("Z")
+    })
+}
+
+/// Waits up to `limit` for `test` to hold for every pid.
+fn all_within(pids: &[u32], limit: Duration, test: fn(u32) -> bool) -> bool {
+    within(limit, || pids.iter().all(|&pid| test(pid)))
+}
+
+/// Waits up to `limit` for `condition` to hold.
+fn within(limit: Duration, condition: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while !condition() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    true
+}
+
+/// Every test, by name.
+const TESTS: &[(&str, fn())] = &[
+    test!(a_job_type_of_our_own_runs_through_map_submit_and_as_completed),
+    test!(map_keeps_order_with_any_chunk_size_and_a_panic_fails_only_its_item),
+    test!(map_unordered_yields_every_result_once_under_its_task_id),
+    test!(a_panic_stays_in_its_task_and_the_worker_lives_on),
+    test!(a_timed_out_task_fails_and_its_worker_is_replaced),
+    test!(an_unreadable_result_is_reported_and_the_worker_goes_on),
+    test!(a_worker_that_exits_mid_task_is_reported_with_its_exit_code),
+    test!(result_timeout_gives_the_handle_back_until_the_task_ends),
+    test!(a_cancelled_task_that_has_not_started_does_not_run),
+    test!(the_initializer_runs_in_every_worker_before_any_task),
+    test!(shutdown_finishes_the_queue_and_reaps_every_worker),
+    test!(dropping_the_pool_kills_and_reaps_every_worker),
+    test!(a_worker_that_cannot_start_fails_build_instead_of_hanging),
+    test!(a_binary_that_does_not_serve_the_job_type_says_so_and_exits_2),
+    test!(a_worker_sigkilled_mid_map_costs_exactly_its_task_50_times_in_a_row),
+    test!(workers_die_within_a_second_of_their_parent_being_killed),
+];
+
+macro_rules! test {
+    ($name:ident) => {
+        (stringify!($name), $name as fn())
+    };
+}
+use test;
+
+fn main() -> ExitCode {
+    // In a worker process this runs `Probe` jobs and never returns.
+    run_if_worker::<Probe>();
+
+    // Like libtest: the arguments that are not flags filter tests by name.
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
+    let chosen: Vec<_> = TESTS
+        .iter()
+        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f)))
+        .collect();
+    let started = Instant::now();
+    println!("\nrunning {} tests", chosen.len());
+    let mut failed = Vec::new();
+    for (name, test) in &chosen {
+        let outcome = catch_unwind(AssertUnwindSafe(test)).map_err(|_| "panicked".to_string());
+        let outcome = outcome.and_then(|()| no_children_left());
+        match outcome {
+            Ok(()) => println!("test {name} ... ok"),
+            Err(why) => {
+                println!("test {name} ... FAILED ({why})");
+                failed.push(*name);
             }
         }
+    }
+    let passed = chosen.len() - failed.len();
+    let verdict = if failed.is_empty() { "ok" } else { "FAILED" };
+    println!(
+        "\ntest result: {verdict}. {passed} passed; {} failed; 0 ignored; 0 measured; {} filtered out; finished in {:.2}s\n",
+        failed.len(),
+        TESTS.len() - chosen.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The leftover check: after a test (and its pools) ended, this process
+/// has no child left, running or zombie. Workers may take a moment to be
+/// reaped after a kill, so it waits up to 2 s.
+fn no_children_left() -> Result<(), String> {
+    let us = std::process::id();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut left = children_of(us);
+    while !left.is_empty() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+        left = children_of(us);
+    }
+    if left.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("processes left behind (pid, state): {left:?}"))
     }
 }

@@ -3,12 +3,12 @@
 //!
 //! In the seed's notebook this ends in `BrokenProcessPool`: worker processes
 //! cannot re-import a function defined in a notebook. Rust sends the task as
-//! data (`Task::SlowSquare`), so there is nothing to import.
+//! data (`SlowSquare`), so there is nothing to import.
 
-use super::{header, number};
+use super::header;
+use super::jobs::SlowSquare;
 use anyhow::{Result, ensure};
-use process_pool::pool::Pool;
-use process_pool::protocol::Task;
+use process_pool::Pool;
 
 const NUMBERS: [u64; 14] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 2, 3, 12, 14];
 
@@ -32,13 +32,13 @@ pub fn run(args: &Args) -> Result<()> {
         "ProcessPoolExecutor(3), as_completed",
     );
     let pool = Pool::builder().workers(3).build()?;
-    let tasks = NUMBERS.map(|value| Task::SlowSquare {
+    let tasks = NUMBERS.map(|value| SlowSquare {
         value,
         sleep_ms: args.sleep_ms,
     });
     let mut seen = Vec::new();
     for (task, result) in pool.as_completed(tasks) {
-        let square = number(result)?;
+        let square = result?;
         let value = NUMBERS[task as usize];
         ensure!(
             square == value * value,

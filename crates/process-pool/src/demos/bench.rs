@@ -5,10 +5,9 @@
 //! `Pool.map`, `ProcessPoolExecutor.map` and `submit` + `as_completed`.
 
 use super::cpu_bound::count_primes;
-use super::number;
+use super::jobs::Square;
 use anyhow::{Result, ensure};
-use process_pool::pool::Pool;
-use process_pool::protocol::Task;
+use process_pool::Pool;
 use std::time::Instant;
 
 #[derive(clap::Args)]
@@ -44,7 +43,7 @@ pub fn run(args: &Args) -> Result<()> {
     let pool = Pool::builder().workers(workers).build()?;
 
     let started = Instant::now();
-    let squares = pool.map(0..args.map_items, None);
+    let squares = pool.map((0..args.map_items).map(Square), None);
     let map_time = started.elapsed().as_secs_f64();
     ensure!(
         squares.len() as u64 == args.map_items,
@@ -62,8 +61,8 @@ pub fn run(args: &Args) -> Result<()> {
 
     let started = Instant::now();
     let mut sum = 0;
-    for (_, result) in pool.as_completed((0..args.tiny_tasks).map(Task::Square)) {
-        sum += number(result)?;
+    for (_, result) in pool.as_completed((0..args.tiny_tasks).map(Square)) {
+        sum += result?;
     }
     let tiny_time = started.elapsed().as_secs_f64();
     let expected: u64 = (0..args.tiny_tasks).map(|value| value * value).sum();

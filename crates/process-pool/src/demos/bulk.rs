@@ -6,11 +6,11 @@
 //! descriptor: the worker maps the very same pages, and no byte is copied
 //! through the socket.
 
-use super::{header, number};
+use super::header;
+use super::jobs::{Checksum, checksum};
 use anyhow::{Result, ensure};
 use ipc_channel::ipc::IpcSharedMemory;
-use process_pool::pool::Pool;
-use process_pool::protocol::{Task, checksum};
+use process_pool::Pool;
 use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
@@ -34,14 +34,14 @@ impl Args {
 
 /// Sends `rounds` payloads made by `task` and checks each checksum.
 fn time_payloads(
-    pool: &Pool,
+    pool: &Pool<Checksum>,
     rounds: u32,
     expected: u64,
-    task: impl Fn() -> Task,
+    task: impl Fn() -> Checksum,
 ) -> Result<Duration> {
     let started = Instant::now();
     for _ in 0..rounds {
-        let sum = number(pool.submit(task()).result())?;
+        let sum = pool.submit(task()).result()?;
         ensure!(sum == expected, "the worker's checksum differs");
     }
     Ok(started.elapsed() / rounds)
@@ -61,10 +61,10 @@ pub fn run(args: &Args) -> Result<()> {
     let shared = IpcSharedMemory::from_bytes(&payload);
 
     let serde_time = time_payloads(&pool, args.rounds, expected, || {
-        Task::Checksum(payload.clone())
+        Checksum::Bytes(payload.clone())
     })?;
     let shared_time = time_payloads(&pool, args.rounds, expected, || {
-        Task::ChecksumShared(shared.clone())
+        Checksum::SharedMemory(shared.clone())
     })?;
     let mib = args.kib as f64 / 1024.0;
     println!(

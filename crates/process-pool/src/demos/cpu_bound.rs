@@ -1,9 +1,9 @@
 //! CPU-bound work across processes: count primes with 1 worker and with N.
 
-use super::{header, number};
+use super::header;
+use super::jobs::CountPrimes;
 use anyhow::{Result, ensure};
-use process_pool::pool::Pool;
-use process_pool::protocol::Task;
+use process_pool::Pool;
 use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
@@ -34,14 +34,14 @@ impl Args {
 pub fn count_primes(limit: u64, chunks: u64, workers: usize) -> Result<(u64, Duration)> {
     let pool = Pool::builder().workers(workers).build()?;
     let step = limit.div_ceil(chunks);
-    let tasks = (0..chunks).map(|chunk| Task::CountPrimes {
+    let tasks = (0..chunks).map(|chunk| CountPrimes {
         start: chunk * step,
         end: ((chunk + 1) * step).min(limit),
     });
     let started = Instant::now();
     let mut total = 0;
     for (_, result) in pool.as_completed(tasks) {
-        total += number(result)?;
+        total += result?;
     }
     Ok((total, started.elapsed()))
 }

@@ -9,11 +9,10 @@
 //! With `--external-kill-rounds N` the parent itself SIGKILLs a busy worker
 //! in the middle of a `map` of 1,000 tasks, N times (the tests use it).
 
-use super::{header, number};
+use super::header;
+use super::jobs::{Drill, DrillOutput, SlowSquare};
 use anyhow::{Context, Result, bail, ensure};
-use process_pool::pool::Pool;
-use process_pool::protocol::{Task, TaskError};
-use process_pool::sys;
+use process_pool::{Pool, TaskError, sys};
 use std::thread;
 use std::time::Duration;
 
@@ -40,12 +39,12 @@ pub fn run(args: &Args) -> Result<()> {
     let pool = Pool::builder().workers(2).build()?;
     let tasks = (0..BATCH).map(|value| {
         if value == CULPRIT {
-            Task::KillWorker
+            Drill::KillWorker
         } else {
-            Task::SlowSquare {
+            Drill::Fine(SlowSquare {
                 value,
                 sleep_ms: 20,
-            }
+            })
         }
     });
     let handles: Vec<_> = tasks.map(|task| pool.submit(task)).collect();
@@ -55,11 +54,10 @@ pub fn run(args: &Args) -> Result<()> {
                 println!("task {task}: its worker (pid {pid}) died running it: {how}");
             }
             Ok(_) if value == CULPRIT => bail!("the culprit task succeeded"),
-            result => {
-                let square = number(result)?;
-                ensure!(square == value * value, "task {value} gave {square}");
+            Ok(DrillOutput::Number(square)) if square == value * value => {
                 println!("task {value}: {square}");
             }
+            other => bail!("task {value} gave {other:?}"),
         }
     }
     let stats = pool.stats();
@@ -72,9 +70,16 @@ pub fn run(args: &Args) -> Result<()> {
         stats.crashed, stats.restarted, stats.workers
     );
     let again = pool
-        .map(0..4, None)
+        .map(
+            (0..4).map(|value| Drill::Fine(SlowSquare { value, sleep_ms: 0 })),
+            None,
+        )
         .into_iter()
-        .collect::<Result<Vec<u64>, _>>()?;
+        .map(|result| match result? {
+            DrillOutput::Number(square) => Ok(square),
+            other => bail!("a square gave {other:?}"),
+        })
+        .collect::<Result<Vec<u64>>>()?;
     ensure!(again == [0, 1, 4, 9], "the next batch gave {again:?}");
     println!("the pool is still usable: the next batch gave {again:?}");
     Ok(())
@@ -96,7 +101,7 @@ fn external_kills(rounds: u32) -> Result<()> {
                 }
                 sys::send_signal(victim, libc::SIGKILL).context("killing the worker")
             });
-            let tasks = (0..MAP_TASKS).map(|value| Task::SlowSquare { value, sleep_ms: 1 });
+            let tasks = (0..MAP_TASKS).map(|value| SlowSquare { value, sleep_ms: 1 });
             let handles: Vec<_> = tasks.map(|task| pool.submit(task)).collect();
             handles
                 .into_iter()
@@ -112,7 +117,7 @@ fn external_kills(rounds: u32) -> Result<()> {
                     failed.push(value)
                 }
                 result => ensure!(
-                    number(result)? == value * value,
+                    result? == value * value,
                     "round {round}: task {value} gave a wrong result"
                 ),
             }

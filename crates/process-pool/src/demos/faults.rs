@@ -6,10 +6,10 @@
 //! and its worker is killed and replaced; a panic is caught in the worker,
 //! which lives on.
 
-use super::{header, number};
+use super::header;
+use super::jobs::{Drill, DrillOutput, SlowSquare};
 use anyhow::{Result, bail, ensure};
-use process_pool::pool::Pool;
-use process_pool::protocol::{Output, Task, TaskError};
+use process_pool::{Pool, TaskError};
 use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_millis(200);
@@ -22,14 +22,17 @@ pub fn timeout() -> Result<()> {
     );
     let pool = Pool::builder().workers(1).task_timeout(TIMEOUT).build()?;
     let first_pid = pool.worker_pids()[0];
-    let stuck = pool.submit(Task::Sleep { ms: 60_000 });
-    let next = pool.submit(Task::Square(7));
+    let stuck = pool.submit(Drill::Sleep { ms: 60_000 });
+    let next = pool.submit(Drill::Fine(SlowSquare {
+        value: 7,
+        sleep_ms: 0,
+    }));
     match stuck.result() {
         Err(error @ TaskError::TimedOut { .. }) => println!("{error}"),
         other => bail!("expected a timeout, got {other:?}"),
     }
     ensure!(
-        number(next.result())? == 49,
+        next.result()? == DrillOutput::Number(49),
         "the next task gave a wrong result"
     );
     ensure!(
@@ -47,32 +50,23 @@ pub fn panic() -> Result<()> {
         "future.result() re-raises",
     );
     let pool = Pool::builder().workers(1).build()?;
-    let before = pool.submit(Task::WhoAmI(0)).result()?;
+    let before = pool.submit(Drill::WhoAmI).result()?;
     match pool
-        .submit(Task::Panic("deliberate panic in a task".to_string()))
+        .submit(Drill::Panic("deliberate panic in a task".to_string()))
         .result()
     {
         Err(error @ TaskError::Panicked { .. }) => println!("{error}"),
         other => bail!("expected a panic, got {other:?}"),
     }
-    let after = pool.submit(Task::WhoAmI(1)).result()?;
-    let (
-        Output::Taken {
-            pid: pid_before, ..
-        },
-        Output::Taken { pid: pid_after, .. },
-    ) = (before, after)
-    else {
-        bail!("WhoAmI gave no pid");
+    let after = pool.submit(Drill::WhoAmI).result()?;
+    let DrillOutput::Pid(pid) = after else {
+        bail!("WhoAmI gave {after:?}");
     };
-    ensure!(
-        pid_before == pid_after,
-        "the worker was replaced after a panic"
-    );
-    match pool.submit(Task::UnreadableResult).result() {
+    ensure!(before == after, "the worker was replaced after a panic");
+    match pool.submit(Drill::UnreadableResult).result() {
         Err(error @ TaskError::BadResult { .. }) => println!("{error}"),
         other => bail!("expected an unreadable result, got {other:?}"),
     }
-    println!("the same worker (pid {pid_after}) ran the tasks before and after the panic");
+    println!("the same worker (pid {pid}) ran the tasks before and after the panic");
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! The seed's `Pool(4).map(square, range(10))`: results in input order.
 
 use super::header;
+use super::jobs::Square;
 use anyhow::{Result, ensure};
-use process_pool::pool::Pool;
+use process_pool::Pool;
 
 pub fn run() -> Result<()> {
     header(
@@ -12,7 +13,7 @@ pub fn run() -> Result<()> {
     );
     let pool = Pool::builder().workers(4).build()?;
     let squares = pool
-        .map(0..10, None)
+        .map((0..10).map(Square), None)
         .into_iter()
         .collect::<Result<Vec<u64>, _>>()?;
     ensure!(

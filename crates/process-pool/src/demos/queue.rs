@@ -2,9 +2,9 @@
 //! item is processed exactly once, and the output shows which worker took it.
 
 use super::header;
-use anyhow::{Result, bail, ensure};
-use process_pool::pool::Pool;
-use process_pool::protocol::{Output, Task};
+use super::jobs::{Taken, WhoAmI};
+use anyhow::{Result, ensure};
+use process_pool::Pool;
 use std::collections::BTreeSet;
 
 const ITEMS: u64 = 12;
@@ -19,10 +19,8 @@ pub fn run() -> Result<()> {
     let pool = Pool::builder().workers(WORKERS).build()?;
     let mut items = Vec::new();
     let mut pids = BTreeSet::new();
-    for (_, result) in pool.as_completed((0..ITEMS).map(Task::WhoAmI)) {
-        let Output::Taken { item, pid } = result? else {
-            bail!("a worker gave no pid")
-        };
+    for (_, result) in pool.as_completed((0..ITEMS).map(WhoAmI)) {
+        let Taken { item, pid } = result?;
         println!("Processed item {item} in worker pid {pid}");
         items.push(item);
         pids.insert(pid);

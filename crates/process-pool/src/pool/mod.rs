@@ -1,33 +1,39 @@
 //! A process pool that survives its workers: Python's `ProcessPoolExecutor`
-//! and `multiprocessing.Pool`, over ipc-channel.
+//! and `multiprocessing.Pool`, over ipc-channel, for any [`Job`] type.
 //!
-//! Each worker slot has a supervisor thread in the parent. It takes jobs
+//! Each worker slot has a supervisor thread in the parent. It takes entries
 //! from the shared queue, keeps a small window of them in flight to its
-//! worker, and reads the results. Because a worker runs its tasks in order,
-//! the oldest unanswered task is the one running. So when a worker dies,
-//! exactly that task fails (`WorkerCrashed`, with the pid and the signal),
-//! the rest of the window goes back to the queue, and a new worker takes the
-//! slot. Python's pool instead breaks as a whole (`BrokenProcessPool`) and
-//! fails every pending task.
+//! worker, and reads the answers. Because a worker runs its messages in
+//! order, the oldest unanswered one is the one running. So when a worker
+//! dies, exactly that message fails (`WorkerCrashed`, with the pid and the
+//! signal), the rest of the window goes back to the queue, and a new worker
+//! takes the slot. Python's pool instead breaks as a whole
+//! (`BrokenProcessPool`) and fails every pending task.
 
+mod entry;
+mod handles;
 mod supervisor;
 mod worker_handle;
 
+pub use handles::{AsCompleted, TaskHandle, Waited};
 pub use worker_handle::describe;
 
-use crate::protocol::{Output, Task, TaskError, TaskId};
+use crate::error::{PoolError, TaskError, TaskId};
+use crate::job::Job;
+use crate::protocol::Work;
 use crossbeam_channel as queue;
+use entry::{Entry, Outcome, Reply};
 use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 use supervisor::supervise;
 use worker_handle::Worker;
 
-/// How many tasks a supervisor keeps in flight to its worker: enough to
+/// How many messages a supervisor keeps in flight to its worker: enough to
 /// hide the round trip, few enough that a crash requeues little.
 pub(crate) const WINDOW: usize = 16;
 /// How often a waiting supervisor looks at the pool's flags.
@@ -36,67 +42,40 @@ pub(crate) const POLL: Duration = Duration::from_millis(50);
 pub(crate) const CONNECT_LIMIT: Duration = Duration::from_secs(10);
 /// How long a retired worker may take to exit before SIGTERM, then SIGKILL.
 pub(crate) const EXIT_GRACE: Duration = Duration::from_secs(2);
+/// `map` keeps this many chunks per worker in flight.
+const CHUNKS_PER_WORKER: usize = 2;
 
-/// Why the pool could not start or keep a worker.
-#[derive(Debug, thiserror::Error)]
-pub enum PoolError {
-    #[error("the pool needs at least one worker")]
-    NoWorkers,
-    #[error("could not start a worker: {0}")]
-    Spawn(#[source] std::io::Error),
-    #[error("worker pid {pid} exited before connecting: {how}")]
-    ExitedBeforeConnecting { pid: u32, how: String },
-    #[error("worker pid {pid} did not connect within {CONNECT_LIMIT:?}")]
-    ConnectTimeout { pid: u32 },
-    #[error("ipc: {0}")]
-    Ipc(String),
-}
-
-/// Counts for `Pool::stats`.
+/// Counts for [`Pool::stats`]. Every item of a `map` counts as a task.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
+    /// Worker slots.
     pub workers: usize,
+    /// Slots waiting on a running task right now.
     pub busy: usize,
+    /// Tasks submitted but not yet taken by a supervisor.
     pub queued: u64,
+    /// Tasks that got an answer from a worker (a value or a panic).
     pub completed: u64,
+    /// Workers that died on their own (not the ones killed for a timeout).
     pub crashed: u64,
+    /// Replacement workers started.
     pub restarted: u64,
 }
 
-/// Where a job's result goes.
-pub(crate) enum Reply {
-    One(SyncSender<Result<Output, TaskError>>),
-    Many(mpsc::Sender<(TaskId, Result<Output, TaskError>)>),
-}
-
-pub(crate) struct Job {
-    pub(crate) id: TaskId,
-    pub(crate) work: Task,
-    reply: Reply,
-}
-
-impl Job {
-    pub(crate) fn finish(self, result: Result<Output, TaskError>) {
-        // The receiver may be gone (a dropped handle); then nobody wants it.
-        match self.reply {
-            Reply::One(result_tx) => drop(result_tx.send(result)),
-            Reply::Many(done_tx) => drop(done_tx.send((self.id, result))),
-        }
-    }
-}
-
 /// Everything the supervisors share.
-pub(crate) struct Shared {
-    pub(crate) jobs_rx: queue::Receiver<Job>,
-    /// Jobs handed back by a dead worker; taken before new ones.
-    pub(crate) requeued: Mutex<VecDeque<Job>>,
-    pub(crate) cancelled: Mutex<HashSet<TaskId>>,
+pub(crate) struct Shared<J: Job> {
+    pub(crate) jobs_rx: queue::Receiver<Entry<J>>,
+    /// Entries handed back by a dead worker; taken before new ones.
+    pub(crate) requeued: Mutex<VecDeque<Entry<J>>>,
+    pub(crate) cancelled: Arc<Mutex<HashSet<TaskId>>>,
     /// Set by shutdown: finish the queue, then stop.
     pub(crate) closing: AtomicBool,
     /// Set by drop or a passed shutdown deadline: stop now.
     pub(crate) aborting: AtomicBool,
     pub(crate) worker_pids: Mutex<Vec<u32>>,
     pub(crate) config: Config,
+    /// Run once by every new worker.
+    pub(crate) initializer: Option<J>,
     pub(crate) submitted: AtomicU64,
     pub(crate) taken: AtomicU64,
     pub(crate) completed: AtomicU64,
@@ -106,8 +85,9 @@ pub(crate) struct Shared {
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // Every critical section here is a push, a pop or an insert, which a
-    // panic cannot leave half-done, so a poisoned lock still holds good data.
+    // Every critical section here is a push, a pop, an insert or a clone,
+    // which a panic cannot leave half-done, so a poisoned lock still holds
+    // good data.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -115,71 +95,78 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub(crate) struct Config {
     pub(crate) workers: usize,
     pub(crate) exe: PathBuf,
-    pub(crate) initializer: Option<Task>,
     pub(crate) max_tasks_per_worker: Option<u64>,
     pub(crate) task_timeout: Option<Duration>,
 }
 
 /// How to build a pool: `Pool::builder().workers(2).task_timeout(d).build()`.
-pub struct Builder {
+pub struct Builder<J: Job> {
     config: Config,
+    initializer: Option<J>,
     queue_capacity: usize,
 }
 
-impl Builder {
+impl<J: Job> Builder<J> {
     /// How many worker processes (default: one per core).
     pub fn workers(mut self, workers: usize) -> Self {
         self.config.workers = workers;
         self
     }
 
-    /// A task each new worker runs once before any other (Python's
-    /// `initializer`), such as loading a model or opening a database.
-    pub fn initializer(mut self, task: Task) -> Self {
-        self.config.initializer = Some(task);
+    /// A job each new worker runs once before any other (Python's
+    /// `initializer`), such as loading a model or opening a database; it
+    /// can keep what it made in a `static`. Its output is dropped; if it
+    /// panics, the worker cannot start ([`PoolError::InitializerFailed`]).
+    pub fn initializer(mut self, job: J) -> Self {
+        self.initializer = Some(job);
         self
     }
 
-    /// Replace a worker after it has run this many tasks (Python's
-    /// `max_tasks_per_child`), to bound what a slow leak can cost.
+    /// Replace a worker after it has answered this many messages (Python's
+    /// `max_tasks_per_child`), to bound what a slow leak can cost. A `map`
+    /// chunk is one message.
     pub fn max_tasks_per_worker(mut self, tasks: u64) -> Self {
         self.config.max_tasks_per_worker = Some(tasks.max(1));
         self
     }
 
-    /// A task running longer than this fails with `TimedOut`, and its worker
-    /// is killed and replaced.
+    /// A message running longer than this fails with `TimedOut`, and its
+    /// worker is killed and replaced. For `map`, the limit covers a chunk.
     pub fn task_timeout(mut self, timeout: Duration) -> Self {
         self.config.task_timeout = Some(timeout);
         self
     }
 
-    /// How many submitted tasks may wait; `submit` blocks beyond that.
+    /// How many submitted messages may wait; `submit` blocks beyond that.
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
         self.queue_capacity = capacity.max(1);
         self
     }
 
-    /// The worker binary (default: this one, `/proc/self/exe`).
+    /// The worker binary (default: this one, `/proc/self/exe`). It must
+    /// call [`run_if_worker::<J>`](crate::worker::run_if_worker) first
+    /// thing in `main`.
     pub fn exe(mut self, exe: impl Into<PathBuf>) -> Self {
         self.config.exe = exe.into();
         self
     }
 
     /// Starts every worker, and fails if any cannot start and connect.
-    pub fn build(self) -> Result<Pool, PoolError> {
-        if self.config.workers == 0 {
+    pub fn build(self) -> Result<Pool<J>, PoolError> {
+        let workers = self.config.workers;
+        if workers == 0 {
             return Err(PoolError::NoWorkers);
         }
         let (jobs_tx, jobs_rx) = queue::bounded(self.queue_capacity);
         let shared = Arc::new(Shared {
             jobs_rx,
             requeued: Mutex::new(VecDeque::new()),
-            cancelled: Mutex::new(HashSet::new()),
+            cancelled: Arc::new(Mutex::new(HashSet::new())),
             closing: AtomicBool::new(false),
             aborting: AtomicBool::new(false),
-            worker_pids: Mutex::new(vec![0; self.config.workers]),
-            config: self.config.clone(),
+            worker_pids: Mutex::new(vec![0; workers]),
+            config: self.config,
+            initializer: self.initializer,
             submitted: AtomicU64::new(0),
             taken: AtomicU64::new(0),
             completed: AtomicU64::new(0),
@@ -192,10 +179,10 @@ impl Builder {
         // pool. `build` waits for all of them, and fails if any worker
         // cannot start and connect.
         let (started_tx, started_rx) = mpsc::channel::<Result<(), PoolError>>();
-        let supervisors: Vec<JoinHandle<()>> = (0..self.config.workers)
+        let supervisors: Vec<JoinHandle<()>> = (0..workers)
             .map(|slot| {
                 let (shared, started_tx) = (Arc::clone(&shared), started_tx.clone());
-                thread::spawn(move || match Worker::start(&shared.config) {
+                thread::spawn(move || match Worker::start(&shared) {
                     Ok(worker) => {
                         lock(&shared.worker_pids)[slot] = worker.pid;
                         let _ = started_tx.send(Ok(()));
@@ -209,7 +196,7 @@ impl Builder {
         let mut failure = None;
         // One message per supervisor; a supervisor that died without one
         // (it cannot, short of a panic) ends the iteration early instead.
-        for started in started_rx.iter().take(self.config.workers) {
+        for started in started_rx.iter().take(workers) {
             if let Err(error) = started {
                 failure.get_or_insert(error);
             }
@@ -229,61 +216,24 @@ impl Builder {
     }
 }
 
-/// The pool. Dropping it kills and reaps every worker; `shutdown` is the
-/// graceful way out.
-pub struct Pool {
-    jobs_tx: Option<queue::Sender<Job>>,
-    shared: Arc<Shared>,
+/// A pool of worker processes running jobs of type `J`. Dropping it kills
+/// and reaps every worker; [`shutdown`](Pool::shutdown) is the graceful way
+/// out.
+///
+/// The worker binary (by default, this one) must call
+/// [`run_if_worker::<J>`](crate::worker::run_if_worker) first thing in
+/// `main`; the crate's front page shows a whole program.
+pub struct Pool<J: Job> {
+    jobs_tx: Option<queue::Sender<Entry<J>>>,
+    shared: Arc<Shared<J>>,
     supervisors: Vec<JoinHandle<()>>,
     next_task: AtomicU64,
 }
 
-/// A submitted task: Python's `Future`.
-pub struct TaskHandle {
-    id: TaskId,
-    result_rx: Receiver<Result<Output, TaskError>>,
-    shared: Arc<Shared>,
-}
-
-impl TaskHandle {
-    pub fn id(&self) -> TaskId {
-        self.id
-    }
-
-    /// Blocks until the task ends: its value or why it failed.
-    pub fn result(self) -> Result<Output, TaskError> {
-        self.result_rx
-            .recv()
-            .unwrap_or(Err(TaskError::PoolClosed { task: self.id }))
-    }
-
-    /// Cancels the task if it has not started; a running task is unaffected
-    /// and its result still arrives.
-    pub fn cancel(&self) {
-        lock(&self.shared.cancelled).insert(self.id);
-    }
-}
-
-/// Results in the order tasks finish, tagged with their task ids.
-pub struct AsCompleted {
-    done_rx: Receiver<(TaskId, Result<Output, TaskError>)>,
-    remaining: usize,
-}
-
-impl Iterator for AsCompleted {
-    type Item = (TaskId, Result<Output, TaskError>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.remaining == 0 {
-            return None;
-        }
-        self.remaining -= 1;
-        self.done_rx.recv().ok()
-    }
-}
-
-impl Pool {
-    pub fn builder() -> Builder {
+impl<J: Job> Pool<J> {
+    /// A builder with the defaults: one worker per core, this binary as
+    /// the worker, no timeout, a queue of 1024 messages.
+    pub fn builder() -> Builder<J> {
         let workers = thread::available_parallelism()
             .map(|cores| cores.get())
             .unwrap_or(1);
@@ -291,14 +241,15 @@ impl Pool {
             config: Config {
                 workers,
                 exe: PathBuf::from("/proc/self/exe"),
-                initializer: None,
                 max_tasks_per_worker: None,
                 task_timeout: None,
             },
+            initializer: None,
             queue_capacity: 1024,
         }
     }
 
+    /// How many worker slots the pool has.
     pub fn workers(&self) -> usize {
         self.shared.config.workers
     }
@@ -308,138 +259,106 @@ impl Pool {
         lock(&self.shared.worker_pids).clone()
     }
 
-    /// Queues a task; blocks while the queue is full (back-pressure).
-    pub fn submit(&self, work: Task) -> TaskHandle {
+    /// Queues a job (Python's `executor.submit`); blocks while the queue is
+    /// full (back-pressure).
+    pub fn submit(&self, job: J) -> TaskHandle<J::Output> {
         let (result_tx, result_rx) = mpsc::sync_channel(1);
-        let id = self.enqueue(work, Reply::One(result_tx));
+        let id = self.enqueue(Work::One(job), Reply::One(result_tx));
         TaskHandle {
             id,
             result_rx,
-            shared: Arc::clone(&self.shared),
+            cancelled: Arc::clone(&self.shared.cancelled),
         }
     }
 
-    /// Submits every task and yields `(task id, result)` as each finishes.
-    pub fn as_completed(&self, works: impl IntoIterator<Item = Task>) -> AsCompleted {
+    /// Submits every job, one message each, and yields `(task id, result)`
+    /// as each finishes: Python's `as_completed(executor.submit(f, x) for x
+    /// in items)`. Task ids count up in input order from the pool's next id.
+    pub fn as_completed(&self, jobs: impl IntoIterator<Item = J>) -> AsCompleted<J::Output> {
         let (done_tx, done_rx) = mpsc::channel();
         let mut remaining = 0;
-        for work in works {
-            self.enqueue(work, Reply::Many(done_tx.clone()));
+        for job in jobs {
+            self.enqueue(Work::One(job), Reply::EachTask(done_tx.clone()));
             remaining += 1;
         }
         AsCompleted { done_rx, remaining }
     }
 
-    /// Runs every task and returns the results in input order: Python's
-    /// `executor.map(f, items)` for any kind of work. Tasks are read lazily
-    /// and sent in batches of `chunk_size` (default 1, as Python's
-    /// executor), with at most 2 x workers batches in flight. A part that
-    /// panics fails alone; a batch whose worker died fails all its parts.
-    pub fn map_tasks(
+    /// Runs every job and returns the results in input order: Python's
+    /// `pool.map(f, items, chunksize)`.
+    ///
+    /// The input is read lazily and sent in chunks, one message each, with
+    /// at most two chunks per worker in flight. `chunk_size` defaults to
+    /// Python's choice: the length over 4 x workers, rounded up, when the
+    /// iterator knows its length, and 1 otherwise. A panic fails its own
+    /// item alone; a chunk is the unit of a crash or a timeout, so if its
+    /// worker dies, every item of that chunk fails with `WorkerCrashed`.
+    /// Use `Some(1)` where each item must stand alone.
+    pub fn map(
         &self,
-        tasks: impl IntoIterator<Item = Task>,
+        jobs: impl IntoIterator<Item = J>,
         chunk_size: Option<usize>,
-    ) -> Vec<Result<Output, TaskError>> {
-        let mut tasks = tasks.into_iter();
-        let chunk = chunk_size.unwrap_or(1).max(1);
-        let max_in_flight = 2 * self.workers();
-        let mut in_flight: VecDeque<(usize, TaskHandle)> = VecDeque::new();
-        let mut results = Vec::new();
+    ) -> Vec<Result<J::Output, TaskError>> {
+        let mut jobs = jobs.into_iter();
+        let chunk = self.chunk_size(chunk_size, jobs.size_hint());
+        let mut in_flight = VecDeque::new();
+        let mut results = Vec::with_capacity(jobs.size_hint().0);
         loop {
-            while in_flight.len() < max_in_flight {
-                let parts: Vec<Task> = tasks.by_ref().take(chunk).collect();
+            while in_flight.len() < CHUNKS_PER_WORKER * self.workers() {
+                let parts: Vec<J> = jobs.by_ref().take(chunk).collect();
                 if parts.is_empty() {
                     break;
                 }
-                in_flight.push_back((parts.len(), self.submit(Task::Batch(parts))));
+                let (chunk_tx, chunk_rx) = mpsc::sync_channel(1);
+                let len = parts.len();
+                let first = self.enqueue(Work::Batch(parts), Reply::Chunk(chunk_tx));
+                in_flight.push_back((first, len, chunk_rx));
             }
-            let Some((len, handle)) = in_flight.pop_front() else {
+            let Some((first, len, chunk_rx)) = in_flight.pop_front() else {
                 break;
             };
-            let batch = handle.id();
-            match handle.result() {
-                Ok(Output::Batch(parts)) if parts.len() == len => {
-                    results.extend(parts.into_iter().map(|part| {
-                        part.map_err(|message| TaskError::Panicked {
-                            task: batch,
-                            pid: 0,
-                            message,
-                        })
-                    }))
-                }
-                Ok(other) => {
-                    let reason = format!("a batch of {len} gave {other}");
-                    results.extend((0..len).map(|_| {
-                        Err(TaskError::BadResult {
-                            task: batch,
-                            pid: 0,
-                            reason: reason.clone(),
-                        })
-                    }));
-                }
-                Err(error) => results.extend((0..len).map(|_| Err(error.clone()))),
-            }
+            let outcome = chunk_rx
+                .recv()
+                .unwrap_or(Outcome::Failed(TaskError::PoolClosed { task: first }));
+            outcome.extend_results(first, len, &mut results);
         }
         results
     }
 
-    /// Squares every input, yielding `(task id, result)` as each finishes:
-    /// Python's `pool.imap_unordered(square, inputs)`. Task ids count up
-    /// from the pool's next id in input order, so a caller can map them back.
-    pub fn map_unordered(&self, inputs: impl IntoIterator<Item = u64>) -> AsCompleted {
-        self.as_completed(inputs.into_iter().map(Task::Square))
-    }
-
-    /// Squares every input on the workers and returns the results in input
-    /// order: Python's `pool.map(square, inputs)`. The input is read lazily
-    /// in chunks (about len / (4 x workers) when the length is known, or
-    /// `chunk_size`), with at most 2 x workers chunks in flight. A chunk
-    /// whose worker died gives its error for each of its items.
-    pub fn map(
+    /// Runs every job in chunks, yielding `(task id, result)` as each chunk
+    /// finishes: Python's `pool.imap_unordered(f, items, chunksize)`. Task
+    /// ids count up in input order from the pool's next id, so a caller can
+    /// map them back. Chunks are as in [`map`](Pool::map).
+    pub fn map_unordered(
         &self,
-        inputs: impl IntoIterator<Item = u64>,
+        jobs: impl IntoIterator<Item = J>,
         chunk_size: Option<usize>,
-    ) -> Vec<Result<u64, TaskError>> {
-        let mut inputs = inputs.into_iter();
-        let chunk = chunk_size.unwrap_or_else(|| match inputs.size_hint() {
-            (low, Some(high)) if low == high => (high / (4 * self.workers())).max(1),
-            _ => 1024,
-        });
-        let max_in_flight = 2 * self.workers();
-        let mut in_flight: VecDeque<(usize, TaskHandle)> = VecDeque::new();
-        let mut results = Vec::new();
+    ) -> AsCompleted<J::Output> {
+        let mut jobs = jobs.into_iter();
+        let chunk = self.chunk_size(chunk_size, jobs.size_hint());
+        let (done_tx, done_rx) = mpsc::channel();
+        let mut remaining = 0;
         loop {
-            while in_flight.len() < max_in_flight {
-                let items: Vec<u64> = inputs.by_ref().take(chunk).collect();
-                if items.is_empty() {
-                    break;
-                }
-                in_flight.push_back((items.len(), self.submit(Task::SquareChunk(items))));
-            }
-            let Some((len, handle)) = in_flight.pop_front() else {
+            let parts: Vec<J> = jobs.by_ref().take(chunk).collect();
+            if parts.is_empty() {
                 break;
-            };
-            let task = handle.id();
-            match handle.result() {
-                Ok(Output::Numbers(squares)) if squares.len() == len => {
-                    results.extend(squares.into_iter().map(Ok))
-                }
-                Ok(other) => {
-                    let reason = format!("a chunk of {len} gave {other}");
-                    results.extend((0..len).map(|_| {
-                        Err(TaskError::BadResult {
-                            task,
-                            pid: 0,
-                            reason: reason.clone(),
-                        })
-                    }));
-                }
-                Err(error) => results.extend((0..len).map(|_| Err(error.clone()))),
             }
+            remaining += parts.len();
+            self.enqueue(Work::Batch(parts), Reply::EachTask(done_tx.clone()));
         }
-        results
+        AsCompleted { done_rx, remaining }
     }
 
+    /// Python's default `chunksize` for `Pool.map`.
+    fn chunk_size(&self, asked: Option<usize>, size_hint: (usize, Option<usize>)) -> usize {
+        let chunk = asked.unwrap_or(match size_hint {
+            (low, Some(high)) if low == high => high.div_ceil(4 * self.workers()).min(16384),
+            _ => 1,
+        });
+        chunk.max(1)
+    }
+
+    /// The pool's counters, now.
     pub fn stats(&self) -> Stats {
         let shared = &self.shared;
         let submitted = shared.submitted.load(Ordering::SeqCst);
@@ -471,22 +390,24 @@ impl Pool {
         // Drop does the rest: abort whatever still runs, join, reap.
     }
 
-    fn enqueue(&self, work: Task, reply: Reply) -> TaskId {
-        let id = self.next_task.fetch_add(1, Ordering::SeqCst);
-        self.shared.submitted.fetch_add(1, Ordering::SeqCst);
-        let job = Job { id, work, reply };
+    /// Queues one message; its tasks take the next `work.len()` ids.
+    fn enqueue(&self, work: Work<J>, reply: Reply<J::Output>) -> TaskId {
+        let tasks = work.len() as u64;
+        let id = self.next_task.fetch_add(tasks, Ordering::SeqCst);
+        self.shared.submitted.fetch_add(tasks, Ordering::SeqCst);
+        let entry = Entry::new(id, work, reply);
         let Some(jobs_tx) = &self.jobs_tx else {
-            job.finish(Err(TaskError::PoolClosed { task: id }));
+            entry.fail(TaskError::PoolClosed { task: id });
             return id;
         };
-        if let Err(queue::SendError(job)) = jobs_tx.send(job) {
-            job.finish(Err(TaskError::PoolClosed { task: id }));
+        if let Err(queue::SendError(entry)) = jobs_tx.send(entry) {
+            entry.fail(TaskError::PoolClosed { task: id });
         }
         id
     }
 }
 
-impl Drop for Pool {
+impl<J: Job> Drop for Pool<J> {
     fn drop(&mut self) {
         self.shared.aborting.store(true, Ordering::SeqCst);
         self.jobs_tx = None;

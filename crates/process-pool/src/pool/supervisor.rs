@@ -1,10 +1,13 @@
-//! One slot's supervisor thread: it takes jobs, keeps a window of them in
-//! flight to its worker, reads the results, and replaces the worker when it
-//! dies, times out, or has run its share of tasks.
+//! One slot's supervisor thread: it takes entries, keeps a window of them
+//! in flight to its worker, reads the answers, and replaces the worker when
+//! it dies, times out, or has run its share of messages.
 
+use super::entry::Entry;
 use super::worker_handle::Worker;
-use super::{Job, POLL, Shared, WINDOW, lock};
-use crate::protocol::{FromWorker, TaskError, ToWorker};
+use super::{POLL, Shared, WINDOW, lock};
+use crate::error::TaskError;
+use crate::job::Job;
+use crate::protocol::FromWorker;
 use crossbeam_channel as queue;
 use ipc_channel::TryRecvError;
 use std::collections::VecDeque;
@@ -12,30 +15,30 @@ use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Takes the next job: a requeued one first, then the shared queue, waiting
-/// up to `wait`. `None` when there is none (or the queue is closed).
-fn take_job(shared: &Shared, wait: Option<Duration>) -> Option<Job> {
-    if let Some(job) = lock(&shared.requeued).pop_front() {
-        return Some(job);
+/// Takes the next entry: a requeued one first, then the shared queue,
+/// waiting up to `wait`. `None` when there is none (or the queue is closed).
+fn take_entry<J: Job>(shared: &Shared<J>, wait: Option<Duration>) -> Option<Entry<J>> {
+    if let Some(entry) = lock(&shared.requeued).pop_front() {
+        return Some(entry);
     }
-    let job = match wait {
+    let entry = match wait {
         None => shared.jobs_rx.try_recv().ok(),
         Some(wait) => shared.jobs_rx.recv_timeout(wait).ok(),
     }?;
-    shared.taken.fetch_add(1, Ordering::SeqCst);
-    Some(job)
+    shared.taken.fetch_add(entry.len() as u64, Ordering::SeqCst);
+    Some(entry)
 }
 
-/// Whether the shared queue has been closed and emptied. A job found on the
-/// way is kept, not lost: it goes to the front of the requeued jobs.
-fn queue_finished(shared: &Shared) -> bool {
+/// Whether the shared queue has been closed and emptied. An entry found on
+/// the way is kept, not lost: it goes to the front of the requeued ones.
+fn queue_finished<J: Job>(shared: &Shared<J>) -> bool {
     if !lock(&shared.requeued).is_empty() {
         return false;
     }
     match shared.jobs_rx.try_recv() {
-        Ok(job) => {
-            shared.taken.fetch_add(1, Ordering::SeqCst);
-            lock(&shared.requeued).push_front(job);
+        Ok(entry) => {
+            shared.taken.fetch_add(entry.len() as u64, Ordering::SeqCst);
+            lock(&shared.requeued).push_front(entry);
             false
         }
         Err(queue::TryRecvError::Disconnected) => true,
@@ -43,21 +46,20 @@ fn queue_finished(shared: &Shared) -> bool {
     }
 }
 
-/// One slot's supervisor: feeds its worker, reads its results, and replaces
-/// it when it dies, times out, or has run its share of tasks.
-pub(crate) fn supervise(slot: usize, first: Worker, shared: &Shared) {
+/// One slot's supervisor: feeds its worker, reads its answers, and replaces
+/// it when it dies, times out, or has run its share of messages.
+pub(crate) fn supervise<J: Job>(slot: usize, first: Worker<J>, shared: &Shared<J>) {
     let mut worker = Some(first);
-    let mut in_flight: VecDeque<Job> = VecDeque::new();
+    let mut in_flight: VecDeque<Entry<J>> = VecDeque::new();
     let mut oldest_since = Instant::now();
     loop {
         if shared.aborting.load(Ordering::SeqCst) {
-            for job in in_flight.drain(..) {
-                let task = job.id;
-                job.finish(Err(TaskError::PoolClosed { task }));
-            }
-            while let Some(job) = take_job(shared, None) {
-                let task = job.id;
-                job.finish(Err(TaskError::PoolClosed { task }));
+            for entry in in_flight
+                .drain(..)
+                .chain(std::iter::from_fn(|| take_entry(shared, None)))
+            {
+                let task = entry.id;
+                entry.fail(TaskError::PoolClosed { task });
             }
             if let Some(worker) = worker.take() {
                 worker.kill();
@@ -65,7 +67,7 @@ pub(crate) fn supervise(slot: usize, first: Worker, shared: &Shared) {
             return;
         }
         let Some(current) = worker.as_mut() else {
-            match Worker::start(&shared.config) {
+            match Worker::start(shared) {
                 Ok(fresh) => {
                     lock(&shared.worker_pids)[slot] = fresh.pid;
                     shared.restarted.fetch_add(1, Ordering::SeqCst);
@@ -88,18 +90,17 @@ pub(crate) fn supervise(slot: usize, first: Worker, shared: &Shared) {
             } else {
                 None
             };
-            let Some(job) = take_job(shared, wait) else {
+            let Some(entry) = take_entry(shared, wait) else {
                 break;
             };
-            if lock(&shared.cancelled).remove(&job.id) {
-                let task = job.id;
-                job.finish(Err(TaskError::Cancelled { task }));
+            if lock(&shared.cancelled).remove(&entry.id) {
+                let task = entry.id;
+                entry.fail(TaskError::Cancelled { task });
                 continue;
             }
-            let message = ToWorker::Run {
-                task: job.id,
-                work: job.work.clone(),
-            };
+            // The entry keeps the same work, to go to another worker if
+            // this one dies before starting it.
+            let message = entry.message();
             if in_flight.is_empty() {
                 oldest_since = Instant::now();
             }
@@ -107,7 +108,7 @@ pub(crate) fn supervise(slot: usize, first: Worker, shared: &Shared) {
                 .tasks_tx
                 .as_ref()
                 .is_some_and(|tasks_tx| tasks_tx.send(message).is_ok());
-            in_flight.push_back(job);
+            in_flight.push_back(entry);
             if !sent {
                 break; // the worker is gone; reading its results says how
             }
@@ -131,17 +132,19 @@ pub(crate) fn supervise(slot: usize, first: Worker, shared: &Shared) {
         shared.busy.fetch_sub(1, Ordering::SeqCst);
         let pid = current.pid;
         match received {
-            Ok(FromWorker::Done { task, result }) => {
-                let Some(position) = in_flight.iter().position(|job| job.id == task) else {
+            Ok(FromWorker::Done { task, answer }) => {
+                let Some(position) = in_flight.iter().position(|entry| entry.id == task) else {
                     continue;
                 };
-                let job = in_flight
+                let entry = in_flight
                     .remove(position)
                     .expect("the position was just found");
                 oldest_since = Instant::now();
                 current.tasks_run += 1;
-                shared.completed.fetch_add(1, Ordering::SeqCst);
-                job.finish(result.map_err(|message| TaskError::Panicked { task, pid, message }));
+                shared
+                    .completed
+                    .fetch_add(entry.len() as u64, Ordering::SeqCst);
+                entry.answer(answer, pid);
                 let used_up = shared
                     .config
                     .max_tasks_per_worker
@@ -159,17 +162,17 @@ pub(crate) fn supervise(slot: usize, first: Worker, shared: &Shared) {
                     .config
                     .task_timeout
                     .is_some_and(|limit| oldest_since.elapsed() >= limit);
-                if timed_out && let Some(job) = in_flight.pop_front() {
+                if timed_out && let Some(entry) = in_flight.pop_front() {
                     let limit_ms = shared
                         .config
                         .task_timeout
                         .map_or(0, |limit| limit.as_millis() as u64);
-                    let task = job.id;
-                    job.finish(Err(TaskError::TimedOut {
+                    let task = entry.id;
+                    entry.fail(TaskError::TimedOut {
                         task,
                         pid,
                         limit_ms,
-                    }));
+                    });
                     requeue(shared, &mut in_flight);
                     if let Some(worker) = worker.take() {
                         worker.kill();
@@ -177,27 +180,29 @@ pub(crate) fn supervise(slot: usize, first: Worker, shared: &Shared) {
                 }
             }
             Err(TryRecvError::IpcError(ipc_channel::IpcError::SerializationError(error))) => {
-                // Tasks finish in order, so the unreadable result is the
-                // oldest task's.
-                if let Some(job) = in_flight.pop_front() {
-                    let task = job.id;
-                    shared.completed.fetch_add(1, Ordering::SeqCst);
-                    job.finish(Err(TaskError::BadResult {
+                // Messages finish in order, so the unreadable answer is the
+                // oldest one's.
+                if let Some(entry) = in_flight.pop_front() {
+                    let task = entry.id;
+                    shared
+                        .completed
+                        .fetch_add(entry.len() as u64, Ordering::SeqCst);
+                    entry.fail(TaskError::BadResult {
                         task,
                         pid,
                         reason: error.to_string(),
-                    }));
+                    });
                     oldest_since = Instant::now();
                 }
             }
             Err(TryRecvError::IpcError(_)) => {
-                // The worker's end is closed: it died. Exactly the task it
-                // was running fails; the ones queued behind it never started.
+                // The worker's end is closed: it died. Exactly the message
+                // it was running fails; the ones behind it never started.
                 let how = current.reap();
                 shared.crashed.fetch_add(1, Ordering::SeqCst);
-                if let Some(job) = in_flight.pop_front() {
-                    let task = job.id;
-                    job.finish(Err(TaskError::WorkerCrashed { task, pid, how }));
+                if let Some(entry) = in_flight.pop_front() {
+                    let task = entry.id;
+                    entry.fail(TaskError::WorkerCrashed { task, pid, how });
                 }
                 requeue(shared, &mut in_flight);
                 worker = None;
@@ -206,10 +211,10 @@ pub(crate) fn supervise(slot: usize, first: Worker, shared: &Shared) {
     }
 }
 
-/// Hands tasks that never started back to the shared queue, in order.
-fn requeue(shared: &Shared, in_flight: &mut VecDeque<Job>) {
+/// Hands messages that never started back to the shared queue, in order.
+fn requeue<J: Job>(shared: &Shared<J>, in_flight: &mut VecDeque<Entry<J>>) {
     let mut requeued = lock(&shared.requeued);
-    for job in in_flight.drain(..).rev() {
-        requeued.push_front(job);
+    for entry in in_flight.drain(..).rev() {
+        requeued.push_front(entry);
     }
 }

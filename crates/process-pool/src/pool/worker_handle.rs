@@ -1,47 +1,59 @@
 //! One worker process as the pool sees it: starting it without hanging if
 //! it dies first, initialising it, and letting it go (retire or kill).
 
-use super::{CONNECT_LIMIT, Config, EXIT_GRACE, PoolError};
-use crate::protocol::{FromWorker, Task, ToWorker};
+use super::entry::Outgoing;
+use super::{CONNECT_LIMIT, EXIT_GRACE, Shared};
+use crate::error::PoolError;
+use crate::job::Job;
+use crate::protocol::{Answer, FromWorker, JOB_TYPE_ENV, ToWorker, WORKER_ENV, Work};
 use crate::sys;
-use crate::worker::WORKER_ENV;
 use ipc_channel::ipc::{self, IpcOneShotServer, IpcReceiver, IpcSender};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+/// A worker's answers, as its supervisor reads them.
+type Answers<J> = IpcReceiver<Incoming<J>>;
+/// What a worker sends, as the parent reads it.
+type Incoming<J> = FromWorker<Outgoing<J>, <J as Job>::Output>;
+
 /// One worker process and its two channels.
-pub(crate) struct Worker {
+pub(crate) struct Worker<J: Job> {
     pub(crate) child: Child,
     pub(crate) pid: u32,
     /// Feeds the writer thread; `None` once retired. Dropping it ends the
     /// writer, whose ipc sender then closes, which tells the worker to exit.
-    pub(crate) tasks_tx: Option<mpsc::Sender<ToWorker>>,
+    pub(crate) tasks_tx: Option<mpsc::Sender<Outgoing<J>>>,
     /// Sends tasks to the worker. A thread of its own, so that sending a
     /// large message never blocks reading the worker's results: if both
     /// sides waited on full socket buffers, neither would ever move.
     pub(crate) writer: Option<JoinHandle<()>>,
-    pub(crate) results_rx: IpcReceiver<FromWorker>,
+    pub(crate) results_rx: Answers<J>,
+    /// Messages answered, for `max_tasks_per_worker`.
     pub(crate) tasks_run: u64,
 }
 
-type Accepted = Result<(IpcReceiver<FromWorker>, FromWorker), ipc_channel::IpcError>;
+type Accepted<J> = Result<(Answers<J>, Incoming<J>), ipc_channel::IpcError>;
 
-impl Worker {
+impl<J: Job> Worker<J> {
     /// Starts a worker and waits for it to connect, without hanging if it
     /// dies first: ipc-channel's `accept` has no timeout (servo/ipc-channel
     /// #201, #261), so it runs on a thread while we watch the child.
-    pub(crate) fn start(config: &Config) -> Result<Worker, PoolError> {
-        let (server, name) = IpcOneShotServer::<FromWorker>::new()
+    pub(crate) fn start(shared: &Shared<J>) -> Result<Worker<J>, PoolError> {
+        let (server, name) = IpcOneShotServer::<Incoming<J>>::new()
             .map_err(|error| PoolError::Ipc(error.to_string()))?;
-        let mut command = Command::new(&config.exe);
-        command.env(WORKER_ENV, &name).stdin(Stdio::null());
+        let mut command = Command::new(&shared.config.exe);
+        command
+            .env(WORKER_ENV, &name)
+            .env(JOB_TYPE_ENV, std::any::type_name::<J>())
+            .stdin(Stdio::null());
         sys::die_with_spawning_thread(&mut command);
         let mut child = command.spawn().map_err(PoolError::Spawn)?;
         let pid = child.id();
-        let (accepted_tx, accepted_rx) = mpsc::channel::<Accepted>();
+        let (accepted_tx, accepted_rx) = mpsc::channel::<Accepted<J>>();
         let accepter = thread::spawn(move || drop(accepted_tx.send(server.accept())));
         let deadline = Instant::now() + CONNECT_LIMIT;
         let failure = loop {
@@ -54,7 +66,7 @@ impl Worker {
                     },
                 ))) => {
                     let _ = accepter.join();
-                    let (tasks_tx, tasks_rx) = mpsc::channel::<ToWorker>();
+                    let (tasks_tx, tasks_rx) = mpsc::channel::<Outgoing<J>>();
                     let writer = thread::spawn(move || {
                         for message in tasks_rx {
                             if ipc_tasks_tx.send(message).is_err() {
@@ -70,8 +82,9 @@ impl Worker {
                         results_rx,
                         tasks_run: 0,
                     };
-                    if let Some(initializer) = &config.initializer {
-                        worker.initialize(initializer.clone())?;
+                    if let Some(job) = shared.initializer.clone() {
+                        // On failure, dropping `worker` kills and reaps it.
+                        worker.initialize(job)?;
                     }
                     return Ok(worker);
                 }
@@ -93,14 +106,17 @@ impl Worker {
                 };
             }
             if Instant::now() >= deadline {
-                break PoolError::ConnectTimeout { pid };
+                break PoolError::ConnectTimeout {
+                    pid,
+                    limit: CONNECT_LIMIT,
+                };
             }
         };
         // Wake the accepting thread ourselves, so it can be joined, then make
         // sure the child is gone and reaped.
         if let (Ok(sender), Ok((tasks_tx, _))) = (
-            IpcSender::<FromWorker>::connect(name),
-            ipc::channel::<ToWorker>(),
+            IpcSender::<Incoming<J>>::connect(name),
+            ipc::channel::<Outgoing<J>>(),
         ) {
             let _ = sender.send(FromWorker::Hello { pid: 0, tasks_tx });
         }
@@ -110,24 +126,31 @@ impl Worker {
         Err(failure)
     }
 
-    fn initialize(&mut self, initializer: Task) -> Result<(), PoolError> {
+    /// Runs the pool's initializer job, before any other.
+    fn initialize(&mut self, job: J) -> Result<(), PoolError> {
         let ipc_error = |error: &dyn std::fmt::Display| PoolError::Ipc(error.to_string());
         let tasks_tx = self
             .tasks_tx
             .as_ref()
             .ok_or_else(|| PoolError::Ipc("the worker is retired".to_string()))?;
         tasks_tx
-            .send(ToWorker::Run {
+            .send(ToWorker {
                 task: u64::MAX,
-                work: initializer,
+                work: Arc::new(Work::One(job)),
             })
             .map_err(|error| ipc_error(&error))?;
         match self.results_rx.recv() {
-            Ok(FromWorker::Done { result: Ok(_), .. }) => Ok(()),
             Ok(FromWorker::Done {
-                result: Err(message),
+                answer: Answer::One(Ok(_)),
                 ..
-            }) => Err(PoolError::Ipc(format!("initializer failed: {message}"))),
+            }) => Ok(()),
+            Ok(FromWorker::Done {
+                answer: Answer::One(Err(message)),
+                ..
+            }) => Err(PoolError::InitializerFailed {
+                pid: self.pid,
+                message,
+            }),
             Ok(_) => Err(PoolError::Ipc(
                 "unexpected message from the initializer".to_string(),
             )),
@@ -184,7 +207,7 @@ impl Worker {
     }
 }
 
-impl Drop for Worker {
+impl<J: Job> Drop for Worker<J> {
     fn drop(&mut self) {
         // Only reached if a worker is dropped without `retire` or `kill`
         // (a panic); make sure no process or zombie survives it.

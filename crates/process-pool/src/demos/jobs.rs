@@ -1,0 +1,190 @@
+//! The demos' work, defined here the way a user defines theirs: each kind
+//! of work is a serde type that implements `Job`. The pool knows nothing
+//! of them; `main` lists them in `JobTypes` so that a worker can run any,
+//! and each demo builds a `Pool` of the type it needs.
+//!
+//! The fault drills are ordinary jobs too: `Drill` either runs a normal
+//! `SlowSquare` or crashes, exits, panics, hangs, or answers with a value
+//! the pool cannot read back.
+
+use ipc_channel::ipc::IpcSharedMemory;
+use process_pool::Job;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::time::Duration;
+
+/// The seed's `square`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Square(pub u64);
+
+impl Job for Square {
+    type Output = u64;
+    fn run(self) -> u64 {
+        self.0 * self.0
+    }
+}
+
+/// The seed's `square_number`: sleep, then square.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SlowSquare {
+    pub value: u64,
+    pub sleep_ms: u64,
+}
+
+impl Job for SlowSquare {
+    type Output = u64;
+    fn run(self) -> u64 {
+        std::thread::sleep(Duration::from_millis(self.sleep_ms));
+        self.value * self.value
+    }
+}
+
+/// Count the primes in `start..end`, by trial division.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct CountPrimes {
+    pub start: u64,
+    pub end: u64,
+}
+
+impl Job for CountPrimes {
+    type Output = u64;
+    fn run(self) -> u64 {
+        (self.start..self.end)
+            .filter(|&number| is_prime(number))
+            .count() as u64
+    }
+}
+
+/// The seed's queue item: report which worker took it.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct WhoAmI(pub u64);
+
+/// An item and the pid of the worker that took it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Taken {
+    pub item: u64,
+    pub pid: u32,
+}
+
+impl Job for WhoAmI {
+    type Output = Taken;
+    fn run(self) -> Taken {
+        Taken {
+            item: self.0,
+            pid: std::process::id(),
+        }
+    }
+}
+
+/// Checksum a payload, sent one of two ways.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Checksum {
+    /// The plain serde way, byte by byte, as Python pickles `bytes`.
+    Bytes(Vec<u8>),
+    /// As shared memory: only a file descriptor travels, and the worker
+    /// maps the same pages.
+    SharedMemory(IpcSharedMemory),
+}
+
+impl Job for Checksum {
+    type Output = u64;
+    fn run(self) -> u64 {
+        match self {
+            Checksum::Bytes(bytes) => checksum(&bytes),
+            Checksum::SharedMemory(memory) => checksum(&memory),
+        }
+    }
+}
+
+/// A normal job, or one that goes wrong on purpose.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Drill {
+    /// Nothing goes wrong.
+    Fine(SlowSquare),
+    /// Report the worker's pid.
+    WhoAmI,
+    /// Sleep this long (to show task timeouts).
+    Sleep { ms: u64 },
+    /// SIGKILL the worker running it, as an OOM killer would.
+    KillWorker,
+    /// Exit the worker with this code.
+    ExitWorker(i32),
+    /// Panic with this message.
+    Panic(String),
+    /// Answer with a value that the pool refuses to deserialize.
+    UnreadableResult,
+}
+
+/// What a drill gives back, when it gives anything.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DrillOutput {
+    Number(u64),
+    Pid(u32),
+    Checked(Checked),
+}
+
+impl Job for Drill {
+    type Output = DrillOutput;
+    fn run(self) -> DrillOutput {
+        match self {
+            Drill::Fine(job) => DrillOutput::Number(job.run()),
+            Drill::WhoAmI => DrillOutput::Pid(std::process::id()),
+            Drill::Sleep { ms } => {
+                std::thread::sleep(Duration::from_millis(ms));
+                DrillOutput::Number(ms)
+            }
+            Drill::KillWorker => {
+                let _ = process_pool::sys::send_signal(std::process::id(), libc::SIGKILL);
+                std::thread::sleep(Duration::from_secs(60));
+                unreachable!("still alive a minute after SIGKILL")
+            }
+            Drill::ExitWorker(code) => std::process::exit(code),
+            Drill::Panic(message) => panic!("{message}"),
+            Drill::UnreadableResult => DrillOutput::Checked(Checked(7)),
+        }
+    }
+}
+
+/// A number that refuses to be deserialized when it is odd: the worker can
+/// send it, the pool cannot read it. It stands in for any result that fails
+/// to decode (a version mismatch, a bug in a `Deserialize` impl).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Checked(pub u64);
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = u64::deserialize(deserializer)?;
+        if value % 2 == 1 {
+            return Err(serde::de::Error::custom(format!(
+                "{value} is odd, and a Checked must be even"
+            )));
+        }
+        Ok(Checked(value))
+    }
+}
+
+/// A simple checksum, so both ways of sending a payload can be compared.
+pub fn checksum(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0u64, |sum, &byte| {
+        sum.wrapping_mul(31).wrapping_add(u64::from(byte))
+    })
+}
+
+/// Whether `number` is prime, by trial division (the thread-pool crate's
+/// workload, so the two crates can be compared).
+pub fn is_prime(number: u64) -> bool {
+    if number < 2 {
+        return false;
+    }
+    if number.is_multiple_of(2) {
+        return number == 2;
+    }
+    let limit = number.isqrt();
+    let mut divisor = 3;
+    while divisor <= limit {
+        if number.is_multiple_of(divisor) {
+            return false;
+        }
+        divisor += 2;
+    }
+    true
+}
