@@ -37,9 +37,12 @@ pub fn copy_check(names: &[String]) -> Result<bool> {
             example.name,
             copy.display()
         );
+        // `--all-targets`: the examples, tests and benches must build from
+        // the copy too, not only the library and binary.
         for step in ["build", "test"] {
             let status = workspace::cargo()
                 .arg(step)
+                .args((step == "build").then_some("--all-targets"))
                 .current_dir(&copy)
                 .env("CARGO_TARGET_DIR", &target_dir)
                 .status()

@@ -9,7 +9,11 @@
 //! ([`TaskError::WorkerCrashed`], with its pid and the signal), a new
 //! worker takes its place, and every other task succeeds.
 //!
-//! ```
+//! This example starts two real worker processes. It is a standalone
+//! doctest, so that its workers re-execute this very program, whose `main`
+//! begins with the worker's call.
+//!
+//! ```standalone_crate
 //! use process_pool::{Job, Pool, TaskError};
 //! use serde::{Deserialize, Serialize};
 //!

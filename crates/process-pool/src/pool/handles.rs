@@ -5,6 +5,7 @@ use super::entry::TaskResult;
 use super::lock;
 use crate::error::{TaskError, TaskId};
 use std::collections::HashSet;
+use std::ops::Range;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -60,6 +61,16 @@ impl<O> TaskHandle<O> {
 pub struct AsCompleted<O> {
     pub(super) done_rx: Receiver<(TaskId, TaskResult<O>)>,
     pub(super) remaining: usize,
+    pub(super) task_ids: Range<TaskId>,
+}
+
+impl<O> AsCompleted<O> {
+    /// The ids of this call's tasks, in input order: the input's item `i`
+    /// is task `task_ids().start + i`, even if other threads submit to the
+    /// same pool meanwhile.
+    pub fn task_ids(&self) -> Range<TaskId> {
+        self.task_ids.clone()
+    }
 }
 
 impl<O> Iterator for AsCompleted<O> {

@@ -263,7 +263,8 @@ impl<J: Job> Pool<J> {
     /// full (back-pressure).
     pub fn submit(&self, job: J) -> TaskHandle<J::Output> {
         let (result_tx, result_rx) = mpsc::sync_channel(1);
-        let id = self.enqueue(Work::One(job), Reply::One(result_tx));
+        let id = self.reserve(1).start;
+        self.enqueue(id, Work::One(job), Reply::One(result_tx));
         TaskHandle {
             id,
             result_rx,
@@ -273,15 +274,19 @@ impl<J: Job> Pool<J> {
 
     /// Submits every job, one message each, and yields `(task id, result)`
     /// as each finishes: Python's `as_completed(executor.submit(f, x) for x
-    /// in items)`. Task ids count up in input order from the pool's next id.
+    /// in items)`. [`AsCompleted::task_ids`] maps the ids back to the input.
     pub fn as_completed(&self, jobs: impl IntoIterator<Item = J>) -> AsCompleted<J::Output> {
+        let jobs: Vec<J> = jobs.into_iter().collect();
         let (done_tx, done_rx) = mpsc::channel();
-        let mut remaining = 0;
-        for job in jobs {
-            self.enqueue(Work::One(job), Reply::EachTask(done_tx.clone()));
-            remaining += 1;
+        let task_ids = self.reserve(jobs.len());
+        for (id, job) in task_ids.clone().zip(jobs) {
+            self.enqueue(id, Work::One(job), Reply::EachTask(done_tx.clone()));
         }
-        AsCompleted { done_rx, remaining }
+        AsCompleted {
+            done_rx,
+            remaining: task_ids.clone().count(),
+            task_ids,
+        }
     }
 
     /// Runs every job and returns the results in input order: Python's
@@ -311,7 +316,8 @@ impl<J: Job> Pool<J> {
                 }
                 let (chunk_tx, chunk_rx) = mpsc::sync_channel(1);
                 let len = parts.len();
-                let first = self.enqueue(Work::Batch(parts), Reply::Chunk(chunk_tx));
+                let first = self.reserve(len).start;
+                self.enqueue(first, Work::Batch(parts), Reply::Chunk(chunk_tx));
                 in_flight.push_back((first, len, chunk_rx));
             }
             let Some((first, len, chunk_rx)) = in_flight.pop_front() else {
@@ -326,27 +332,34 @@ impl<J: Job> Pool<J> {
     }
 
     /// Runs every job in chunks, yielding `(task id, result)` as each chunk
-    /// finishes: Python's `pool.imap_unordered(f, items, chunksize)`. Task
-    /// ids count up in input order from the pool's next id, so a caller can
-    /// map them back. Chunks are as in [`map`](Pool::map).
+    /// finishes: Python's `pool.imap_unordered(f, items, chunksize)`.
+    /// [`AsCompleted::task_ids`] maps the ids back to the input. Chunks are
+    /// as in [`map`](Pool::map).
     pub fn map_unordered(
         &self,
         jobs: impl IntoIterator<Item = J>,
         chunk_size: Option<usize>,
     ) -> AsCompleted<J::Output> {
-        let mut jobs = jobs.into_iter();
-        let chunk = self.chunk_size(chunk_size, jobs.size_hint());
+        let jobs: Vec<J> = jobs.into_iter().collect();
+        let chunk = self.chunk_size(chunk_size, (jobs.len(), Some(jobs.len())));
         let (done_tx, done_rx) = mpsc::channel();
-        let mut remaining = 0;
+        let task_ids = self.reserve(jobs.len());
+        let mut jobs = jobs.into_iter();
+        let mut next = task_ids.start;
         loop {
             let parts: Vec<J> = jobs.by_ref().take(chunk).collect();
             if parts.is_empty() {
                 break;
             }
-            remaining += parts.len();
-            self.enqueue(Work::Batch(parts), Reply::EachTask(done_tx.clone()));
+            let len = parts.len() as u64;
+            self.enqueue(next, Work::Batch(parts), Reply::EachTask(done_tx.clone()));
+            next += len;
         }
-        AsCompleted { done_rx, remaining }
+        AsCompleted {
+            done_rx,
+            remaining: task_ids.clone().count(),
+            task_ids,
+        }
     }
 
     /// Python's default `chunksize` for `Pool.map`.
@@ -390,20 +403,27 @@ impl<J: Job> Pool<J> {
         // Drop does the rest: abort whatever still runs, join, reap.
     }
 
-    /// Queues one message; its tasks take the next `work.len()` ids.
-    fn enqueue(&self, work: Work<J>, reply: Reply<J::Output>) -> TaskId {
-        let tasks = work.len() as u64;
-        let id = self.next_task.fetch_add(tasks, Ordering::SeqCst);
-        self.shared.submitted.fetch_add(tasks, Ordering::SeqCst);
+    /// Takes the next `tasks` task ids, all at once, so that they are
+    /// consecutive whatever other threads submit meanwhile.
+    fn reserve(&self, tasks: usize) -> std::ops::Range<TaskId> {
+        let tasks = tasks as u64;
+        let first = self.next_task.fetch_add(tasks, Ordering::SeqCst);
+        first..first + tasks
+    }
+
+    /// Queues one message; its tasks have the ids from `id` on, reserved.
+    fn enqueue(&self, id: TaskId, work: Work<J>, reply: Reply<J::Output>) {
+        self.shared
+            .submitted
+            .fetch_add(work.len() as u64, Ordering::SeqCst);
         let entry = Entry::new(id, work, reply);
         let Some(jobs_tx) = &self.jobs_tx else {
             entry.fail(TaskError::PoolClosed { task: id });
-            return id;
+            return;
         };
         if let Err(queue::SendError(entry)) = jobs_tx.send(entry) {
             entry.fail(TaskError::PoolClosed { task: id });
         }
-        id
     }
 }
 
