@@ -21,16 +21,41 @@ pub(crate) type Outgoing<J> = ToWorker<Arc<Work<J>>>;
 /// How a message ended: the worker's answer, one per task, or one failure
 /// for all of its tasks.
 pub(crate) enum Outcome<O> {
+    /// One job's answer: kept apart so that a single task costs no `Vec`.
+    One {
+        pid: u32,
+        ran: Ran<O>,
+    },
     Outputs(Vec<O>),
-    Answered { pid: u32, rans: Vec<Ran<O>> },
+    Answered {
+        pid: u32,
+        rans: Vec<Ran<O>>,
+    },
     Failed(TaskError),
 }
 
 impl<O> Outcome<O> {
+    /// The typed result of a message holding the single task `task`.
+    fn single(self, task: TaskId) -> TaskResult<O> {
+        match self {
+            Outcome::One { pid, ran } => {
+                ran.map_err(|message| TaskError::Panicked { task, pid, message })
+            }
+            Outcome::Failed(error) => Err(error.for_task(task)),
+            // A chunk of one, from `map_unordered`: `answer` checked the count.
+            batch => {
+                let mut results = Vec::with_capacity(1);
+                batch.extend_results(task, 1, &mut results);
+                results.pop().unwrap_or(Err(TaskError::PoolClosed { task }))
+            }
+        }
+    }
+
     /// Appends the message's typed results to `out`, in one pass: a panic
     /// becomes `Panicked` for its own task, a failure is copied to each.
     pub(crate) fn extend_results(self, first: TaskId, len: usize, out: &mut Vec<TaskResult<O>>) {
         match self {
+            Outcome::One { .. } => out.push(self.single(first)),
             Outcome::Outputs(outputs) => out.extend(outputs.into_iter().map(Ok)),
             Outcome::Answered { pid, rans } => {
                 out.extend((first..).zip(rans).map(|(task, ran)| {
@@ -86,13 +111,7 @@ impl<J: Job> Entry<J> {
     /// The worker `pid` answered.
     pub(crate) fn answer(self, answer: Answer<J::Output>, pid: u32) {
         let (outcome, given) = match answer {
-            Answer::One(ran) => (
-                Outcome::Answered {
-                    pid,
-                    rans: vec![ran],
-                },
-                1,
-            ),
+            Answer::One(ran) => (Outcome::One { pid, ran }, 1),
             Answer::AllOk(outputs) => {
                 let given = outputs.len();
                 (Outcome::Outputs(outputs), given)
@@ -122,12 +141,9 @@ impl<J: Job> Entry<J> {
         let (first, len) = (self.id, self.len());
         match self.reply {
             Reply::Chunk(chunk_tx) => drop(chunk_tx.send(outcome)),
-            Reply::One(result_tx) => {
-                let mut results = Vec::with_capacity(1);
-                outcome.extend_results(first, len, &mut results);
-                if let Some(result) = results.pop() {
-                    drop(result_tx.send(result));
-                }
+            Reply::One(result_tx) => drop(result_tx.send(outcome.single(first))),
+            Reply::EachTask(done_tx) if len == 1 => {
+                drop(done_tx.send((first, outcome.single(first))));
             }
             Reply::EachTask(done_tx) => {
                 let mut results = Vec::with_capacity(len);
