@@ -222,7 +222,50 @@ impl<J: Job> Builder<J> {
 ///
 /// The worker binary (by default, this one) must call
 /// [`run_if_worker::<J>`](crate::worker::run_if_worker) first thing in
-/// `main`; the crate's front page shows a whole program.
+/// `main`. This example starts real workers; it is a standalone doctest so
+/// that they re-execute its own `main`:
+///
+/// ```standalone_crate
+/// use process_pool::{Job, Pool, TaskError};
+/// use serde::{Deserialize, Serialize};
+///
+/// /// Python's `def check(n): assert n != 3; return n * 10`.
+/// #[derive(Clone, Serialize, Deserialize)]
+/// struct Check(u32);
+///
+/// impl Job for Check {
+///     type Output = u32;
+///     fn run(self) -> u32 {
+///         assert_ne!(self.0, 3, "three is not allowed");
+///         self.0 * 10
+///     }
+/// }
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     process_pool::worker::run_if_worker::<Check>();
+///
+///     let pool = Pool::builder().workers(2).build()?;
+///     // `executor.submit(check, 4).result()`
+///     assert_eq!(pool.submit(Check(4)).result()?, 40);
+///     // `as_completed(...)`: results as they finish, each with its task id;
+///     // the panic fails its own task and nothing else.
+///     let finishing = pool.as_completed((1..=5).map(Check));
+///     let first = finishing.task_ids().start;
+///     for (task, result) in finishing {
+///         let n = task - first + 1;
+///         match result {
+///             Ok(value) => assert_eq!(u64::from(value), n * 10),
+///             Err(TaskError::Panicked { message, .. }) => {
+///                 assert_eq!(n, 3);
+///                 assert!(message.contains("three is not allowed"));
+///             }
+///             Err(other) => return Err(other.into()),
+///         }
+///     }
+///     pool.shutdown(std::time::Duration::from_secs(10));
+///     Ok(())
+/// }
+/// ```
 pub struct Pool<J: Job> {
     jobs_tx: Option<queue::Sender<Entry<J>>>,
     shared: Arc<Shared<J>>,
