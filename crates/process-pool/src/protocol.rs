@@ -67,8 +67,12 @@ pub(crate) enum FromWorker<M, O> {
     },
 }
 
-/// Set in a worker's environment: the pool's bootstrap server name.
-pub(crate) const WORKER_ENV: &str = "PROCESS_POOL_WORKER";
-/// Set in a worker's environment: the job type the pool will send, so a
-/// binary built for another type says so instead of misreading jobs.
-pub(crate) const JOB_TYPE_ENV: &str = "PROCESS_POOL_JOB_TYPE";
+/// A worker's first argument; the job type and the pool's bootstrap server
+/// name follow it. The job type lets a binary that does not serve it say so
+/// instead of misreading jobs.
+///
+/// The role travels on the command line rather than in the environment:
+/// reading it changes nothing, so `run_if_worker` can be a safe function
+/// (removing an environment variable is sound only while no other thread
+/// runs), and a worker's own child processes do not inherit it.
+pub(crate) const WORKER_ARG: &str = "--process-pool-worker";

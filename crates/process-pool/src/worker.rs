@@ -1,16 +1,15 @@
 //! The worker side: one call at the top of `main`.
 //!
-//! The pool starts workers by running this same binary again with two
-//! environment variables set: where to connect, and which job type to run.
+//! The pool starts workers by running this same binary again with three
+//! arguments: `--process-pool-worker`, the job type, and where to connect.
 //! [`run_if_worker`] sees them, connects to the pool, hands it a channel for
 //! jobs, and runs jobs until that channel disconnects, which happens when
 //! the pool retires the worker or when the parent dies, however it dies.
-//! Then the process exits. Without the variables, `run_if_worker` returns
-//! at once and `main` goes on as usual.
+//! Then the process exits. Without them, `run_if_worker` returns at once
+//! and `main` goes on as usual.
 
 use crate::job::Job;
-use crate::protocol::{Answer, FromWorker, JOB_TYPE_ENV, Ran, ToWorker, WORKER_ENV, Work};
-use crate::sys;
+use crate::protocol::{Answer, FromWorker, Ran, ToWorker, WORKER_ARG, Work};
 use ipc_channel::ipc::{self, IpcSender};
 use std::any::type_name;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -24,9 +23,9 @@ const NO_POOL: i32 = 3;
 /// Turns this process into a worker for jobs of type `J` if a pool started
 /// it, and never returns in that case; otherwise returns at once.
 ///
-/// Call it first thing in `main`, before any thread starts and before the
-/// command line is parsed: a worker ignores the parent's arguments. For a
-/// binary whose pools run several job types, use [`JobTypes`] instead.
+/// Call it first thing in `main`, before the command line is parsed: a
+/// worker's arguments are the pool's, not the program's. For a binary whose
+/// pools run several job types, use [`JobTypes`] instead.
 ///
 /// ```no_run
 /// # use serde::{Deserialize, Serialize};
@@ -99,10 +98,17 @@ impl JobTypes {
     /// reports "exited before connecting"), rather than go on as the parent
     /// and start pools of its own.
     pub fn run_if_worker(self) {
-        let Some(server_name) = sys::take_env(WORKER_ENV) else {
+        // `args_os`: the program's own arguments need not be UTF-8, and
+        // reading them must not panic.
+        let mut args = std::env::args_os().skip(1);
+        if args.next().is_none_or(|first| first != WORKER_ARG) {
             return;
+        }
+        let mut text = || args.next().and_then(|arg| arg.into_string().ok());
+        let (Some(wanted), Some(server_name)) = (text(), text()) else {
+            eprintln!("process-pool worker: {WORKER_ARG} needs a job type and a server name");
+            process::exit(UNKNOWN_JOB_TYPE);
         };
-        let wanted = sys::take_env(JOB_TYPE_ENV).unwrap_or_default();
         let Some((_, serve)) = self.served.iter().find(|(name, _)| *name == wanted) else {
             let served: Vec<&str> = self.served.iter().map(|(name, _)| *name).collect();
             eprintln!(

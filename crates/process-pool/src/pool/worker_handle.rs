@@ -5,7 +5,7 @@ use super::entry::Outgoing;
 use super::{CONNECT_LIMIT, EXIT_GRACE, Shared};
 use crate::error::PoolError;
 use crate::job::Job;
-use crate::protocol::{Answer, FromWorker, JOB_TYPE_ENV, ToWorker, WORKER_ENV, Work};
+use crate::protocol::{Answer, FromWorker, ToWorker, WORKER_ARG, Work};
 use crate::sys;
 use ipc_channel::ipc::{self, IpcOneShotServer, IpcReceiver, IpcSender};
 use std::os::unix::process::ExitStatusExt;
@@ -47,8 +47,7 @@ impl<J: Job> Worker<J> {
             .map_err(|error| PoolError::Ipc(error.to_string()))?;
         let mut command = Command::new(&shared.config.exe);
         command
-            .env(WORKER_ENV, &name)
-            .env(JOB_TYPE_ENV, std::any::type_name::<J>())
+            .args([WORKER_ARG, std::any::type_name::<J>(), &name])
             .stdin(Stdio::null());
         sys::die_with_spawning_thread(&mut command);
         let mut child = command.spawn().map_err(PoolError::Spawn)?;
