@@ -1,5 +1,6 @@
 //! Python's `concurrent.futures.ThreadPoolExecutor`, as a thin layer over a
-//! rayon thread pool and std channels.
+//! rayon thread pool: a one-shot channel carries each `submit`'s result, and
+//! a std channel carries `as_completed`'s.
 //!
 //! | Python | here |
 //! |---|---|
@@ -29,19 +30,35 @@ pub type TaskId = u64;
 /// Why a task gave no value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TaskError {
+    /// The task panicked; the worker thread caught it and lives on.
     #[error("task {task} panicked: {message}")]
-    Panicked { task: TaskId, message: String },
+    Panicked {
+        /// The task.
+        task: TaskId,
+        /// The panic's message.
+        message: String,
+    },
+    /// `result_timeout` gave up; the task still runs.
     #[error("task {task} did not finish within the timeout")]
-    TimedOut { task: TaskId },
+    TimedOut {
+        /// The task.
+        task: TaskId,
+    },
+    /// The result was already taken, or its sender is gone.
     #[error("task {task}'s result was already taken or can no longer arrive")]
-    Lost { task: TaskId },
+    Lost {
+        /// The task.
+        task: TaskId,
+    },
 }
 
 /// Why an executor could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ExecutorError {
+    /// `Executor::new(0)`.
     #[error("max_workers must be at least 1")]
     NoWorkers,
+    /// rayon could not start the threads.
     #[error("could not start the pool's threads")]
     Build(#[from] rayon::ThreadPoolBuildError),
 }
@@ -109,6 +126,7 @@ impl Executor {
         })
     }
 
+    /// How many threads the pool has.
     pub fn max_workers(&self) -> usize {
         self.pool.current_num_threads()
     }
@@ -215,6 +233,7 @@ pub struct TaskHandle<T> {
 }
 
 impl<T> TaskHandle<T> {
+    /// The task's id.
     pub fn id(&self) -> TaskId {
         self.id
     }

@@ -1,10 +1,39 @@
-//! The pieces behind the `thread-pool` demos, reusable on their own:
+//! Python's `ThreadPoolExecutor` in Rust, over rayon, and the CPU-bound
+//! work the `thread-pool` demos run on it, reusable on their own.
 //!
-//! - [`executor`]: Python's `ThreadPoolExecutor` (`map`, `submit`,
-//!   `as_completed`, `max_workers`) as a thin layer over a rayon pool and
-//!   std channels.
+//! ```
+//! use thread_pool::executor::{Executor, TaskError};
+//!
+//! // `with ThreadPoolExecutor(max_workers=3) as executor:`
+//! let executor = Executor::new(3)?;
+//!
+//! // `list(executor.map(square, range(10)))`: results in input order.
+//! let squares = executor.map((0..10u64).collect::<Vec<_>>(), |n| n * n);
+//! assert_eq!(squares, [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
+//!
+//! // `future = executor.submit(f); future.result()`: a panic stays in its
+//! // own task's result, and the pool goes on.
+//! let fine = executor.submit(|| 6 * 7);
+//! let broken = executor.submit(|| -> u64 { panic!("no answer") });
+//! assert_eq!(fine.result()?, 42);
+//! assert!(matches!(broken.result(), Err(TaskError::Panicked { .. })));
+//!
+//! // `for future in as_completed(futures):` results as they finish.
+//! let mut lengths: Vec<usize> = executor
+//!     .as_completed(["a", "bb", "ccc"].map(|word| move || word.len()))
+//!     .map(|(_task, result)| result.unwrap())
+//!     .collect();
+//! lengths.sort();
+//! assert_eq!(lengths, [1, 2, 3]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! - [`executor`]: `map`, `submit`, `as_completed`, `result_timeout` and a
+//!   `shutdown` that waits, as a thin layer over a rayon pool: a one-shot
+//!   channel per `submit`, a std channel per `as_completed`.
 //! - [`primes`]: the CPU-bound workload, counting primes in chunks.
 //! - [`merge_sort`]: divide and conquer with `rayon::join` over borrowed data.
+#![warn(missing_docs)]
 
 pub mod executor;
 pub mod merge_sort;
