@@ -14,8 +14,10 @@ use std::time::{Duration, Instant};
 /// Why `push` gave the item back.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PushError<T> {
+    /// The queue was closed; here is the item back.
     #[error("the queue is closed")]
     Closed(T),
+    /// The queue stayed full until the timeout; here is the item back.
     #[error("the queue stayed full until the timeout")]
     Timeout(T),
 }
@@ -23,8 +25,10 @@ pub enum PushError<T> {
 /// Why `pop_timeout` returned no item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PopError {
+    /// The queue is closed, and nothing is left in it.
     #[error("the queue is closed and empty")]
     Closed,
+    /// The queue stayed empty until the timeout.
     #[error("the queue stayed empty until the timeout")]
     Timeout,
 }
@@ -36,6 +40,9 @@ struct State<T> {
     high_water_mark: usize,
 }
 
+/// Python's `queue.Queue(maxsize)`: a FIFO that blocks producers while it
+/// is full and consumers while it is empty, with timeouts and a `close`
+/// that ends both sides cleanly.
 pub struct BoundedQueue<T> {
     state: Mutex<State<T>>,
     /// Signalled when an item arrives or the queue closes.
@@ -61,6 +68,7 @@ impl<T> BoundedQueue<T> {
         }
     }
 
+    /// The most items the queue holds.
     pub fn capacity(&self) -> usize {
         self.capacity
     }

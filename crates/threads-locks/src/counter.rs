@@ -1,4 +1,5 @@
-//! One counter, incremented from many threads, three ways.
+//! One counter, incremented from many threads, four ways: racy, std
+//! `Mutex`, `parking_lot::Mutex`, and an atomic.
 //!
 //! Python's `counter += 1` from several threads can lose updates, because it
 //! is a read, an add and a write, and the GIL may switch threads in between;
@@ -13,7 +14,9 @@ use crate::sync::{AtomicU64, Mutex, Ordering, lock_unpoisoned, thread};
 pub trait Counter: Sync {
     /// A short name for reports.
     fn name(&self) -> &'static str;
+    /// Adds one.
     fn increment(&self);
+    /// The count now.
     fn get(&self) -> u64;
 }
 
@@ -112,8 +115,11 @@ impl Counter for AtomicCounter {
 /// What a run of [`count_concurrently`] produced.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CountReport {
+    /// Threads x increments: what an exact counter ends at.
     pub expected: u64,
+    /// What the counter ended at.
     pub actual: u64,
+    /// How long all the threads took together.
     pub elapsed: std::time::Duration,
 }
 
@@ -123,6 +129,7 @@ impl CountReport {
         self.expected.saturating_sub(self.actual)
     }
 
+    /// Wall time per increment, all threads together.
     pub fn nanos_per_increment(&self) -> f64 {
         self.elapsed.as_nanos() as f64 / self.expected.max(1) as f64
     }

@@ -7,6 +7,7 @@
 use crate::sync::{Condvar, Mutex, lock_unpoisoned};
 use std::time::{Duration, Instant};
 
+/// Python's `threading.Event`: `set`, `clear`, `is_set`, `wait`.
 pub struct Event {
     flag: Mutex<bool>,
     changed: Condvar,
@@ -38,6 +39,7 @@ impl Event {
         *lock_unpoisoned(&self.flag) = false;
     }
 
+    /// Whether the flag is set now.
     pub fn is_set(&self) -> bool {
         *lock_unpoisoned(&self.flag)
     }

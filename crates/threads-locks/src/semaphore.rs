@@ -10,6 +10,7 @@
 use crate::sync::{Condvar, Mutex, lock_unpoisoned};
 use std::time::{Duration, Instant};
 
+/// Python's `threading.Semaphore(k)`: at most `k` permits out at once.
 pub struct Semaphore {
     available: Mutex<usize>,
     released: Condvar,
@@ -22,6 +23,7 @@ pub struct Permit<'a> {
 }
 
 impl Semaphore {
+    /// A semaphore with `permits` permits to give out.
     pub fn new(permits: usize) -> Self {
         Semaphore {
             available: Mutex::new(permits),

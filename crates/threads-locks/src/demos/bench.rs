@@ -4,7 +4,7 @@
 //!
 //! `reference.py` runs the same workload with `threading.Lock`, so the two
 //! can be compared in one run. Figures are printed, never asserted; the only
-//! check is that both counts are exact.
+//! check is that all three counts are exact.
 
 use anyhow::{Result, ensure};
 use threads_locks::counter::{
