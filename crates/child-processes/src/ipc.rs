@@ -24,22 +24,33 @@ const POLL: Duration = Duration::from_millis(5);
 /// Why no channel came from the child.
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
+    /// The child ended without connecting: `accept` does not hang on it.
     #[error("child {name} (pid {pid}) exited before connecting: {report}")]
     ChildExited {
+        /// The child's name.
         name: String,
+        /// The child's pid.
         pid: u32,
+        /// How it ended.
         report: ExitReport,
     },
+    /// The child still runs but did not connect in time.
     #[error("child {name} (pid {pid}) did not connect within {limit:?}")]
     TimedOut {
+        /// The child's name.
         name: String,
+        /// The child's pid.
         pid: u32,
+        /// How long it had.
         limit: Duration,
     },
+    /// ipc-channel failed to receive.
     #[error("ipc: {0}")]
     Ipc(#[from] ipc_channel::IpcError),
+    /// ipc-channel failed to set up the server.
     #[error("ipc: {0}")]
     Io(#[from] std::io::Error),
+    /// Looking after the child failed.
     #[error(transparent)]
     Process(#[from] ProcessError),
 }
@@ -53,6 +64,7 @@ pub struct Bootstrap<T> {
 }
 
 impl<T: Serialize + DeserializeOwned + Send + 'static> Bootstrap<T> {
+    /// A one-shot server for one child to connect to.
     pub fn new() -> Result<Self, BootstrapError> {
         let (server, name) = IpcOneShotServer::new()?;
         Ok(Bootstrap { server, name })

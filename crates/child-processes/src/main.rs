@@ -12,9 +12,8 @@
 
 mod demos;
 
-use anyhow::{Result, bail};
-use child_processes::process::{WorkerTask, worker_task};
-use child_processes::task::ChildTask;
+use anyhow::Result;
+use child_processes::task::ChildTasks;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -59,11 +58,25 @@ enum Demo {
 }
 
 fn main() -> ExitCode {
-    // A child never parses the parent's command line: its task arrives in
-    // the environment, and nothing else may run before it is read.
-    if let Some(task) = worker_task() {
-        return exit_code(run_child(task));
-    }
+    // A child never parses the parent's command line: in a child, this runs
+    // the task it was started for and exits. Every task type that a demo
+    // starts a child for is listed here, and its role is written only on
+    // its type.
+    ChildTasks::new()
+        .with::<demos::Noop>()
+        .with::<demos::Sleep>()
+        .with::<demos::Exit>()
+        .with::<demos::Panic>()
+        .with::<demos::basics::Report>()
+        .with::<demos::custom::Greeting>()
+        .with::<demos::names::Introduce>()
+        .with::<demos::exit_codes::CleanUpOnSigterm>()
+        .with::<demos::daemon::Middle>()
+        .with::<demos::isolation::AddOne>()
+        .with::<demos::parallel::Powers>()
+        .with::<demos::server::Handle>()
+        .with::<demos::restaurant::Cook>()
+        .run_if_child();
     let result = match Cli::parse().demo {
         None => tour(),
         Some(demo) => run(demo),
@@ -78,27 +91,6 @@ fn exit_code(result: Result<()>) -> ExitCode {
             eprintln!("Error: {error:#}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// The child's side: run the task it was started for.
-fn run_child(task: WorkerTask) -> Result<()> {
-    let args = &task.args;
-    match task.task.as_str() {
-        "noop" => Ok(()),
-        "sleep" => demos::sleep_ms(args),
-        "exit" => std::process::exit(demos::arg(args, 0)?),
-        "panic" => panic!("deliberate panic in a child process"),
-        "basics" => demos::basics::child(args),
-        "names" => demos::names::child(&task),
-        "sigterm-cleanup" => demos::exit_codes::sigterm_child(args),
-        "daemon-middle" => demos::daemon::middle(args),
-        "isolation" => demos::isolation::child(),
-        "power" => demos::parallel::child(args),
-        "request" => demos::server::child(args),
-        "kitchen" => demos::restaurant::child(args),
-        demos::custom::Greeting::ROLE => demos::custom::Greeting::from_args(args)?.run(),
-        other => bail!("unknown child task `{other}`"),
     }
 }
 

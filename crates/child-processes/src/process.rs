@@ -2,7 +2,7 @@
 //!
 //! | Python | here |
 //! |---|---|
-//! | `Process(target=f, args=(1,), name="n", daemon=True)` | `Builder::new("task").arg("1").name("n").daemon(true)` |
+//! | `Process(target=f, args=(1,), name="n", daemon=True)` | `F { x: 1 }.builder().name("n").daemon(true)`, `F` a [`ChildTask`](crate::task::ChildTask) |
 //! | `p.start()` | `builder.start()?` returns the running `Process` |
 //! | `p.pid`, `p.name`, `p.daemon` | `p.pid()`, `p.name()`, `p.is_daemon()` |
 //! | `p.is_alive()` | `p.is_alive()?` |
@@ -12,7 +12,8 @@
 //!
 //! Python pickles the target function into the child. Rust sends no
 //! functions: the child is this same binary, re-executed with the task's
-//! name and arguments, and its `main` runs the task (see [`worker_task`]).
+//! role and arguments, and its `main` runs the task (see
+//! [`ChildTasks`](crate::task::ChildTasks)).
 //!
 //! Two guarantees Python does not give:
 //! - Dropping a `Process` that is still running kills and reaps it, unless
@@ -31,8 +32,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The task a worker runs, set in its environment; `main` checks it first.
-pub const TASK_ENV: &str = "CHILD_PROCESSES_TASK";
+/// The role a child runs, set in its environment; `main` checks it first.
+const TASK_ENV: &str = "CHILD_PROCESSES_TASK";
 const NAME_ENV: &str = "CHILD_PROCESSES_NAME";
 const DAEMON_ENV: &str = "CHILD_PROCESSES_DAEMON";
 /// The exit code of a daemon child whose parent went away.
@@ -46,18 +47,32 @@ static NEXT_NUMBER: AtomicU64 = AtomicU64::new(1);
 /// Why a child could not be started or looked after.
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
+    /// The binary could not be executed.
     #[error("could not start {name}: {source}")]
-    Start { name: String, source: io::Error },
-    #[error("could not wait for {name} (pid {pid}): {source}")]
-    Wait {
+    Start {
+        /// The child's name.
         name: String,
-        pid: u32,
+        /// Why.
         source: io::Error,
     },
+    /// Waiting for the child failed.
+    #[error("could not wait for {name} (pid {pid}): {source}")]
+    Wait {
+        /// The child's name.
+        name: String,
+        /// The child's pid.
+        pid: u32,
+        /// Why.
+        source: io::Error,
+    },
+    /// Signalling the child failed.
     #[error("could not signal {name} (pid {pid}): {source}")]
     Signal {
+        /// The child's name.
         name: String,
+        /// The child's pid.
         pid: u32,
+        /// Why.
         source: io::Error,
     },
 }
@@ -65,11 +80,14 @@ pub enum ProcessError {
 /// How a child ended: an exit code, or the signal that killed it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExitReport {
+    /// The exit code, if the child exited.
     pub code: Option<i32>,
+    /// The signal that killed it, if one did.
     pub signal: Option<i32>,
 }
 
 impl ExitReport {
+    /// From std's exit status.
     pub fn from_status(status: ExitStatus) -> Self {
         ExitReport {
             code: status.code(),
@@ -82,6 +100,7 @@ impl ExitReport {
         Self::from_status(ExitStatus::from_raw(status))
     }
 
+    /// Whether the child exited with code 0.
     pub fn success(&self) -> bool {
         self.code == Some(0)
     }
@@ -109,7 +128,9 @@ impl fmt::Display for ExitReport {
 /// What [`Process::join_timeout`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Joined {
+    /// The child has ended, and has been reaped.
     Exited(ExitReport),
+    /// The timeout passed first; the child runs on.
     StillRunning,
 }
 
@@ -124,7 +145,9 @@ pub struct Builder {
 }
 
 impl Builder {
-    /// A child that will run `task`, a name the worker's `main` matches on.
+    /// A child that will run the task whose `ChildTask::ROLE` is `task`.
+    /// [`ChildTask::builder`](crate::task::ChildTask::builder) fills in the
+    /// role and the arguments from a typed task; prefer it.
     pub fn new(task: impl Into<String>) -> Self {
         // /proc/self/exe is this very binary, even if it was moved.
         Builder {
@@ -136,11 +159,13 @@ impl Builder {
         }
     }
 
+    /// One more argument for the task.
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());
         self
     }
 
+    /// More arguments for the task.
     pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
         self.args.extend(args.into_iter().map(Into::into));
         self
@@ -185,7 +210,8 @@ impl Builder {
             command.stdin(lifeline_rx).env(DAEMON_ENV, "1");
             Some(lifeline_tx)
         } else {
-            command.stdin(Stdio::null());
+            // Not inherited from a daemon parent: set or removed each time.
+            command.stdin(Stdio::null()).env_remove(DAEMON_ENV);
             None
         };
         let child = command.spawn().map_err(start_error)?;
@@ -217,14 +243,17 @@ pub struct Process {
 }
 
 impl Process {
+    /// Python's `p.pid`.
     pub fn pid(&self) -> u32 {
         self.pid
     }
 
+    /// Python's `p.name`.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// Python's `p.daemon`.
     pub fn is_daemon(&self) -> bool {
         self.daemon
     }
@@ -325,26 +354,40 @@ impl Drop for Process {
     }
 }
 
-/// What a worker learns about itself from its parent.
-#[derive(Debug, Clone)]
-pub struct WorkerTask {
-    pub task: String,
-    pub args: Vec<String>,
+/// What a process knows about itself: Python's `current_process()`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentProcess {
+    /// The name its parent gave it, or "MainProcess" for a process that no
+    /// `Builder` started, as in Python.
     pub name: String,
+    /// Whether it is a daemon child.
     pub daemon: bool,
 }
 
-/// In a child: the task it was started for, or `None` in the parent. Call it
-/// first thing in `main`. It removes the worker's environment variables,
-/// names the process as `ps` shows it, and for a daemon starts the lifeline
-/// watch that ends the process when the parent is gone.
-pub fn worker_task() -> Option<WorkerTask> {
-    let task = sys::take_env(TASK_ENV)?;
-    let name = sys::take_env(NAME_ENV).unwrap_or_else(|| "Process".to_string());
-    let daemon = sys::take_env(DAEMON_ENV).is_some();
+/// Python's `multiprocessing.current_process()`.
+pub fn current_process() -> CurrentProcess {
+    // The variables are only read, never removed: removing one is sound
+    // only while no other thread runs. Every child a `Builder` starts gets
+    // them set afresh (or removed) for it, so none leaks to a grandchild.
+    CurrentProcess {
+        name: std::env::var(NAME_ENV).unwrap_or_else(|_| "MainProcess".to_string()),
+        daemon: std::env::var_os(DAEMON_ENV).is_some(),
+    }
+}
+
+/// In a child a `Builder` started: the role it was started for.
+pub(crate) fn child_role() -> Option<String> {
+    std::env::var(TASK_ENV).ok()
+}
+
+/// A child's duties before its task runs: take the name `ps` shows, and for
+/// a daemon, start the lifeline watch that ends the process when the parent
+/// is gone.
+pub(crate) fn take_up_duties() {
+    let me = current_process();
     // A cosmetic name for `ps`: failing to set it harms nothing.
-    let _ = sys::set_process_name(&name);
-    if daemon {
+    let _ = sys::set_process_name(&me.name);
+    if me.daemon {
         thread::spawn(|| {
             let mut byte = [0u8; 1];
             // The parent never writes; read returns 0 (end of file) when its
@@ -353,10 +396,4 @@ pub fn worker_task() -> Option<WorkerTask> {
             std::process::exit(PARENT_GONE_EXIT);
         });
     }
-    Some(WorkerTask {
-        task,
-        args: std::env::args().skip(1).collect(),
-        name,
-        daemon,
-    })
 }

@@ -14,15 +14,6 @@ fn check(rc: libc::c_int) -> io::Result<()> {
     }
 }
 
-/// Reads and removes an environment variable.
-pub fn take_env(name: &str) -> Option<String> {
-    let value = std::env::var(name).ok()?;
-    // SAFETY: only called by a worker at the very start of `main`, before
-    // any thread exists, so nothing else can be reading the environment.
-    unsafe { std::env::remove_var(name) };
-    Some(value)
-}
-
 /// Sends `signal` to the process `pid`.
 pub fn send_signal(pid: u32, signal: libc::c_int) -> io::Result<()> {
     let pid = libc::pid_t::try_from(pid).map_err(io::Error::other)?;

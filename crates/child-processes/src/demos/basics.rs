@@ -8,9 +8,9 @@
 //! The seed prints "parent process completed" three times, because the
 //! print sits inside the loop that joins the children; here it comes once.
 
-use super::{arg, header};
+use super::header;
 use anyhow::{Result, ensure};
-use child_processes::process::Builder;
+use child_processes::task::{ChildTask, arg};
 
 const CHILDREN: u32 = 3;
 
@@ -25,12 +25,7 @@ pub fn run() -> Result<()> {
     let mut children = Vec::new();
     for number in 1..=CHILDREN {
         // The child checks that its parent pid is ours, and fails if not.
-        children.push(
-            Builder::new("basics")
-                .arg(number.to_string())
-                .arg(parent.to_string())
-                .start()?,
-        );
+        children.push(Report { number, parent }.builder().start()?);
     }
     for child in &mut children {
         let report = child.join()?;
@@ -40,19 +35,39 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-/// The child: prints its start and end, and checks its parent pid.
-pub fn child(args: &[String]) -> Result<()> {
-    let number: u32 = arg(args, 0)?;
-    let expected_parent: u32 = arg(args, 1)?;
-    let parent = std::os::unix::process::parent_id();
-    println!(
-        "child process {number} started: pid {}, parent pid {parent}",
-        std::process::id()
-    );
-    ensure!(
-        parent == expected_parent,
-        "my parent is {parent}, not {expected_parent}"
-    );
-    println!("child process {number} completed");
-    Ok(())
+/// The seed's `child_process(n)`: prints its start and end, and checks
+/// that its parent is the one that started it.
+pub struct Report {
+    pub number: u32,
+    pub parent: u32,
+}
+
+impl ChildTask for Report {
+    const ROLE: &'static str = "basics";
+
+    fn to_args(&self) -> Vec<String> {
+        vec![self.number.to_string(), self.parent.to_string()]
+    }
+
+    fn from_args(args: &[String]) -> Result<Self> {
+        Ok(Report {
+            number: arg(args, 0)?,
+            parent: arg(args, 1)?,
+        })
+    }
+
+    fn run(self) -> Result<()> {
+        let (number, parent) = (self.number, std::os::unix::process::parent_id());
+        println!(
+            "child process {number} started: pid {}, parent pid {parent}",
+            std::process::id()
+        );
+        ensure!(
+            parent == self.parent,
+            "my parent is {parent}, not {}",
+            self.parent
+        );
+        println!("child process {number} completed");
+        Ok(())
+    }
 }

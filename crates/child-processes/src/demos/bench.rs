@@ -2,8 +2,9 @@
 //! them all, and print the cost per child as `key=value` lines.
 //! `reference.py` does the same with Python's spawn and fork start methods.
 
+use super::Noop;
 use anyhow::{Result, ensure};
-use child_processes::process::Builder;
+use child_processes::task::ChildTask;
 use clap::Subcommand;
 use std::time::Instant;
 
@@ -36,7 +37,7 @@ pub fn run(workload: &Workload) -> Result<()> {
     for _ in 0..repeat {
         let started = Instant::now();
         let mut running = (0..children)
-            .map(|_| Builder::new("noop").start())
+            .map(|_| Noop.builder().start())
             .collect::<Result<Vec<_>, _>>()?;
         for child in &mut running {
             let report = child.join()?;

@@ -10,7 +10,7 @@
 
 use super::header;
 use anyhow::{Context, Result, ensure};
-use child_processes::task::ChildTask;
+use child_processes::task::{ChildTask, arg};
 use std::fmt;
 
 /// A task that greets from the child after a short wait.
@@ -36,7 +36,7 @@ impl ChildTask for Greeting {
         let from = args.first().context("missing `from`")?.clone();
         Ok(Greeting {
             from,
-            delay_ms: super::arg(args, 1)?,
+            delay_ms: arg(args, 1)?,
         })
     }
 

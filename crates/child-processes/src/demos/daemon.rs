@@ -7,11 +7,12 @@
 //! Here a daemon child's stdin is its lifeline, a pipe that only the parent
 //! can write to; the kernel closes it when the parent dies, however it dies.
 
-use super::{CONNECT_LIMIT, arg, header};
+use super::{CONNECT_LIMIT, Sleep, header};
 use anyhow::{Context, Result, bail, ensure};
 use child_processes::ipc::{Bootstrap, connect_and_send};
-use child_processes::process::{Builder, ExitReport, PARENT_GONE_EXIT};
+use child_processes::process::{ExitReport, PARENT_GONE_EXIT};
 use child_processes::sys;
+use child_processes::task::{ChildTask, arg};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -57,10 +58,12 @@ pub fn run() -> Result<()> {
     let us = std::process::id();
 
     let bootstrap = Bootstrap::<(u32, u32)>::new()?;
-    let mut middle = Builder::new("daemon-middle")
-        .arg(bootstrap.name())
-        .name("middle")
-        .start()?;
+    let mut middle = Middle {
+        server: bootstrap.name().to_string(),
+    }
+    .builder()
+    .name("middle")
+    .start()?;
     let (_, (daemon_pid, orphan_pid)) = bootstrap.accept(&mut middle, CONNECT_LIMIT)?;
     let middle_pid = middle.pid();
     println!(
@@ -101,21 +104,37 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-/// The middle process: starts both children, reports their pids, and waits
-/// to be killed. Its `Process` handles never drop, since SIGKILL runs no code.
-pub fn middle(args: &[String]) -> Result<()> {
-    let server: String = arg(args, 0)?;
-    let daemon = Builder::new("sleep")
-        .arg("60000")
-        .name("daemon-child")
-        .daemon(true)
-        .start()?;
-    let orphan = Builder::new("sleep")
-        .arg("60000")
-        .name("normal-child")
-        .start()?;
-    let _channel = connect_and_send(&server, (daemon.pid(), orphan.pid()))?;
-    loop {
-        thread::sleep(Duration::from_secs(1));
+/// The middle process: starts a daemon child and a normal one, sends their
+/// pids to the parent through the bootstrap server `server`, and waits to be
+/// killed. Its `Process` handles never drop, since SIGKILL runs no code.
+pub struct Middle {
+    pub server: String,
+}
+
+impl ChildTask for Middle {
+    const ROLE: &'static str = "daemon-middle";
+
+    fn to_args(&self) -> Vec<String> {
+        vec![self.server.clone()]
+    }
+
+    fn from_args(args: &[String]) -> Result<Self> {
+        Ok(Middle {
+            server: arg(args, 0)?,
+        })
+    }
+
+    fn run(self) -> Result<()> {
+        let long_sleep = Sleep { ms: 60_000 };
+        let daemon = long_sleep
+            .builder()
+            .name("daemon-child")
+            .daemon(true)
+            .start()?;
+        let orphan = long_sleep.builder().name("normal-child").start()?;
+        let _channel = connect_and_send(&self.server, (daemon.pid(), orphan.pid()))?;
+        loop {
+            thread::sleep(Duration::from_secs(1));
+        }
     }
 }

@@ -2,10 +2,11 @@
 //! `exit(1)`, a panic, a child that catches SIGTERM, cleans up and exits 0,
 //! and a child killed with SIGKILL, which Python shows as -9.
 
-use super::{CONNECT_LIMIT, header};
+use super::{CONNECT_LIMIT, Exit, Noop, Panic, Sleep, header};
 use anyhow::{Result, ensure};
 use child_processes::ipc::{Bootstrap, connect_and_send};
 use child_processes::process::{Builder, ExitReport};
+use child_processes::task::{ChildTask, arg};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,9 +23,9 @@ pub fn run() -> Result<()> {
     );
 
     let cases: [(&str, Builder, i32); 3] = [
-        ("normal return", Builder::new("noop"), 0),
-        ("exit(1)", Builder::new("exit").arg("1"), 1),
-        ("panic", Builder::new("panic"), 101),
+        ("normal return", Noop.builder(), 0),
+        ("exit(1)", Exit { code: 1 }.builder(), 1),
+        ("panic", Panic.builder(), 101),
     ];
     for (label, builder, expected) in cases {
         let report = builder.start()?.join()?;
@@ -34,9 +35,11 @@ pub fn run() -> Result<()> {
     // The child makes a temporary file, sets its SIGTERM handler, and only
     // then sends us the file's path, so the signal cannot come too early.
     let bootstrap = Bootstrap::<PathBuf>::new()?;
-    let mut child = Builder::new("sigterm-cleanup")
-        .arg(bootstrap.name())
-        .start()?;
+    let mut child = CleanUpOnSigterm {
+        server: bootstrap.name().to_string(),
+    }
+    .builder()
+    .start()?;
     let (_, scratch) = bootstrap.accept(&mut child, CONNECT_LIMIT)?;
     ensure!(
         scratch.exists(),
@@ -51,7 +54,7 @@ pub fn run() -> Result<()> {
         scratch.display()
     );
 
-    let mut child = Builder::new("sleep").arg("60000").start()?;
+    let mut child = Sleep { ms: 60_000 }.builder().start()?;
     child.kill()?;
     show("SIGKILL", child.join()?, -9)?;
     Ok(())
@@ -70,20 +73,39 @@ fn show(label: &str, report: ExitReport, expected: i32) -> Result<()> {
     Ok(())
 }
 
-/// The child: holds a temporary file until SIGTERM, then removes it and
+/// A child that holds a temporary file until SIGTERM, then removes it and
 /// exits with status 0. Without the handler, SIGTERM would end it at once
-/// (exitcode -15) and the file would stay behind.
-pub fn sigterm_child(args: &[String]) -> Result<()> {
-    let terminated = Arc::new(AtomicBool::new(false));
-    signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&terminated))?;
-    let scratch = std::env::temp_dir().join(format!("child-processes-{}.tmp", std::process::id()));
-    std::fs::write(&scratch, "work in progress\n")?;
-    let server = args.first().map(String::as_str).unwrap_or_default();
-    let _channel = connect_and_send(server, scratch.clone())?;
-    while !terminated.load(Ordering::SeqCst) {
-        std::thread::sleep(POLL);
+/// (exitcode -15) and the file would stay behind. It sends the file's path
+/// to the parent over ipc-channel, through the bootstrap server `server`.
+pub struct CleanUpOnSigterm {
+    pub server: String,
+}
+
+impl ChildTask for CleanUpOnSigterm {
+    const ROLE: &'static str = "sigterm-cleanup";
+
+    fn to_args(&self) -> Vec<String> {
+        vec![self.server.clone()]
     }
-    std::fs::remove_file(&scratch)?;
-    println!("child: caught SIGTERM, removed its temporary file, exiting cleanly");
-    Ok(())
+
+    fn from_args(args: &[String]) -> Result<Self> {
+        Ok(CleanUpOnSigterm {
+            server: arg(args, 0)?,
+        })
+    }
+
+    fn run(self) -> Result<()> {
+        let terminated = Arc::new(AtomicBool::new(false));
+        signal_hook::flag::register(signal_hook::consts::SIGTERM, Arc::clone(&terminated))?;
+        let scratch =
+            std::env::temp_dir().join(format!("child-processes-{}.tmp", std::process::id()));
+        std::fs::write(&scratch, "work in progress\n")?;
+        let _channel = connect_and_send(&self.server, scratch.clone())?;
+        while !terminated.load(Ordering::SeqCst) {
+            std::thread::sleep(POLL);
+        }
+        std::fs::remove_file(&scratch)?;
+        println!("child: caught SIGTERM, removed its temporary file, exiting cleanly");
+        Ok(())
+    }
 }

@@ -7,7 +7,7 @@
 
 use super::header;
 use anyhow::{Result, ensure};
-use child_processes::process::Builder;
+use child_processes::task::ChildTask;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 
@@ -21,7 +21,7 @@ pub fn run() -> Result<()> {
         "a global changed in a child",
     );
     println!("parent: counter is {}", COUNTER.load(Ordering::SeqCst));
-    let report = Builder::new("isolation").start()?.join()?;
+    let report = AddOne.builder().start()?.join()?;
     ensure!(report.success(), "the child ended with {report}");
     let after_child = COUNTER.load(Ordering::SeqCst);
     ensure!(after_child == 0, "the child's change reached the parent");
@@ -44,8 +44,19 @@ pub fn run() -> Result<()> {
 }
 
 /// The child: changes its own copy of the counter.
-pub fn child() -> Result<()> {
-    let now = COUNTER.fetch_add(1, Ordering::SeqCst) + 1;
-    println!("the child process adds 1 and sees {now}");
-    Ok(())
+pub struct AddOne;
+
+impl ChildTask for AddOne {
+    const ROLE: &'static str = "isolation";
+    fn to_args(&self) -> Vec<String> {
+        Vec::new()
+    }
+    fn from_args(_: &[String]) -> Result<Self> {
+        Ok(AddOne)
+    }
+    fn run(self) -> Result<()> {
+        let now = COUNTER.fetch_add(1, Ordering::SeqCst) + 1;
+        println!("the child process adds 1 and sees {now}");
+        Ok(())
+    }
 }

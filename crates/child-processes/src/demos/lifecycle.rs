@@ -6,9 +6,10 @@
 //! `p.exitcode` once it has ended. Python's `join(timeout)` returns `None`
 //! either way; `join_timeout` here says which.
 
-use super::header;
+use super::{Sleep, header};
 use anyhow::{Result, ensure};
-use child_processes::process::{Builder, Joined};
+use child_processes::process::Joined;
+use child_processes::task::ChildTask;
 use std::time::Duration;
 
 /// How long the child stays blocked.
@@ -21,7 +22,7 @@ pub fn run() -> Result<()> {
         "new -> running -> blocked -> terminated",
         "start, is_alive, join(timeout), exitcode",
     );
-    let builder = Builder::new("sleep").arg(CHILD_SLEEP_MS.to_string());
+    let builder = Sleep { ms: CHILD_SLEEP_MS }.builder();
     println!("new:        a Builder, not started: no pid yet, nothing is alive");
 
     let mut child = builder.start()?;

@@ -1,6 +1,8 @@
 //! One module per demo. Each has the parent's side (`run`), which checks its
-//! own invariant and fails the demo if it does not hold, and where needed the
-//! child's side (`child`), which `main` runs in a re-executed worker.
+//! own invariant and fails the demo if it does not hold, and where needed a
+//! `ChildTask` type for the child's side, which `main` lists so that a
+//! re-executed child can run it. The small tasks several demos share are
+//! here.
 
 pub mod basics;
 pub mod bench;
@@ -14,8 +16,8 @@ pub mod parallel;
 pub mod restaurant;
 pub mod server;
 
-use anyhow::{Context, Result};
-use std::str::FromStr;
+use anyhow::Result;
+use child_processes::task::{ChildTask, arg};
 use std::time::Duration;
 
 /// How long a parent waits for a child to connect over ipc-channel.
@@ -26,19 +28,73 @@ pub fn header(name: &str, what: &str, python: &str) {
     println!("== {name}: {what} (Python: {python}) ==");
 }
 
-/// The child's argument `index`, parsed.
-pub fn arg<T: FromStr>(args: &[String], index: usize) -> Result<T>
-where
-    T::Err: std::error::Error + Send + Sync + 'static,
-{
-    args.get(index)
-        .with_context(|| format!("missing argument {index}"))?
-        .parse()
-        .with_context(|| format!("argument {index}"))
+/// Does nothing and exits 0.
+pub struct Noop;
+
+impl ChildTask for Noop {
+    const ROLE: &'static str = "noop";
+    fn to_args(&self) -> Vec<String> {
+        Vec::new()
+    }
+    fn from_args(_: &[String]) -> Result<Self> {
+        Ok(Noop)
+    }
+    fn run(self) -> Result<()> {
+        Ok(())
+    }
 }
 
-/// The `sleep` child: sleeps for its first argument, in milliseconds.
-pub fn sleep_ms(args: &[String]) -> Result<()> {
-    std::thread::sleep(Duration::from_millis(arg(args, 0)?));
-    Ok(())
+/// Sleeps, then exits 0: a child that stays blocked for a while.
+pub struct Sleep {
+    pub ms: u64,
+}
+
+impl ChildTask for Sleep {
+    const ROLE: &'static str = "sleep";
+    fn to_args(&self) -> Vec<String> {
+        vec![self.ms.to_string()]
+    }
+    fn from_args(args: &[String]) -> Result<Self> {
+        Ok(Sleep { ms: arg(args, 0)? })
+    }
+    fn run(self) -> Result<()> {
+        std::thread::sleep(Duration::from_millis(self.ms));
+        Ok(())
+    }
+}
+
+/// Exits at once with this code: Python's `sys.exit(code)`.
+pub struct Exit {
+    pub code: i32,
+}
+
+impl ChildTask for Exit {
+    const ROLE: &'static str = "exit";
+    fn to_args(&self) -> Vec<String> {
+        vec![self.code.to_string()]
+    }
+    fn from_args(args: &[String]) -> Result<Self> {
+        Ok(Exit {
+            code: arg(args, 0)?,
+        })
+    }
+    fn run(self) -> Result<()> {
+        std::process::exit(self.code)
+    }
+}
+
+/// Panics: Rust ends the process with code 101.
+pub struct Panic;
+
+impl ChildTask for Panic {
+    const ROLE: &'static str = "panic";
+    fn to_args(&self) -> Vec<String> {
+        Vec::new()
+    }
+    fn from_args(_: &[String]) -> Result<Self> {
+        Ok(Panic)
+    }
+    fn run(self) -> Result<()> {
+        panic!("deliberate panic in a child process")
+    }
 }

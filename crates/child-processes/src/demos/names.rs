@@ -7,7 +7,8 @@
 
 use super::header;
 use anyhow::{Result, ensure};
-use child_processes::process::{Builder, WorkerTask};
+use child_processes::process::current_process;
+use child_processes::task::ChildTask;
 
 /// This process's name as the OS shows it.
 fn os_name(pid: &str) -> String {
@@ -29,9 +30,9 @@ pub fn run() -> Result<()> {
         std::os::unix::process::parent_id()
     );
     let builders = [
-        Builder::new("names"),
-        Builder::new("names").name("worker-a"),
-        Builder::new("names").name("watchdog").daemon(true),
+        Introduce.builder(),
+        Introduce.builder().name("worker-a"),
+        Introduce.builder().name("watchdog").daemon(true),
     ];
     for builder in builders {
         let mut child = builder.start()?;
@@ -43,18 +44,34 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-/// The child: reports what it knows about itself, and checks that the name
-/// `ps` shows is the one it was given.
-pub fn child(task: &WorkerTask) -> Result<()> {
-    let shown = os_name("self");
-    println!(
-        "child: name {:?}, daemon {}, pid {}, parent pid {}, ps shows {shown:?}",
-        task.name,
-        task.daemon,
-        std::process::id(),
-        std::os::unix::process::parent_id()
-    );
-    let expected: String = task.name.chars().take(15).collect();
-    ensure!(shown == expected, "ps shows {shown:?}, not {expected:?}");
-    Ok(())
+/// The child: reports what it knows about itself (Python's
+/// `current_process()`), and checks that the name `ps` shows is the one it
+/// was given.
+pub struct Introduce;
+
+impl ChildTask for Introduce {
+    const ROLE: &'static str = "names";
+
+    fn to_args(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn from_args(_: &[String]) -> Result<Self> {
+        Ok(Introduce)
+    }
+
+    fn run(self) -> Result<()> {
+        let me = current_process();
+        let shown = os_name("self");
+        println!(
+            "child: name {:?}, daemon {}, pid {}, parent pid {}, ps shows {shown:?}",
+            me.name,
+            me.daemon,
+            std::process::id(),
+            std::os::unix::process::parent_id()
+        );
+        let expected: String = me.name.chars().take(15).collect();
+        ensure!(shown == expected, "ps shows {shown:?}, not {expected:?}");
+        Ok(())
+    }
 }

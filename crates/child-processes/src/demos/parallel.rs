@@ -4,9 +4,9 @@
 //! Python (the seed): `square_numbers` sleeps 1 s five times and
 //! `cube_numbers` 1.5 s five times, each in its own `Process`.
 
-use super::{arg, header};
+use super::header;
 use anyhow::{Result, ensure};
-use child_processes::process::Builder;
+use child_processes::task::{ChildTask, arg};
 use std::time::{Duration, Instant};
 
 const STEPS: u64 = 5;
@@ -33,14 +33,20 @@ pub fn run(args: &Args) -> Result<()> {
     let square_delay = args.delay_ms;
     let cube_delay = args.delay_ms * 3 / 2;
     let started = Instant::now();
-    let mut square = Builder::new("power")
-        .args(["2", &square_delay.to_string()])
-        .name("square")
-        .start()?;
-    let mut cube = Builder::new("power")
-        .args(["3", &cube_delay.to_string()])
-        .name("cube")
-        .start()?;
+    let mut square = Powers {
+        exponent: 2,
+        delay_ms: square_delay,
+    }
+    .builder()
+    .name("square")
+    .start()?;
+    let mut cube = Powers {
+        exponent: 3,
+        delay_ms: cube_delay,
+    }
+    .builder()
+    .name("cube")
+    .start()?;
     for child in [&mut square, &mut cube] {
         let report = child.join()?;
         ensure!(report.success(), "{} ended with {report}", child.name());
@@ -62,15 +68,33 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// The child: prints `i` to the power `exponent` for i in 0..5, sleeping
-/// before each.
-pub fn child(args: &[String]) -> Result<()> {
-    let exponent: u32 = arg(args, 0)?;
-    let delay = Duration::from_millis(arg(args, 1)?);
-    let label = if exponent == 2 { "Square" } else { "Cube" };
-    for base in 0..STEPS {
-        std::thread::sleep(delay);
-        println!("{label}: {}", base.pow(exponent));
+/// The seed's `square_numbers` (exponent 2) and `cube_numbers` (3): prints
+/// `i` to the power `exponent` for i in 0..5, sleeping before each.
+pub struct Powers {
+    pub exponent: u32,
+    pub delay_ms: u64,
+}
+
+impl ChildTask for Powers {
+    const ROLE: &'static str = "power";
+
+    fn to_args(&self) -> Vec<String> {
+        vec![self.exponent.to_string(), self.delay_ms.to_string()]
     }
-    Ok(())
+
+    fn from_args(args: &[String]) -> Result<Self> {
+        Ok(Powers {
+            exponent: arg(args, 0)?,
+            delay_ms: arg(args, 1)?,
+        })
+    }
+
+    fn run(self) -> Result<()> {
+        let label = if self.exponent == 2 { "Square" } else { "Cube" };
+        for base in 0..STEPS {
+            std::thread::sleep(Duration::from_millis(self.delay_ms));
+            println!("{label}: {}", base.pow(self.exponent));
+        }
+        Ok(())
+    }
 }

@@ -6,10 +6,10 @@
 //! Processes for the work that must not bring the restaurant down if it
 //! fails; threads for the light, waiting work of delivery.
 
-use super::{CONNECT_LIMIT, arg, header};
+use super::{CONNECT_LIMIT, header};
 use anyhow::{Context, Result, ensure};
 use child_processes::ipc::{Bootstrap, connect_and_send};
-use child_processes::process::Builder;
+use child_processes::task::{ChildTask, arg};
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::thread;
@@ -46,9 +46,13 @@ pub fn run() -> Result<()> {
     let mut kitchens = Vec::new();
     for (table, dish) in ORDERS {
         let bootstrap = Bootstrap::<Receipt>::new()?;
-        let kitchen = Builder::new("kitchen")
-            .args([&table.to_string(), dish, bootstrap.name()])
-            .start()?;
+        let kitchen = Cook {
+            table,
+            dish: dish.to_string(),
+            server: bootstrap.name().to_string(),
+        }
+        .builder()
+        .start()?;
         println!("order taken: table {table}, {dish}");
         kitchens.push((bootstrap, kitchen));
     }
@@ -93,21 +97,44 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-/// The kitchen: cooks, bills, takes payment, and sends the receipt.
-pub fn child(args: &[String]) -> Result<()> {
-    let table: u32 = arg(args, 0)?;
-    let dish: String = arg(args, 1)?;
-    let server: String = arg(args, 2)?;
-    let cents = price(&dish).with_context(|| format!("{dish} is not on the menu"))?;
-    thread::sleep(Duration::from_millis(20)); // cooking
-    connect_and_send(
-        &server,
-        Receipt {
-            table,
+/// The kitchen: cooks one order, bills it, and sends the receipt through
+/// the bootstrap server `server`.
+pub struct Cook {
+    pub table: u32,
+    pub dish: String,
+    pub server: String,
+}
+
+impl ChildTask for Cook {
+    const ROLE: &'static str = "kitchen";
+
+    fn to_args(&self) -> Vec<String> {
+        vec![
+            self.table.to_string(),
+            self.dish.clone(),
+            self.server.clone(),
+        ]
+    }
+
+    fn from_args(args: &[String]) -> Result<Self> {
+        Ok(Cook {
+            table: arg(args, 0)?,
+            dish: arg(args, 1)?,
+            server: arg(args, 2)?,
+        })
+    }
+
+    fn run(self) -> Result<()> {
+        let dish = self.dish;
+        let cents = price(&dish).with_context(|| format!("{dish} is not on the menu"))?;
+        thread::sleep(Duration::from_millis(20)); // cooking
+        let receipt = Receipt {
+            table: self.table,
             dish,
             cents,
             kitchen_pid: std::process::id(),
-        },
-    )?;
-    Ok(())
+        };
+        connect_and_send(&self.server, receipt)?;
+        Ok(())
+    }
 }

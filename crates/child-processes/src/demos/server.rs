@@ -4,10 +4,10 @@
 //! A child that dies before it connects is reported with its exit status,
 //! not waited for forever (see `child_processes::ipc`).
 
-use super::{CONNECT_LIMIT, arg, header};
+use super::{CONNECT_LIMIT, header};
 use anyhow::{Result, ensure};
 use child_processes::ipc::{Bootstrap, connect_and_send};
-use child_processes::process::Builder;
+use child_processes::task::{ChildTask, arg};
 use serde::{Deserialize, Serialize};
 
 /// The requests the parent receives.
@@ -45,14 +45,14 @@ pub fn run(args: &Args) -> Result<()> {
     for (index, path) in REQUESTS.iter().enumerate() {
         let request = index as u32 + 1;
         let bootstrap = Bootstrap::<Response>::new()?;
-        let fail = if args.fail_request == Some(request) {
-            "fail"
-        } else {
-            "answer"
-        };
-        let child = Builder::new("request")
-            .args([&request.to_string(), *path, bootstrap.name(), fail])
-            .start()?;
+        let child = Handle {
+            request,
+            path: path.to_string(),
+            server: bootstrap.name().to_string(),
+            fail: args.fail_request == Some(request),
+        }
+        .builder()
+        .start()?;
         pending.push((request, *path, bootstrap, child));
     }
     let mut answered = 0;
@@ -93,29 +93,53 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// The child: builds the response to one request and sends it.
-pub fn child(args: &[String]) -> Result<()> {
-    let request: u32 = arg(args, 0)?;
-    let path: String = arg(args, 1)?;
-    let server: String = arg(args, 2)?;
-    if args.get(3).map(String::as_str) == Some("fail") {
-        std::process::exit(3);
+/// A child that builds the response to one request and sends it through
+/// the bootstrap server `server`; with `fail`, it exits without answering.
+pub struct Handle {
+    pub request: u32,
+    pub path: String,
+    pub server: String,
+    pub fail: bool,
+}
+
+impl ChildTask for Handle {
+    const ROLE: &'static str = "request";
+
+    fn to_args(&self) -> Vec<String> {
+        let (request, fail) = (self.request.to_string(), self.fail.to_string());
+        vec![request, self.path.clone(), self.server.clone(), fail]
     }
-    let (status, body) = match path.as_str() {
-        "/missing.html" => (404, "<h1>Not found</h1>".to_string()),
-        _ => (
-            200,
-            format!("<html><body><h1>{path}</h1><p>served by a child process</p></body></html>"),
-        ),
-    };
-    connect_and_send(
-        &server,
-        Response {
-            request,
+
+    fn from_args(args: &[String]) -> Result<Self> {
+        Ok(Handle {
+            request: arg(args, 0)?,
+            path: arg(args, 1)?,
+            server: arg(args, 2)?,
+            fail: arg(args, 3)?,
+        })
+    }
+
+    fn run(self) -> Result<()> {
+        if self.fail {
+            std::process::exit(3);
+        }
+        let path = &self.path;
+        let (status, body) = match path.as_str() {
+            "/missing.html" => (404, "<h1>Not found</h1>".to_string()),
+            _ => (
+                200,
+                format!(
+                    "<html><body><h1>{path}</h1><p>served by a child process</p></body></html>"
+                ),
+            ),
+        };
+        let response = Response {
+            request: self.request,
             status,
             body,
             handled_by: std::process::id(),
-        },
-    )?;
-    Ok(())
+        };
+        connect_and_send(&self.server, response)?;
+        Ok(())
+    }
 }
