@@ -29,6 +29,7 @@ pub struct FetchConfig {
     pub per_host: usize,
     /// The least time between the starts of two requests to one host.
     pub per_host_delay: Duration,
+    /// How long to wait for a TCP (and TLS) connection.
     pub connect_timeout: Duration,
     /// The longest wait for any one read of the response.
     pub read_timeout: Duration,
@@ -43,6 +44,7 @@ pub struct FetchConfig {
     pub retry_after_cap: Duration,
     /// Bodies larger than this fail with [`FetchError::TooLarge`].
     pub max_body: u64,
+    /// How many redirects `fetch` follows before failing.
     pub max_redirects: usize,
 }
 
@@ -68,28 +70,41 @@ impl Default for FetchConfig {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
     #[error("timeout: {0}")]
+    /// Connecting, reading or the whole request took too long.
     Timeout(String),
     #[error("connect: {0}")]
+    /// No connection could be made.
     Connect(String),
     #[error("status {code}{reason}", code = .0, reason = reason(*.0))]
+    /// The server answered with this 4xx or 5xx status.
     Status(u16),
     #[error("too large: the body is over the {limit}-byte cap")]
-    TooLarge { limit: u64 },
+    /// The body was larger than the cap.
+    TooLarge {
+        /// The cap, in bytes.
+        limit: u64,
+    },
     #[error("too many redirects: more than {0}")]
+    /// More redirects than the limit, which is given.
     TooManyRedirects(usize),
     #[error("robots-disallowed: robots.txt asks crawlers not to fetch this")]
+    /// robots.txt forbids this URL to this crawler.
     RobotsDisallowed,
     #[error("not HTML: content type {0}")]
+    /// The response is not HTML; its content type is given.
     NotHtml(String),
     #[error("decode: the body is not valid {0}")]
+    /// The body is not valid in the charset it declares.
     Decode(String),
     #[error("connection: {0}")]
+    /// The connection broke while the body was being read.
     Connection(String),
     /// The HTML parser failed (it panicked): a bug in it, reported for this
     /// page alone.
     #[error("parse: {0}")]
     Parse(String),
     #[error("interrupted: the run was stopped first")]
+    /// The run was stopped (Ctrl-C) before this URL finished.
     Interrupted,
     /// Only from [`Fetcher::fetch_no_redirects`]: not a failure, but no page.
     #[error("redirected to {0}")]
@@ -136,19 +151,26 @@ impl FetchError {
 /// A page's body, decoded.
 #[derive(Debug, Clone)]
 pub struct Body {
+    /// Bytes read from the wire.
     pub bytes: usize,
+    /// The body, decoded to text.
     pub text: String,
 }
 
 /// The outcome of fetching one URL, retries included.
 #[derive(Debug, Clone)]
 pub struct Fetch {
+    /// The URL asked for.
     pub url: Url,
     /// Where the last attempt ended up, after redirects.
     pub final_url: Option<Url>,
+    /// The last HTTP status, if a response came.
     pub status: Option<u16>,
+    /// How many requests were made, retries included.
     pub attempts: u32,
+    /// The time from the first request to the end of the body.
     pub elapsed: Duration,
+    /// The page, or why there is none.
     pub result: Result<Body, FetchError>,
 }
 
@@ -190,6 +212,7 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
+    /// A fetcher with one shared client, built from `config`.
     pub fn new(config: FetchConfig) -> Result<Self, reqwest::Error> {
         // reqwest is built without a default TLS crypto provider (it would
         // pull in aws-lc); use ring's. Installing twice is harmless.
@@ -209,6 +232,7 @@ impl Fetcher {
         })
     }
 
+    /// The settings it was built with.
     pub fn config(&self) -> &FetchConfig {
         &self.config
     }

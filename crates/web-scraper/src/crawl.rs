@@ -28,18 +28,25 @@ use url::Url;
 /// What became of one URL: the record printed for it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PageResult {
+    /// The URL asked for.
     pub url: String,
+    /// Where the redirects ended, if anywhere else.
     pub final_url: Option<String>,
+    /// The last HTTP status, if a response came.
     pub status: Option<u16>,
     /// Body bytes read.
     pub bytes: usize,
     /// Characters of text, as `len(soup.text)` counts them.
     pub chars: usize,
+    /// The `<title>`, for a page read in full.
     pub title: Option<String>,
     /// How many links the page has.
     pub links: usize,
+    /// How many links from the start URL.
     pub depth: u32,
+    /// From the first request to the end of the body.
     pub elapsed_ms: u64,
+    /// How many requests were made, retries included.
     pub attempts: u32,
     /// The error, or `None` for a page read in full.
     pub error: Option<String>,
@@ -48,6 +55,7 @@ pub struct PageResult {
 }
 
 impl PageResult {
+    /// Whether the page was read in full.
     pub fn ok(&self) -> bool {
         self.error.is_none()
     }
@@ -86,18 +94,22 @@ impl PageResult {
 /// The totals printed at the end of a run.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Summary {
+    /// URLs read in full (a redirect counts as read).
     pub ok: usize,
     /// URLs that ended in an error, robots.txt refusals not counted.
     pub failed: usize,
     /// URLs that needed more than one attempt.
     pub retried: usize,
+    /// URLs that robots.txt kept the crawler from.
     pub robots_skipped: usize,
     /// Links to a URL already seen, so not fetched again.
     pub deduped: usize,
     /// Links not followed because they leave the origin or `--scope`,
     /// counted once per page that has them.
     pub out_of_scope: usize,
+    /// Whether Ctrl-C stopped the run.
     pub interrupted: bool,
+    /// The wall time of the run, in seconds.
     pub elapsed_s: f64,
     /// URLs fetched (ok or failed) per second of wall time.
     pub pages_per_s: f64,
@@ -152,6 +164,7 @@ pub struct CrawlOptions {
     /// Only follow links that start with this URL prefix; by default, the
     /// start URL's origin.
     pub scope: Option<String>,
+    /// Fetch what robots.txt forbids too.
     pub ignore_robots: bool,
 }
 
@@ -170,6 +183,7 @@ pub struct Scraper {
 const PARSE_BUDGET: usize = 4 * 1024 * 1024;
 
 impl Scraper {
+    /// A scraper over `fetcher`, with its limits.
     pub fn new(fetcher: Fetcher) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Self {
@@ -179,6 +193,7 @@ impl Scraper {
         }
     }
 
+    /// The fetcher, with its limits.
     pub fn fetcher(&self) -> &Fetcher {
         &self.fetcher
     }

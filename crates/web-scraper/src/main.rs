@@ -34,16 +34,22 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The seed's list mode: fetch each URL, print "Fetched N characters from URL"
+    /// The seed's program, line for line: every URL at once (with none, the bundled site's pages)
+    Seed {
+        /// The URLs to fetch
+        #[arg(value_parser = parse_url)]
+        urls: Vec<Url>,
+    },
+    /// The seed's list mode through the guarded Fetcher: limits, timeouts, retries, typed errors
     Fetch(FetchArgs),
     /// Crawl one site breadth first, following same-origin links
     Crawl(CrawlArgs),
     /// Serve a folder (or, with no folder, the bundled site) on 127.0.0.1
     Serve(ServeArgs),
     /// Fetch the bundled site's pages one at a time, then concurrently
-    Compare(demos::CompareArgs),
+    Compare(demos::compare::CompareArgs),
     /// Print key=value figures for `cargo xtask bench`
-    Bench(demos::BenchArgs),
+    Bench(demos::bench::BenchArgs),
 }
 
 #[derive(Args)]
@@ -218,14 +224,18 @@ impl From<anyhow::Error> for Failure {
 
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let Some(command) = cli.command else {
-        demos::tour().await?;
+        demos::tour::tour().await?;
         return Ok(ExitCode::SUCCESS);
     };
     match command {
+        Command::Seed { urls } => {
+            demos::seed::standalone(urls).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Fetch(args) => {
             let config = args.run.config().map_err(Failure::Usage)?;
-            let outcome = demos::fetch(args.urls, config, args.run.format).await?;
-            Ok(demos::exit_code(&outcome, args.run.fail_on_error))
+            let outcome = demos::fetch::fetch(args.urls, config, args.run.format).await?;
+            Ok(demos::fetch::exit_code(&outcome, args.run.fail_on_error))
         }
         Command::Crawl(args) => {
             let config = args.run.config().map_err(Failure::Usage)?;
@@ -235,19 +245,20 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 scope: args.scope,
                 ignore_robots: args.ignore_robots,
             };
-            let outcome = demos::crawl(args.url, &options, config, args.run.format).await?;
-            Ok(demos::exit_code(&outcome, args.run.fail_on_error))
+            let outcome = demos::fetch::crawl(args.url, &options, config, args.run.format).await?;
+            Ok(demos::fetch::exit_code(&outcome, args.run.fail_on_error))
         }
         Command::Serve(args) => {
-            demos::serve(args.dir, args.port, Duration::from_millis(args.latency_ms)).await?;
+            demos::serve::serve(args.dir, args.port, Duration::from_millis(args.latency_ms))
+                .await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare(args) => {
-            demos::compare(&args).await?;
+            demos::compare::compare(&args).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => {
-            demos::bench(&args).await?;
+            demos::bench::bench(&args).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

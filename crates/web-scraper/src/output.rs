@@ -26,6 +26,7 @@ pub struct Output {
 }
 
 impl Output {
+    /// Output in `format`, with a progress bar on stderr when it is a terminal.
     pub fn new(format: Format) -> Self {
         let target = if std::io::stderr().is_terminal() {
             ProgressDrawTarget::stderr()
@@ -114,6 +115,7 @@ pub fn text_line(result: &PageResult) -> String {
     }
 }
 
+/// The summary line that ends every run.
 pub fn summary_line(summary: &Summary) -> String {
     let mut line = format!(
         "Summary: {} ok, {} failed, {} retried, {} robots-skipped, {} deduped, {} out of scope; \

@@ -44,6 +44,7 @@ pub enum Root {
 /// How the server behaves.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
+    /// What to serve.
     pub root: Root,
     /// Added before every response, to stand in for a distant server.
     pub latency: Duration,
@@ -61,6 +62,7 @@ impl ServeOptions {
         }
     }
 
+    /// Waits this long before each response, as a slow server would.
     pub fn with_latency(mut self, latency: Duration) -> Self {
         self.latency = latency;
         self
@@ -120,6 +122,7 @@ impl SiteServer {
         lock(&self.state.hits).clone()
     }
 
+    /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }

@@ -1,0 +1,131 @@
+//! `bench`: the figures `cargo xtask bench` compares with `reference.py`.
+
+use super::scraper;
+use anyhow::{Context, Result, ensure};
+use url::Url;
+use web_scraper::client::FetchConfig;
+use web_scraper::crawl::{self, CrawlOptions, Summary};
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Crawl from here (e.g. the std docs' std/index.html)
+    #[arg(long)]
+    url: Url,
+    /// Only follow links under this prefix
+    #[arg(long)]
+    scope: Option<String>,
+    /// A second workload, against a server with latency: crawl from here
+    /// to find `--slow-pages` URLs (untimed), then fetch those that are
+    /// pages as a list
+    #[arg(long)]
+    slow_url: Option<Url>,
+    /// Only follow links under this prefix, when finding the slow pages
+    #[arg(long)]
+    slow_scope: Option<String>,
+    /// How many pages the second workload fetches
+    #[arg(long, default_value_t = 113)]
+    slow_pages: usize,
+    /// Requests in flight at once
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+}
+
+/// `bench`: crawls, printing key=value figures that `cargo xtask bench`
+/// compares with `reference.py`'s.
+pub async fn bench(args: &BenchArgs) -> Result<()> {
+    let config = FetchConfig {
+        concurrency: args.concurrency,
+        per_host: args.concurrency,
+        ..FetchConfig::default()
+    };
+    let options = CrawlOptions {
+        scope: args.scope.clone(),
+        ..CrawlOptions::default()
+    };
+    let (summary, found) = quiet_crawl(args.url.clone(), &options, config.clone()).await?;
+    ensure!(summary.ok > 0, "the crawl of {} found no pages", args.url);
+    let urls: Vec<String> = found.into_iter().map(|(url, _)| url).collect();
+    println!("crawl_pages={}", urls.len());
+    println!("crawl_ok={}", summary.ok);
+    println!("crawl_pages_per_s={:.1}", summary.pages_per_s);
+    println!("crawl_digest={}", digest(urls));
+    println!("peak_rss_mb={:.1}", peak_rss_mb()?);
+    if let Some(slow_url) = &args.slow_url {
+        // The seed's list mode, where latency is all there is to hide:
+        // fetch a list of pages at once. The list comes from a crawl that
+        // is not timed.
+        let options = CrawlOptions {
+            scope: args.slow_scope.clone(),
+            max_pages: Some(args.slow_pages),
+            ..CrawlOptions::default()
+        };
+        let (_, found) = quiet_crawl(slow_url.clone(), &options, config.clone()).await?;
+        let urls: Vec<String> = found
+            .into_iter()
+            .filter(|(_, ok)| *ok)
+            .map(|(url, _)| url)
+            .collect();
+        let list = urls
+            .iter()
+            .map(|url| Url::parse(url))
+            .collect::<Result<Vec<_>, _>>()?;
+        let summary = scraper(config)?
+            .fetch_all(list, crawl::never(), |_| {})
+            .await;
+        ensure!(
+            summary.ok == urls.len(),
+            "{} of the {} slow pages failed",
+            summary.failed,
+            urls.len()
+        );
+        println!("slow_pages={}", urls.len());
+        println!("slow_pages_per_s={:.1}", summary.pages_per_s);
+        println!("slow_digest={}", digest(urls));
+    }
+    Ok(())
+}
+
+/// A crawl that prints nothing: its summary and the URLs it fetched, each
+/// with whether it was read as a page.
+async fn quiet_crawl(
+    start: Url,
+    options: &CrawlOptions,
+    config: FetchConfig,
+) -> Result<(Summary, Vec<(String, bool)>)> {
+    let mut urls = Vec::new();
+    let summary = scraper(config)?
+        .crawl(start, options, crawl::never(), |result| {
+            if result.error_kind != Some("robots-disallowed") {
+                urls.push((result.url.clone(), result.ok()));
+            }
+        })
+        .await;
+    Ok((summary, urls))
+}
+
+/// FNV-1a over the sorted URLs, each followed by a newline, cut to 52 bits
+/// so that it survives as a float: `reference.py` computes the same, so
+/// equal digests mean the same set of pages.
+pub fn digest(mut urls: Vec<String>) -> u64 {
+    urls.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for url in &urls {
+        for &byte in url.as_bytes().iter().chain(b"\n") {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash & ((1 << 52) - 1)
+}
+
+/// This process's peak resident memory, from `/proc/self/status`.
+fn peak_rss_mb() -> Result<f64> {
+    let status =
+        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmHWM line in /proc/self/status")?;
+    Ok(kib / 1024.0)
+}

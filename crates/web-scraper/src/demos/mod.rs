@@ -1,0 +1,34 @@
+//! The subcommands, one file each: the seed's program (`seed`), the tour,
+//! `fetch` and `crawl`, `serve`, `compare` and `bench`. Each demo checks its
+//! own result and fails if the check fails. They use only the library's
+//! public API, so each doubles as an example of it; `seed` uses reqwest and
+//! scraper directly, since it is the lesson the library grows from.
+
+pub mod bench;
+pub mod compare;
+pub mod fetch;
+pub mod seed;
+pub mod serve;
+pub mod tour;
+
+use anyhow::{Context, Result};
+use url::Url;
+use web_scraper::client::{FetchConfig, Fetcher};
+use web_scraper::crawl::Scraper;
+use web_scraper::site;
+
+/// The bundled site's public pages: every HTML file outside `/private/`.
+pub fn bundled_pages(base: &Url) -> Vec<Url> {
+    site::FILES
+        .iter()
+        .map(|(path, _)| *path)
+        .filter(|path| path.ends_with(".html") && !path.starts_with("/private/"))
+        .map(|path| base.join(path).expect("site paths are valid URLs"))
+        .collect()
+}
+
+pub fn scraper(config: FetchConfig) -> Result<Scraper> {
+    Ok(Scraper::new(
+        Fetcher::new(config).context("building the HTTP client")?,
+    ))
+}
