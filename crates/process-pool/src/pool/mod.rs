@@ -12,6 +12,7 @@
 
 mod entry;
 mod handles;
+mod map;
 mod supervisor;
 mod worker_handle;
 
@@ -22,7 +23,7 @@ use crate::error::{PoolError, TaskError, TaskId};
 use crate::job::Job;
 use crate::protocol::Work;
 use crossbeam_channel as queue;
-use entry::{Entry, Outcome, Reply};
+use entry::{Entry, Reply};
 use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -42,8 +43,6 @@ pub(crate) const POLL: Duration = Duration::from_millis(50);
 pub(crate) const CONNECT_LIMIT: Duration = Duration::from_secs(10);
 /// How long a retired worker may take to exit before SIGTERM, then SIGKILL.
 pub(crate) const EXIT_GRACE: Duration = Duration::from_secs(2);
-/// `map` keeps this many chunks per worker in flight.
-const CHUNKS_PER_WORKER: usize = 2;
 
 /// Counts for [`Pool::stats`]. Every item of a `map` counts as a task.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -54,7 +53,8 @@ pub struct Stats {
     pub busy: usize,
     /// Tasks submitted but not yet taken by a supervisor.
     pub queued: u64,
-    /// Tasks that got an answer from a worker (a value or a panic).
+    /// Tasks the workers answered: a value, a panic, or an answer that
+    /// could not be read back.
     pub completed: u64,
     /// Workers that died on their own (not the ones killed for a timeout).
     pub crashed: u64,
@@ -332,88 +332,6 @@ impl<J: Job> Pool<J> {
         }
     }
 
-    /// Runs every job and returns the results in input order: Python's
-    /// `pool.map(f, items, chunksize)`.
-    ///
-    /// The input is read lazily and sent in chunks, one message each, with
-    /// at most two chunks per worker in flight. `chunk_size` defaults to
-    /// Python's choice: the length over 4 x workers, rounded up, when the
-    /// iterator knows its length, and 1 otherwise. A panic fails its own
-    /// item alone; a chunk is the unit of a crash or a timeout, so if its
-    /// worker dies, every item of that chunk fails with `WorkerCrashed`.
-    /// Use `Some(1)` where each item must stand alone.
-    pub fn map(
-        &self,
-        jobs: impl IntoIterator<Item = J>,
-        chunk_size: Option<usize>,
-    ) -> Vec<Result<J::Output, TaskError>> {
-        let mut jobs = jobs.into_iter();
-        let chunk = self.chunk_size(chunk_size, jobs.size_hint());
-        let mut in_flight = VecDeque::new();
-        let mut results = Vec::with_capacity(jobs.size_hint().0);
-        loop {
-            while in_flight.len() < CHUNKS_PER_WORKER * self.workers() {
-                let parts: Vec<J> = jobs.by_ref().take(chunk).collect();
-                if parts.is_empty() {
-                    break;
-                }
-                let (chunk_tx, chunk_rx) = mpsc::sync_channel(1);
-                let len = parts.len();
-                let first = self.reserve(len).start;
-                self.enqueue(first, Work::Batch(parts), Reply::Chunk(chunk_tx));
-                in_flight.push_back((first, len, chunk_rx));
-            }
-            let Some((first, len, chunk_rx)) = in_flight.pop_front() else {
-                break;
-            };
-            let outcome = chunk_rx
-                .recv()
-                .unwrap_or(Outcome::Failed(TaskError::PoolClosed { task: first }));
-            outcome.extend_results(first, len, &mut results);
-        }
-        results
-    }
-
-    /// Runs every job in chunks, yielding `(task id, result)` as each chunk
-    /// finishes: Python's `pool.imap_unordered(f, items, chunksize)`.
-    /// [`AsCompleted::task_ids`] maps the ids back to the input. Chunks are
-    /// as in [`map`](Pool::map).
-    pub fn map_unordered(
-        &self,
-        jobs: impl IntoIterator<Item = J>,
-        chunk_size: Option<usize>,
-    ) -> AsCompleted<J::Output> {
-        let jobs: Vec<J> = jobs.into_iter().collect();
-        let chunk = self.chunk_size(chunk_size, (jobs.len(), Some(jobs.len())));
-        let (done_tx, done_rx) = mpsc::channel();
-        let task_ids = self.reserve(jobs.len());
-        let mut jobs = jobs.into_iter();
-        let mut next = task_ids.start;
-        loop {
-            let parts: Vec<J> = jobs.by_ref().take(chunk).collect();
-            if parts.is_empty() {
-                break;
-            }
-            let len = parts.len() as u64;
-            self.enqueue(next, Work::Batch(parts), Reply::EachTask(done_tx.clone()));
-            next += len;
-        }
-        AsCompleted {
-            done_rx,
-            remaining: task_ids.clone().count(),
-            task_ids,
-        }
-    }
-
-    /// Python's default `chunksize` for `Pool.map`.
-    fn chunk_size(&self, asked: Option<usize>, size_hint: (usize, Option<usize>)) -> usize {
-        let chunk = asked.unwrap_or(match size_hint {
-            (low, Some(high)) if low == high => high.div_ceil(4 * self.workers()).min(16384),
-            _ => 1,
-        });
-        chunk.max(1)
-    }
-
     /// The pool's counters, now.
     pub fn stats(&self) -> Stats {
         let shared = &self.shared;
@@ -448,14 +366,14 @@ impl<J: Job> Pool<J> {
 
     /// Takes the next `tasks` task ids, all at once, so that they are
     /// consecutive whatever other threads submit meanwhile.
-    fn reserve(&self, tasks: usize) -> std::ops::Range<TaskId> {
+    pub(crate) fn reserve(&self, tasks: usize) -> std::ops::Range<TaskId> {
         let tasks = tasks as u64;
         let first = self.next_task.fetch_add(tasks, Ordering::SeqCst);
         first..first + tasks
     }
 
     /// Queues one message; its tasks have the ids from `id` on, reserved.
-    fn enqueue(&self, id: TaskId, work: Work<J>, reply: Reply<J::Output>) {
+    pub(crate) fn enqueue(&self, id: TaskId, work: Work<J>, reply: Reply<J::Output>) {
         self.shared
             .submitted
             .fetch_add(work.len() as u64, Ordering::SeqCst);
