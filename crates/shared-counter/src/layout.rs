@@ -1,4 +1,4 @@
-//! The shared block's layout, the same in every process: `#[repr(C)]`, with
+//! The demos' shared block, the same in every process: `#[repr(C)]`, with
 //! each field that processes write on a cache line of its own, so that one
 //! process's writes do not slow down another's reads of a neighbour
 //! (false sharing).
@@ -6,16 +6,10 @@
 //! Every field is an atomic or sits inside the robust-mutex counter, and
 //! all-zero bytes are a valid starting state: that is what a new memfd holds.
 
-use crate::shm::LockedCounter;
+use crate::counter::{LockedCounter, MAX_WORKERS};
+use crate::shm::{CacheLine, Fresh, SharedBlock};
+use std::io;
 use std::sync::atomic::{AtomicU32, AtomicU64};
-
-/// The most worker processes one block has slots for.
-pub const MAX_WORKERS: usize = 64;
-
-/// Pads and aligns its content to a 64-byte cache line.
-#[derive(Default)]
-#[repr(C, align(64))]
-pub struct CacheLine<T>(pub T);
 
 /// What one worker reports about itself.
 #[derive(Default)]
@@ -23,25 +17,15 @@ pub struct CacheLine<T>(pub T);
 pub struct WorkerSlot {
     /// Set once the worker has mapped the block and is waiting to start.
     pub ready: AtomicU32,
-    /// `CLOCK_MONOTONIC` nanoseconds when it started and finished counting.
+    /// `CLOCK_MONOTONIC` nanoseconds when it started counting.
     pub started_ns: AtomicU64,
+    /// `CLOCK_MONOTONIC` nanoseconds when it finished counting.
     pub finished_ns: AtomicU64,
     /// The `array` demo's element: Python's `Array` slot for this worker.
     pub element: AtomicU64,
 }
 
-/// The undo record of one increment under the lock.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[repr(C)]
-pub struct Journal {
-    /// 1 while an increment is half-done, else 0.
-    pub pending: u64,
-    /// The worker whose tally the increment also changes.
-    pub worker: u64,
-    pub count_before: u64,
-    pub done_before: u64,
-}
-
+/// Everything the demos share between processes.
 #[repr(C)]
 pub struct Shared {
     /// The start signal: a worker waits until `phase` reaches its own
@@ -49,10 +33,22 @@ pub struct Shared {
     pub phase: CacheLine<AtomicU32>,
     /// The crash demo's victim sets this once it holds the lock mid-update.
     pub victim_holds_lock: CacheLine<AtomicU32>,
+    /// The racy strategy's counter.
     pub racy: CacheLine<AtomicU64>,
+    /// The atomic strategy's counter.
     pub atomic: CacheLine<AtomicU64>,
     /// The `array` demo's shared total.
     pub total: CacheLine<AtomicU64>,
-    pub locked: LockedCounter,
+    /// The locked strategy's counter, with each worker's tally.
+    pub locked: CacheLine<LockedCounter>,
+    /// One slot per worker.
     pub workers: [CacheLine<WorkerSlot>; MAX_WORKERS],
+}
+
+// SAFETY: `#[repr(C)]`, atomics and a robust-mutex counter only, all valid
+// as zero bytes, and no pointers; `init` sets the counter's mutex up.
+unsafe impl SharedBlock for Shared {
+    fn init(&self, fresh: &Fresh<'_>) -> io::Result<()> {
+        self.locked.0.init(fresh)
+    }
 }

@@ -2,12 +2,69 @@
 //! `multiprocessing.Value('i', 0)` with `get_lock()`, done three ways, and a
 //! lock that survives a holder killed with SIGKILL.
 //!
+//! The library underneath is generic: put any [`SharedBlock`](shm::SharedBlock)
+//! of your own (atomics, [`RobustMutex`](shm::RobustMutex)es) in a
+//! [`SharedMemory`](shm::SharedMemory), start this program again with
+//! [`SharedMemory::command`](shm::SharedMemory::command), and map the same
+//! block in the child with
+//! [`SharedMemory::inherited`](shm::SharedMemory::inherited):
+//!
+//! ```
+//! use shared_counter::shm::{Fresh, RobustMutex, SharedBlock, SharedMemory};
+//! use std::sync::atomic::{AtomicU64, Ordering};
+//!
+//! #[repr(C)]
+//! struct Progress {
+//!     files_done: AtomicU64,
+//!     /// The largest file so far and its size: two values that change
+//!     /// together, so they share a lock.
+//!     largest: RobustMutex<[u64; 2]>,
+//! }
+//!
+//! // SAFETY: an atomic and a robust mutex around integers, all valid as
+//! // zero bytes; `init` sets the mutex up.
+//! unsafe impl SharedBlock for Progress {
+//!     fn init(&self, fresh: &Fresh<'_>) -> std::io::Result<()> {
+//!         self.largest.init(fresh)
+//!     }
+//! }
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let progress = SharedMemory::<Progress>::create()?;
+//! // A worker process would do this, after `SharedMemory::inherited()`:
+//! progress.files_done.fetch_add(1, Ordering::Relaxed);
+//! let mut largest = progress.largest.lock()?;
+//! if 4096 > largest[1] {
+//!     *largest = [7, 4096];
+//! }
+//! assert!(!largest.previous_owner_died());
+//! drop(largest);
+//!
+//! // The parent reads what every worker wrote.
+//! assert_eq!(progress.files_done.load(Ordering::Relaxed), 1);
+//! assert_eq!(*progress.largest.lock()?, [7, 4096]);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! `examples/progress.rs` runs that with real worker processes.
+//!
+//! The modules, each using only those above it:
+//!
 //! - [`shm`]: the shared mapping (a nameless memfd), the robust
-//!   process-shared mutex, and all of the crate's `unsafe`.
-//! - [`layout`]: what the shared block holds, cache-line by cache-line.
-//! - [`workers`]: worker processes, the binary re-executed with a role.
+//!   process-shared mutex, and all of the crate's `unsafe` code.
+//! - [`counter`]: the journaled counter, `Value` with `get_lock()`, that
+//!   undoes the half-done increment of a holder that died.
+//! - [`layout`]: what the demos' shared block holds, cache line by cache line.
+//! - [`counting`]: the loops a worker runs, the seed's `v.value += 1` three
+//!   ways.
+//! - [`workers`]: worker processes, this binary re-executed with a role.
 //! - [`runs`]: the parent's side of each demo.
 
+#![warn(missing_docs)]
+
+pub mod counter;
+pub mod counting;
 pub mod layout;
 pub mod runs;
 pub mod shm;

@@ -12,13 +12,8 @@ mod demos;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use shared_counter::shm;
-use shared_counter::workers::{WORKER_ENV, worker_main};
-use std::path::Path;
+use shared_counter::workers;
 use std::process::ExitCode;
-
-/// Workers are this very binary, re-executed.
-const SELF_EXE: &str = "/proc/self/exe";
 
 #[derive(Parser)]
 #[command(
@@ -44,17 +39,9 @@ enum Demo {
 }
 
 fn main() -> ExitCode {
-    // A worker never parses the parent's command line: its role arrives in
-    // the environment, and nothing else may run before it is read.
-    if let Some(role) = shm::take_env(WORKER_ENV) {
-        return match worker_main(&role) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("shared-counter worker: {error:#}");
-                ExitCode::FAILURE
-            }
-        };
-    }
+    // A re-executed worker runs its role here and exits; it never parses
+    // the demos' command line.
+    workers::run_if_worker();
     let cli = Cli::parse();
     let result = match cli.demo {
         None => tour(),
@@ -70,21 +57,20 @@ fn main() -> ExitCode {
 }
 
 fn run(demo: Demo) -> Result<()> {
-    let exe = Path::new(SELF_EXE);
     match demo {
-        Demo::Strategies(args) => demos::strategies::run(exe, &args),
-        Demo::Crash(args) => demos::crash::run(exe, &args),
-        Demo::Array(args) => demos::array::run(exe, &args),
-        Demo::Bench(args) => demos::bench::run(exe, &args),
+        Demo::Strategies(args) => demos::strategies::run(&args),
+        Demo::Crash(args) => demos::crash::run(&args),
+        Demo::Array(args) => demos::array::run(&args),
+        Demo::Bench(args) => demos::bench::run(&args),
     }
 }
 
 /// Every demo in turn, with settings small enough for a debug build.
 fn tour() -> Result<()> {
     let demos = [
-        Demo::Strategies(demos::strategies::Args::default()),
-        Demo::Crash(demos::crash::Args::default()),
-        Demo::Array(demos::array::Args::default()),
+        Demo::Strategies(demos::defaults()),
+        Demo::Crash(demos::defaults()),
+        Demo::Array(demos::defaults()),
         Demo::Bench(demos::bench::Args::quick()),
     ];
     for (index, demo) in demos.into_iter().enumerate() {

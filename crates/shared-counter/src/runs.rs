@@ -1,10 +1,11 @@
 //! The parent's side of each demo: create the block, start the workers,
 //! give the start signal, wait, and read the results.
 
+use crate::counting::Strategy;
+use crate::layout::Shared;
 use crate::shm::SharedMemory;
-use crate::workers::{Plan, Role, Strategy, Workers, describe};
+use crate::workers::{Plan, Role, Workers};
 use anyhow::{Context, Result, ensure};
-use std::path::Path;
 use std::process::ExitStatus;
 use std::sync::atomic::Ordering;
 use std::thread;
@@ -18,17 +19,21 @@ const VICTIM_LIMIT: Duration = Duration::from_secs(10);
 /// One run of a counting strategy.
 #[derive(Debug, Clone, Copy)]
 pub struct CountReport {
+    /// Processes x increments.
     pub expected: u64,
+    /// What the counter says.
     pub actual: u64,
     /// From the first worker's start to the last worker's finish.
     pub elapsed: Duration,
 }
 
 impl CountReport {
+    /// The increments the counter is short of.
     pub fn lost(&self) -> u64 {
         self.expected.saturating_sub(self.actual)
     }
 
+    /// Throughput over [`elapsed`](Self::elapsed).
     pub fn increments_per_second(&self) -> f64 {
         self.expected as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
@@ -36,8 +41,8 @@ impl CountReport {
 
 /// The span from the first start to the last finish, as the workers
 /// recorded them.
-fn span(memory: &SharedMemory, workers: usize) -> Duration {
-    let slots = &memory.shared().workers[..workers];
+fn span(shared: &Shared, workers: usize) -> Duration {
+    let slots = &shared.workers[..workers];
     let start = slots
         .iter()
         .map(|slot| slot.0.started_ns.load(Ordering::SeqCst))
@@ -53,15 +58,15 @@ fn span(memory: &SharedMemory, workers: usize) -> Duration {
 
 /// `processes` workers each add `increments` to one counter with
 /// `strategy`. `on_ready` runs once every worker is ready, just before the
-/// start signal (the tests use it to make the parent panic there).
+/// start signal (the tests use it to make the parent panic there). Each
+/// worker runs [`Strategy::count`].
 pub fn count(
-    exe: &Path,
     strategy: Strategy,
     processes: usize,
     increments: u64,
     on_ready: impl FnOnce(),
 ) -> Result<CountReport> {
-    let memory = SharedMemory::create().context("creating the shared block")?;
+    let memory = SharedMemory::<Shared>::create().context("creating the shared block")?;
     let plans = vec![
         Plan {
             role: Role::Count(strategy),
@@ -70,34 +75,34 @@ pub fn count(
         };
         processes
     ];
-    let mut workers = Workers::spawn(&memory, &plans, exe)?;
+    let mut workers = Workers::spawn(&memory, &plans)?;
     workers.wait_ready(&memory)?;
     on_ready();
-    let shared = memory.shared();
+    let shared: &Shared = &memory;
     shared.phase.0.store(1, Ordering::SeqCst);
     workers.finish(RUN_LIMIT)?;
-    let actual = match strategy {
-        Strategy::Racy => shared.racy.0.load(Ordering::SeqCst),
-        Strategy::Atomic => shared.atomic.0.load(Ordering::SeqCst),
-        Strategy::Locked => shared.locked.lock().context("locking the counter")?.get(),
-    };
+    let actual = strategy.read(shared).context("reading the counter")?;
     Ok(CountReport {
         expected: processes as u64 * increments,
         actual,
-        elapsed: span(&memory, processes),
+        elapsed: span(shared, processes),
     })
 }
 
 /// What the crash demo saw.
 #[derive(Debug)]
 pub struct CrashReport {
+    /// The killed worker's pid.
     pub victim_pid: u32,
+    /// How it ended: killed by signal 9.
     pub victim_status: ExitStatus,
     /// The victim's completed increments, as its tally says after recovery.
     pub victim_done: u64,
     /// Every other worker's tally.
     pub others_done: Vec<u64>,
+    /// The counter at the end.
     pub final_value: u64,
+    /// How many times a dead holder's lock was recovered.
     pub recoveries: u64,
 }
 
@@ -106,17 +111,12 @@ pub struct CrashReport {
 /// start, so they are all queued on the lock when the parent kills worker 0
 /// with SIGKILL. One of them gets `EOWNERDEAD`, undoes the half-done
 /// increment, and everyone finishes.
-pub fn crash(
-    exe: &Path,
-    processes: usize,
-    increments: u64,
-    crash_after: u64,
-) -> Result<CrashReport> {
+pub fn crash(processes: usize, increments: u64, crash_after: u64) -> Result<CrashReport> {
     ensure!(
         processes >= 2,
         "the crash demo needs a victim and at least one survivor"
     );
-    let memory = SharedMemory::create().context("creating the shared block")?;
+    let memory = SharedMemory::<Shared>::create().context("creating the shared block")?;
     let mut plans = vec![
         Plan {
             role: Role::Count(Strategy::Locked),
@@ -130,9 +130,9 @@ pub fn crash(
         increments: 0,
         start_phase: 1,
     };
-    let mut workers = Workers::spawn(&memory, &plans, exe)?;
+    let mut workers = Workers::spawn(&memory, &plans)?;
     workers.wait_ready(&memory)?;
-    let shared = memory.shared();
+    let shared: &Shared = &memory;
 
     shared.phase.0.store(1, Ordering::SeqCst);
     let deadline = Instant::now() + VICTIM_LIMIT;
@@ -149,29 +149,31 @@ pub fn crash(
     let victim_status = workers.kill(0)?;
     workers.finish(RUN_LIMIT)?;
 
-    let final_value = shared.locked.lock().context("locking the counter")?.get();
-    let tally = |index: usize| shared.locked.done[index].0.load(Ordering::SeqCst);
+    let counter = shared.locked.0.lock().context("locking the counter")?;
     Ok(CrashReport {
         victim_pid,
         victim_status,
-        victim_done: tally(0),
-        others_done: (1..processes).map(tally).collect(),
-        final_value,
-        recoveries: shared.locked.recoveries.load(Ordering::SeqCst),
+        victim_done: counter.tally(0),
+        others_done: (1..processes).map(|index| counter.tally(index)).collect(),
+        final_value: counter.get(),
+        recoveries: shared.locked.0.recoveries(),
     })
 }
 
 /// What the array demo saw.
 #[derive(Debug)]
 pub struct ArrayReport {
+    /// Each worker's element.
     pub elements: Vec<u64>,
+    /// The shared total.
     pub total: u64,
 }
 
 /// Worker `i` adds `i + 1` to its own element and to the shared total,
-/// `increments` times: Python's `Array` beside a `Value`.
-pub fn array(exe: &Path, processes: usize, increments: u64) -> Result<ArrayReport> {
-    let memory = SharedMemory::create().context("creating the shared block")?;
+/// `increments` times: Python's `Array` beside a `Value`. Each worker runs
+/// [`counting::array`](crate::counting::array).
+pub fn array(processes: usize, increments: u64) -> Result<ArrayReport> {
+    let memory = SharedMemory::<Shared>::create().context("creating the shared block")?;
     let plans = vec![
         Plan {
             role: Role::Array,
@@ -180,9 +182,9 @@ pub fn array(exe: &Path, processes: usize, increments: u64) -> Result<ArrayRepor
         };
         processes
     ];
-    let mut workers = Workers::spawn(&memory, &plans, exe)?;
+    let mut workers = Workers::spawn(&memory, &plans)?;
     workers.wait_ready(&memory)?;
-    let shared = memory.shared();
+    let shared: &Shared = &memory;
     shared.phase.0.store(1, Ordering::SeqCst);
     workers.finish(RUN_LIMIT)?;
     Ok(ArrayReport {
@@ -191,9 +193,4 @@ pub fn array(exe: &Path, processes: usize, increments: u64) -> Result<ArrayRepor
             .collect(),
         total: shared.total.0.load(Ordering::SeqCst),
     })
-}
-
-/// For messages: how a worker ended.
-pub fn status_text(status: ExitStatus) -> String {
-    describe(status)
 }

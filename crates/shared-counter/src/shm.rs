@@ -1,27 +1,34 @@
-//! Every `unsafe` line of this crate: the shared mapping, the robust
-//! process-shared mutex, and preparing a child process to inherit the
-//! mapping. Each block argues its soundness in a `// SAFETY:` comment.
+//! Every `unsafe` line of this crate: a block of shared memory of any
+//! [`SharedBlock`] type, a robust process-shared mutex to put in it, and
+//! handing the block to a child process. Each block argues its soundness in
+//! a `// SAFETY:` comment. This module imports nothing from the crate.
 //!
 //! Written by hand on libc because no maintained crate offers a robust,
 //! process-shared mutex: `shared_memory` is unmaintained and `raw_sync` is
 //! abandoned.
 
-use crate::layout::{CacheLine, Journal, MAX_WORKERS, Shared};
 use std::cell::UnsafeCell;
-use std::ffi::CStr;
+use std::ffi::{CStr, OsStr};
 use std::io;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{
+    AtomicBool, AtomicI32, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+};
 
-/// Set in a worker's environment: the number of the memfd it inherited.
+/// Set in a child's environment by [`SharedMemory::command`]: the number of
+/// the memfd it inherits. [`SharedMemory::inherited`] reads it.
 pub const FD_ENV: &str = "SHARED_COUNTER_FD";
 
 /// The memfd's name, shown only in `/proc/PID/fd`; it never appears in
 /// `/dev/shm` or anywhere else in the file system.
 const MEMFD_NAME: &CStr = c"shared-counter";
+/// How `/proc/self/fd/N` names our memfd.
+const MEMFD_LINK: &str = "/memfd:shared-counter (deleted)";
 
 /// Turns a `-1` return into the `errno` error.
 fn check(rc: libc::c_int) -> io::Result<libc::c_int> {
@@ -32,81 +39,221 @@ fn check(rc: libc::c_int) -> io::Result<libc::c_int> {
     }
 }
 
-/// A [`Shared`] block in memory mapped `MAP_SHARED` from a nameless memfd.
-/// When the last process holding the fd or the mapping exits, the kernel
-/// frees the memory: nothing can leak, even after SIGKILL.
-pub struct SharedMemory {
-    shared: NonNull<Shared>,
+/// A type that may live in memory shared between processes.
+///
+/// Implement it for your own block, a `#[repr(C)]` struct of atomics,
+/// [`RobustMutex`]es, [`CacheLine`]s and integers, and put any mutex in it
+/// through [`init`](SharedBlock::init).
+///
+/// # Safety
+///
+/// - All-zero bytes must be a valid value: that is what a new block holds.
+/// - It holds no pointer, reference, `Box` or fd: each process has its own
+///   address space and fd table.
+/// - Every field that more than one process writes is an atomic or sits in
+///   a [`RobustMutex`]. `std::sync::Mutex` does not qualify: its futex is
+///   private to one process.
+/// - Both sides run the same binary (a worker re-executes it), so they
+///   agree on the layout.
+pub unsafe trait SharedBlock: Sync + Sized {
+    /// Prepares a new, zeroed block before any other process can map it:
+    /// the place to call [`RobustMutex::init`]. Does nothing by default.
+    fn init(&self, fresh: &Fresh<'_>) -> io::Result<()> {
+        let _ = fresh;
+        Ok(())
+    }
+}
+
+macro_rules! plain_shared_blocks {
+    ($($type:ty),*) => {$(
+        // SAFETY: zero is a valid value, and it holds no pointer. An integer
+        // is shared read-only, and an atomic is safe to write from anywhere.
+        unsafe impl SharedBlock for $type {}
+    )*};
+}
+plain_shared_blocks!(
+    u8,
+    u16,
+    u32,
+    u64,
+    i32,
+    i64,
+    AtomicBool,
+    AtomicU32,
+    AtomicU64,
+    AtomicI32,
+    AtomicI64,
+    AtomicUsize
+);
+// SAFETY: an array of valid shared blocks is one, and zero bytes are all
+// zero elements.
+unsafe impl<T: SharedBlock, const N: usize> SharedBlock for [T; N] {
+    fn init(&self, fresh: &Fresh<'_>) -> io::Result<()> {
+        self.iter().try_for_each(|element| element.init(fresh))
+    }
+}
+
+/// Proof that a block was just created and no other process has mapped it
+/// yet. Only [`SharedMemory::create`] makes one, for the length of its call
+/// to [`SharedBlock::init`].
+pub struct Fresh<'a> {
+    start: usize,
+    end: usize,
+    _block: PhantomData<&'a ()>,
+}
+
+impl Fresh<'_> {
+    fn covers<T>(&self, item: &T) -> bool {
+        let at = std::ptr::from_ref(item) as usize;
+        self.start <= at && at + size_of::<T>() <= self.end
+    }
+}
+
+/// Pads and aligns its content to a 64-byte cache line, so that one
+/// process's writes do not slow down another's reads of a neighbour (false
+/// sharing).
+#[derive(Default)]
+#[repr(C, align(64))]
+pub struct CacheLine<T>(pub T);
+
+// SAFETY: the padding adds nothing but zero-valid bytes around a `T` that is
+// itself a valid shared block.
+unsafe impl<T: SharedBlock> SharedBlock for CacheLine<T> {
+    fn init(&self, fresh: &Fresh<'_>) -> io::Result<()> {
+        self.0.init(fresh)
+    }
+}
+
+impl<T> Deref for CacheLine<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// One `T` in memory mapped `MAP_SHARED` from a nameless memfd. When the
+/// last process holding the fd or the mapping exits, the kernel frees the
+/// memory: nothing can leak, even after SIGKILL.
+///
+/// The parent [`create`](Self::create)s it and starts children with
+/// [`command`](Self::command); each child, which is this same program,
+/// maps it with [`inherited`](Self::inherited). It dereferences to `&T`.
+pub struct SharedMemory<T: SharedBlock> {
+    block: NonNull<T>,
     fd: OwnedFd,
 }
 
-// SAFETY: `Shared` holds only atomics and data guarded by the robust mutex,
-// so sharing the mapping between threads is as sound as sharing it between
-// processes, which is its purpose.
-unsafe impl Send for SharedMemory {}
-// SAFETY: as above; `&SharedMemory` hands out only `&Shared`.
-unsafe impl Sync for SharedMemory {}
+// SAFETY: `T: SharedBlock` is `Sync` and is written only through atomics and
+// robust mutexes, so sharing the mapping between threads is as sound as
+// sharing it between processes, which is its purpose.
+unsafe impl<T: SharedBlock> Send for SharedMemory<T> {}
+// SAFETY: as above; `&SharedMemory<T>` hands out only `&T`.
+unsafe impl<T: SharedBlock> Sync for SharedMemory<T> {}
 
-impl SharedMemory {
-    /// Creates the block, zeroed, with its mutex initialised. The fd is
-    /// close-on-exec; [`prepare_worker`] lets one chosen child inherit it.
+/// Whether this process has already taken its inherited block.
+static INHERITED: AtomicBool = AtomicBool::new(false);
+
+impl<T: SharedBlock> SharedMemory<T> {
+    /// Creates the block, zeroed, and runs [`SharedBlock::init`] on it. The
+    /// fd is close-on-exec; [`command`](Self::command) lets one chosen
+    /// child inherit it.
     pub fn create() -> io::Result<Self> {
         // SAFETY: MEMFD_NAME is a valid NUL-terminated string; memfd_create
         // returns a new fd or -1, which `check` turns into an error.
-        let raw = check(unsafe { libc::memfd_create(MEMFD_NAME.as_ptr(), libc::MFD_CLOEXEC) })?;
+        let mut raw = check(unsafe { libc::memfd_create(MEMFD_NAME.as_ptr(), libc::MFD_CLOEXEC) })?;
+        if raw <= 2 {
+            // Stdio was closed, so the memfd took its number; a child's
+            // stdio would be put over it. Move it above.
+            // SAFETY: fcntl duplicates the fd we own into a new one; the old
+            // number is closed right after, and only ever owned here.
+            let moved = check(unsafe { libc::fcntl(raw, libc::F_DUPFD_CLOEXEC, 3) });
+            // SAFETY: `raw` is ours and is not used again.
+            unsafe { libc::close(raw) };
+            raw = moved?;
+        }
         // SAFETY: `raw` is a fresh fd that nothing else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
-        let size = libc::off_t::try_from(size_of::<Shared>()).map_err(io::Error::other)?;
+        let size = libc::off_t::try_from(size_of::<T>()).map_err(io::Error::other)?;
         // SAFETY: `fd` is a valid memfd; ftruncate only sets its size, and a
         // memfd grows filled with zero bytes.
         check(unsafe { libc::ftruncate(fd.as_raw_fd(), size) })?;
         let memory = Self::map(fd)?;
-        memory.shared().locked.init()?;
+        let start = memory.block.as_ptr() as usize;
+        let fresh = Fresh {
+            start,
+            end: start + size_of::<T>(),
+            _block: PhantomData,
+        };
+        memory.init(&fresh)?;
         Ok(memory)
     }
 
-    /// In a worker: maps the block its parent created and passed down, as
-    /// named by [`FD_ENV`]. The variable is removed, so the fd can be taken
-    /// over only once.
-    pub fn attach_inherited() -> io::Result<Self> {
-        let raw: RawFd = take_env(FD_ENV)
-            .and_then(|text| text.parse().ok())
-            .ok_or_else(|| io::Error::other(format!("{FD_ENV} is not set to an fd number")))?;
-        // SAFETY: the parent set FD_ENV to the memfd it made inheritable for
-        // this child alone (`prepare_worker`); nothing else in this process
-        // knows the number, and `take_env` removed it, so no second owner
-        // can be made through this function.
-        unsafe { Self::attach(raw) }
-    }
-
-    /// Maps the block a parent created and passed down as fd `raw`.
+    /// In a child started with [`command`](Self::command): maps the block
+    /// its parent created, named by [`FD_ENV`]. A process takes at most one
+    /// inherited block; the fd is made close-on-exec again, so the child's
+    /// own children do not inherit it.
     ///
-    /// # Safety
-    /// `raw` must be an open memfd made by [`SharedMemory::create`] that this
-    /// process owns and nothing else will close.
-    unsafe fn attach(raw: RawFd) -> io::Result<Self> {
-        // SAFETY: the caller promises `raw` is ours alone to own.
+    /// Fails with [`io::ErrorKind::NotFound`] when [`FD_ENV`] is not set,
+    /// and with a clear error when it names anything but a block of this
+    /// type made by this crate.
+    pub fn inherited() -> io::Result<Self> {
+        let text = std::env::var(FD_ENV).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "{FD_ENV} is not set: this process was not started by SharedMemory::command"
+                ),
+            )
+        })?;
+        let raw: RawFd = text.parse().ok().filter(|&raw| raw > 2).ok_or_else(|| {
+            io::Error::other(format!("{FD_ENV}={text} is not an fd number above 2"))
+        })?;
+        let link = std::fs::read_link(format!("/proc/self/fd/{raw}"))
+            .map_err(|error| io::Error::other(format!("{FD_ENV}: fd {raw}: {error}")))?;
+        if link.as_os_str() != MEMFD_LINK {
+            return Err(io::Error::other(format!(
+                "{FD_ENV}: fd {raw} is {}, not a shared block",
+                link.display()
+            )));
+        }
+        if INHERITED.swap(true, Ordering::SeqCst) {
+            return Err(io::Error::other(
+                "this process already took its inherited block",
+            ));
+        }
+        // SAFETY: fd `raw` is open and is the memfd our parent made
+        // inheritable for us (checked above). The parent named it for this
+        // call only, and `INHERITED` lets this conversion happen once per
+        // process, so no second owner of the fd can be made here.
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        // SAFETY: sets a flag on an fd we own.
+        check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) })?;
         let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
         // SAFETY: `stat` is valid writable memory of the right type.
         check(unsafe { libc::fstat(fd.as_raw_fd(), stat.as_mut_ptr()) })?;
         // SAFETY: fstat succeeded, so it filled in `stat`.
         let size = unsafe { stat.assume_init() }.st_size;
-        if usize::try_from(size).ok() != Some(size_of::<Shared>()) {
+        if usize::try_from(size).ok() != Some(size_of::<T>()) {
             return Err(io::Error::other(format!(
-                "fd {raw} is {size} bytes, not a shared-counter block"
+                "fd {raw} is {size} bytes, not the {} of this block type",
+                size_of::<T>()
             )));
         }
         Self::map(fd)
     }
 
     fn map(fd: OwnedFd) -> io::Result<Self> {
+        // SAFETY: sysconf takes a constant and cannot fail for this one.
+        let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if usize::try_from(page).is_ok_and(|page| align_of::<T>() > page) {
+            return Err(io::Error::other("the block's alignment exceeds a page"));
+        }
         // SAFETY: we ask for a fresh shared mapping of the whole memfd; the
         // kernel picks the address. MAP_FAILED is checked below.
         let address = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
-                size_of::<Shared>(),
+                size_of::<T>(),
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_SHARED,
                 fd.as_raw_fd(),
@@ -116,149 +263,130 @@ impl SharedMemory {
         if address == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        // mmap returns page-aligned memory, which satisfies `Shared`'s
-        // 64-byte alignment.
-        let shared = NonNull::new(address.cast::<Shared>())
+        // mmap returns page-aligned memory, which satisfies `T`'s alignment
+        // (checked above).
+        let block = NonNull::new(address.cast::<T>())
             .ok_or_else(|| io::Error::other("mmap returned null"))?;
-        Ok(SharedMemory { shared, fd })
+        Ok(SharedMemory { block, fd })
     }
 
-    /// The shared block. Only `&` references exist to it: every field is an
-    /// atomic, or plain data reached through the robust mutex.
-    pub fn shared(&self) -> &Shared {
-        // SAFETY: the mapping is live for as long as `self`, page-aligned,
-        // and exactly `size_of::<Shared>()` bytes. All-zero bytes are a valid
-        // `Shared` (atomics, integers, and a pthread mutex that `create`
-        // initialised before any other process could map it). We never make
-        // a `&mut` to it, so other processes writing through their own
-        // mappings break no aliasing rule: atomics and `UnsafeCell` allow it.
-        unsafe { self.shared.as_ref() }
-    }
-
-    /// The memfd, to hand to a worker with [`prepare_worker`].
-    pub fn raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
+    /// A command for `program` (normally this very binary) whose process
+    /// inherits the block, and dies with SIGKILL if the thread that spawns
+    /// it dies. Spawn it from a thread that lives until the children are
+    /// reaped, such as `main`'s. Add arguments and spawn as usual.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let fd = self.fd.as_raw_fd();
+        let mut command = Command::new(program);
+        command.env(FD_ENV, fd.to_string());
+        // SAFETY: getpid takes no arguments and cannot fail.
+        let parent = unsafe { libc::getpid() };
+        let hook = move || -> io::Result<()> {
+            // SAFETY: this runs in the forked child before exec, where only
+            // async-signal-safe calls are allowed: fcntl, prctl and getppid
+            // are. Clearing FD_CLOEXEC on an fd the child inherited touches
+            // nothing else; PR_SET_PDEATHSIG takes a signal number.
+            unsafe {
+                check(libc::fcntl(fd, libc::F_SETFD, 0))?;
+                check(libc::prctl(
+                    libc::PR_SET_PDEATHSIG,
+                    libc::SIGKILL as libc::c_ulong,
+                    0,
+                    0,
+                    0,
+                ))?;
+                // The parent may have died before prctl took effect; then no
+                // signal will ever come, so give up now.
+                if libc::getppid() != parent {
+                    // An OS error code: building it does not allocate, which
+                    // matters between fork and exec.
+                    return Err(io::Error::from_raw_os_error(libc::ESRCH));
+                }
+            }
+            Ok(())
+        };
+        // SAFETY: the hook above uses only async-signal-safe calls and never
+        // allocates: its errors are plain OS error codes.
+        unsafe {
+            command.pre_exec(hook);
+        }
+        command
     }
 }
 
-impl Drop for SharedMemory {
+impl<T: SharedBlock> Deref for SharedMemory<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: the mapping is live for as long as `self`, aligned for `T`,
+        // and exactly `size_of::<T>()` bytes. It holds a valid `T`: zero
+        // bytes are one (`SharedBlock`'s contract), and afterwards it is
+        // written only through atomics and robust mutexes. We never make a
+        // `&mut` to it, so other processes writing through their own
+        // mappings break no aliasing rule: atomics and `UnsafeCell` allow it.
+        unsafe { self.block.as_ref() }
+    }
+}
+
+impl<T: SharedBlock> Drop for SharedMemory<T> {
     fn drop(&mut self) {
         // SAFETY: the pointer and length are those mmap returned; after
         // `drop` no reference into the mapping can outlive `self`.
         unsafe {
-            libc::munmap(self.shared.as_ptr().cast(), size_of::<Shared>());
+            libc::munmap(self.block.as_ptr().cast(), size_of::<T>());
         }
     }
 }
 
-/// Makes `command`'s child inherit the memfd `fd` (under the same number)
-/// and die with SIGKILL if the thread that spawned it dies. Call it from a
-/// thread that lives until the children are reaped, such as `main`'s.
-pub fn prepare_worker(command: &mut Command, fd: RawFd) {
-    // SAFETY: getpid takes no arguments and cannot fail.
-    let parent = unsafe { libc::getpid() };
-    let hook = move || -> io::Result<()> {
-        // SAFETY: this runs in the forked child before exec, where only
-        // async-signal-safe calls are allowed: fcntl, prctl and getppid are.
-        // Clearing FD_CLOEXEC on an fd the child inherited touches nothing
-        // else; PR_SET_PDEATHSIG takes a signal number.
-        unsafe {
-            check(libc::fcntl(fd, libc::F_SETFD, 0))?;
-            check(libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0,
-                0,
-                0,
-            ))?;
-            // The parent may have died before prctl took effect; then no
-            // signal will ever come, so give up now.
-            if libc::getppid() != parent {
-                // An OS error code: building it does not allocate, which
-                // matters between fork and exec.
-                return Err(io::Error::from_raw_os_error(libc::ESRCH));
-            }
-        }
-        Ok(())
-    };
-    // SAFETY: the hook above uses only async-signal-safe calls and never
-    // allocates: its errors are plain OS error codes.
-    unsafe {
-        command.pre_exec(hook);
-    }
-}
-
-/// Reads and removes an environment variable, as a worker does with the
-/// variables that carry its role, so they are not passed on.
-pub fn take_env(name: &str) -> Option<String> {
-    let value = std::env::var(name).ok()?;
-    // SAFETY: only called by a worker at the very start of `main`, before it
-    // starts any thread, so no other thread can be reading the environment.
-    unsafe { std::env::remove_var(name) };
-    Some(value)
-}
-
-/// Nanoseconds on `CLOCK_MONOTONIC`, which is the same clock in every
-/// process of the machine, so timestamps from workers can be compared.
-pub fn monotonic_nanos() -> u64 {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is valid writable memory; CLOCK_MONOTONIC always exists.
-    unsafe {
-        libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now);
-    }
-    now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
-}
-
-/// A plain counter behind a robust, process-shared pthread mutex: Python's
-/// `Value('i', 0)` with its `get_lock()`, built to survive a holder that dies.
+/// A `T` behind a robust, process-shared pthread mutex: the lock Python's
+/// `Value` has, built to survive a holder that dies.
 ///
-/// Each increment first writes an undo record (the [`Journal`]), then the
-/// new values, then clears the record. If the holder dies on the way, the
-/// next locker is told `EOWNERDEAD`, finds the record, restores the old
-/// values, and marks the mutex consistent again.
+/// When a holder dies, even by SIGKILL, the kernel releases the lock and the
+/// next [`lock`](Self::lock) reports it through
+/// [`RobustGuard::previous_owner_died`]. The data may then be half-updated:
+/// repair it through that guard before relying on it.
+///
+/// It lives only inside a [`SharedBlock`], and must be set up there with
+/// [`init`](Self::init) before use.
 #[repr(C)]
-pub struct LockedCounter {
+pub struct RobustMutex<T> {
+    ready: AtomicU32,
     mutex: UnsafeCell<libc::pthread_mutex_t>,
-    count: UnsafeCell<u64>,
-    journal: UnsafeCell<Journal>,
-    /// How many times a dead holder's lock was recovered.
-    pub recoveries: AtomicU64,
-    /// Each worker's tally of the increments it completed, kept under the
-    /// lock with the counter, so the two always agree.
-    pub done: [CacheLine<AtomicU64>; MAX_WORKERS],
+    value: UnsafeCell<T>,
 }
 
 // SAFETY: the mutex is a process-shared pthread mutex, which works between
-// threads as between processes, and `count` and `journal` are read and
-// written only while holding it (through `CounterGuard` and `roll_back`).
-unsafe impl Sync for LockedCounter {}
-
-/// Whether taking the lock found a dead holder's mess and repaired it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Locked {
-    Clean,
-    /// The previous holder died; its half-done increment, if any, was undone.
-    Recovered {
-        rolled_back: bool,
-    },
+// threads as between processes, and `value` is reached only through a guard
+// that holds it.
+unsafe impl<T: Send> Sync for RobustMutex<T> {}
+// SAFETY: zero bytes are an uninitialised mutex (`ready` is 0, so `lock`
+// refuses it) around a zero `T`, which `T: SharedBlock` makes valid; `init`
+// sets it up before any other process maps the block.
+unsafe impl<T: SharedBlock + Send> SharedBlock for RobustMutex<T> {
+    fn init(&self, fresh: &Fresh<'_>) -> io::Result<()> {
+        RobustMutex::init(self, fresh)
+    }
 }
 
-/// Holds the lock; unlocks when dropped.
-pub struct CounterGuard<'a> {
-    counter: &'a LockedCounter,
-    pub state: Locked,
-}
-
-impl LockedCounter {
-    fn init(&self) -> io::Result<()> {
+impl<T> RobustMutex<T> {
+    /// Sets the mutex up as process-shared and robust. Call it from your
+    /// block's [`SharedBlock::init`]; a second call does nothing, and a
+    /// mutex outside the fresh block is refused.
+    pub fn init(&self, fresh: &Fresh<'_>) -> io::Result<()> {
+        if !fresh.covers(self) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "this mutex is not inside the block being created",
+            ));
+        }
+        if self.ready.load(Ordering::SeqCst) == 1 {
+            return Ok(());
+        }
         let mut attributes = std::mem::MaybeUninit::<libc::pthread_mutexattr_t>::uninit();
         // SAFETY: each call gets a valid pointer to the attribute object,
-        // initialised by the first call before the others use it. The mutex
-        // lives in the fresh mapping that no other process has mapped yet,
-        // so initialising it cannot race with a locker.
+        // initialised by the first call before the others use it. `fresh`
+        // proves the mutex lives in a block no other process has mapped yet,
+        // and only this thread holds it, so initialising it cannot race with
+        // a locker.
         unsafe {
             let errno = libc::pthread_mutexattr_init(attributes.as_mut_ptr());
             if errno != 0 {
@@ -278,100 +406,100 @@ impl LockedCounter {
                 return Err(io::Error::from_raw_os_error(errno));
             }
         }
+        self.ready.store(1, Ordering::SeqCst);
         Ok(())
     }
 
-    /// Takes the lock, repairing the state a dead holder left behind.
-    pub fn lock(&self) -> io::Result<CounterGuard<'_>> {
-        // SAFETY: the mutex was initialised by `init` in this shared block
-        // and is only ever used through this method and the guard's drop.
+    /// Takes the lock, waiting as long as it takes. If the previous holder
+    /// died holding it, the mutex is marked consistent again and the guard
+    /// says so.
+    pub fn lock(&self) -> io::Result<RobustGuard<'_, T>> {
+        if self.ready.load(Ordering::SeqCst) != 1 {
+            return Err(io::Error::other(
+                "this RobustMutex was never initialised: call its init from SharedBlock::init",
+            ));
+        }
+        // SAFETY: the mutex was initialised by `init` (checked above) and is
+        // only ever used through this method and the guard's drop.
         let errno = unsafe { libc::pthread_mutex_lock(self.mutex.get()) };
-        let state = match errno {
-            0 => Locked::Clean,
+        let owner_died = match errno {
+            0 => false,
             libc::EOWNERDEAD => {
-                // SAFETY: EOWNERDEAD means we now hold the lock, so we alone
-                // may touch the journal and the counter until we unlock.
-                let rolled_back = unsafe { self.roll_back() };
                 // SAFETY: we hold the lock in the owner-died state; marking
                 // it consistent is exactly what pthread expects next.
                 let errno = unsafe { libc::pthread_mutex_consistent(self.mutex.get()) };
                 if errno != 0 {
+                    // SAFETY: we hold the lock; give it back.
+                    unsafe { libc::pthread_mutex_unlock(self.mutex.get()) };
                     return Err(io::Error::from_raw_os_error(errno));
                 }
-                self.recoveries.fetch_add(1, Ordering::SeqCst);
-                Locked::Recovered { rolled_back }
+                true
             }
             errno => return Err(io::Error::from_raw_os_error(errno)),
         };
-        Ok(CounterGuard {
-            counter: self,
-            state,
+        Ok(RobustGuard {
+            mutex: self,
+            owner_died,
+            _not_send: PhantomData,
         })
     }
+}
 
-    /// Undoes a half-done increment recorded in the journal.
-    ///
-    /// # Safety
-    /// The caller must hold the lock.
-    unsafe fn roll_back(&self) -> bool {
-        // SAFETY: the caller holds the lock, so no other process reads or
-        // writes the journal or the counter meanwhile.
-        unsafe {
-            let journal = self.journal.get().read();
-            if journal.pending == 0 {
-                return false;
-            }
-            self.count.get().write(journal.count_before);
-            if let Some(done) = self.done.get(journal.worker as usize) {
-                done.0.store(journal.done_before, Ordering::SeqCst);
-            }
-            self.journal.get().write(Journal::default());
-        }
-        true
+/// Holds a [`RobustMutex`]; unlocks when dropped. It dereferences to the
+/// guarded value.
+pub struct RobustGuard<'a, T> {
+    mutex: &'a RobustMutex<T>,
+    owner_died: bool,
+    /// A pthread mutex must be unlocked by the thread that locked it.
+    _not_send: PhantomData<*const ()>,
+}
+
+impl<T> RobustGuard<'_, T> {
+    /// Whether the previous holder died holding the lock, so that the value
+    /// may be half-updated.
+    pub fn previous_owner_died(&self) -> bool {
+        self.owner_died
     }
 }
 
-impl CounterGuard<'_> {
-    /// The counter's value.
-    pub fn get(&self) -> u64 {
-        // SAFETY: the guard proves we hold the lock, so no other process
-        // writes the counter while we read it.
-        unsafe { self.counter.count.get().read() }
-    }
-
-    /// Adds one to the counter and to `worker`'s tally, as one undoable
-    /// step. `before_commit` runs after both writes and before the undo
-    /// record is cleared: the crash demo dies there.
-    pub fn increment(&mut self, worker: usize, before_commit: impl FnOnce()) {
-        let done = &self.counter.done[worker].0;
-        let count_before = self.get();
-        let done_before = done.load(Ordering::SeqCst);
-        let record = Journal {
-            pending: 1,
-            worker: worker as u64,
-            count_before,
-            done_before,
-        };
-        // SAFETY: the guard proves we hold the lock, so we alone write the
-        // journal and the counter; other processes touch them only under
-        // the same lock. The journal is written before the data it undoes.
-        unsafe {
-            self.counter.journal.get().write(record);
-            self.counter.count.get().write(count_before + 1);
-        }
-        done.store(done_before + 1, Ordering::SeqCst);
-        before_commit();
-        // SAFETY: as above; clearing the record commits the increment.
-        unsafe { self.counter.journal.get().write(Journal::default()) };
+impl<T> Deref for RobustGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard proves we hold the lock, so no other thread or
+        // process writes the value meanwhile.
+        unsafe { &*self.mutex.value.get() }
     }
 }
 
-impl Drop for CounterGuard<'_> {
+impl<T> DerefMut for RobustGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as above, and `&mut self` makes this the only reference
+        // made through this guard.
+        unsafe { &mut *self.mutex.value.get() }
+    }
+}
+
+impl<T> Drop for RobustGuard<'_, T> {
     fn drop(&mut self) {
-        // SAFETY: the guard exists only while we hold the lock, and is
-        // dropped once, so this unlocks exactly the lock we took.
+        // SAFETY: the guard exists only while we hold the lock, lives on the
+        // thread that took it, and is dropped once, so this unlocks exactly
+        // the lock we took.
         unsafe {
-            libc::pthread_mutex_unlock(self.counter.mutex.get());
+            libc::pthread_mutex_unlock(self.mutex.mutex.get());
         }
     }
+}
+
+/// Nanoseconds on `CLOCK_MONOTONIC`, which is the same clock in every
+/// process of the machine, so timestamps from workers can be compared.
+pub fn monotonic_nanos() -> u64 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is valid writable memory; CLOCK_MONOTONIC always exists.
+    unsafe {
+        libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now);
+    }
+    now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
 }

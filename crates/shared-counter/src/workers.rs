@@ -1,62 +1,46 @@
-//! Worker processes: this same binary, re-executed with its role in the
-//! environment, counting into the block it inherited.
+//! Worker processes: this same binary, re-executed with its role on the
+//! command line, counting into the block it inherited.
 //!
 //! Python's `multiprocessing` forks (or spawns a fresh interpreter) and sends
 //! the target function along. Rust sends no functions: the role is a small
-//! enum that the worker's `main` parses before anything else, and the
-//! shared block travels as an inherited memfd.
+//! enum that [`run_if_worker`], first thing in `main`, reads back from argv,
+//! and the shared block travels as an inherited memfd.
 
+use crate::counter::MAX_WORKERS;
+use crate::counting::{self, Strategy};
+use crate::layout::Shared;
 use crate::shm::{self, SharedMemory};
 use anyhow::{Context, Result, anyhow, bail, ensure};
-use std::os::fd::RawFd;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Set in a worker's environment: its role. `main` checks it first.
-pub const WORKER_ENV: &str = "SHARED_COUNTER_WORKER";
-const INDEX_ENV: &str = "SHARED_COUNTER_INDEX";
-const INCREMENTS_ENV: &str = "SHARED_COUNTER_INCREMENTS";
-const PHASE_ENV: &str = "SHARED_COUNTER_START_PHASE";
+/// The first argument of a worker's command line; [`run_if_worker`] looks
+/// for it.
+pub const WORKER_FLAG: &str = "--shared-counter-worker";
+
+/// Workers are this very binary, re-executed.
+const SELF_EXE: &str = "/proc/self/exe";
 
 /// How long a worker waits for the start signal before giving up.
 const START_LIMIT: Duration = Duration::from_secs(30);
 /// How long the parent waits for every worker to be ready.
 const READY_LIMIT: Duration = Duration::from_secs(10);
 
-/// How the processes share the counter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Strategy {
-    /// An atomic load, a yield, an atomic store: loses updates
-    Racy,
-    /// `fetch_add`: one indivisible read-modify-write
-    Atomic,
-    /// A robust process-shared mutex around a plain counter: `get_lock()`
-    Locked,
-}
-
-impl Strategy {
-    pub fn name(self) -> &'static str {
-        match self {
-            Strategy::Racy => "racy",
-            Strategy::Atomic => "atomic",
-            Strategy::Locked => "locked",
-        }
-    }
-}
-
 /// What one worker process does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
+    /// Count with a strategy: the seed's loop.
     Count(Strategy),
     /// Python's `Array`: add to its own element and to the shared total.
     Array,
     /// The crash demo's victim: count under the lock `crash_after` times,
     /// then stop half-way through one more increment, holding the lock.
     Victim {
+        /// How many increments it completes first.
         crash_after: u64,
     },
 }
@@ -88,8 +72,11 @@ impl Role {
 /// which it may begin.
 #[derive(Clone, Copy, Debug)]
 pub struct Plan {
+    /// What the worker does.
     pub role: Role,
+    /// How many times it does it.
     pub increments: u64,
+    /// The value of [`Shared::phase`] it waits for before it starts.
     pub start_phase: u32,
 }
 
@@ -100,19 +87,22 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts one worker per plan; worker `i` gets slot `i`. `exe` is the
-    /// worker binary: `/proc/self/exe` from `main`, so this very program.
-    pub fn spawn(memory: &SharedMemory, plans: &[Plan], exe: &Path) -> Result<Self> {
-        ensure!(
-            plans.len() <= crate::layout::MAX_WORKERS,
-            "at most {} workers",
-            crate::layout::MAX_WORKERS
-        );
+    /// Starts one worker per plan, each this very program re-executed;
+    /// worker `i` gets slot `i`. Call it from `main`'s thread (see
+    /// [`SharedMemory::command`]).
+    pub fn spawn(memory: &SharedMemory<Shared>, plans: &[Plan]) -> Result<Self> {
+        ensure!(plans.len() <= MAX_WORKERS, "at most {MAX_WORKERS} workers");
         let mut workers = Workers {
             children: Vec::with_capacity(plans.len()),
         };
         for (index, plan) in plans.iter().enumerate() {
-            let child = worker_command(exe, memory.raw_fd(), index, plan)
+            let child = memory
+                .command(SELF_EXE)
+                .arg(WORKER_FLAG)
+                .arg(plan.role.encode())
+                .args([index.to_string(), plan.increments.to_string()])
+                .arg(plan.start_phase.to_string())
+                .stdin(Stdio::null())
                 .spawn()
                 .with_context(|| format!("starting worker {index}"))?;
             workers.children.push(Some(child));
@@ -120,15 +110,16 @@ impl Workers {
         Ok(workers)
     }
 
+    /// Worker `index`'s pid, unless it was already reaped.
     pub fn pid(&self, index: usize) -> Option<u32> {
         self.children.get(index)?.as_ref().map(Child::id)
     }
 
     /// Waits until every worker has mapped the block and is ready to start.
     /// A worker that dies first is reported, not waited for.
-    pub fn wait_ready(&mut self, memory: &SharedMemory) -> Result<()> {
+    pub fn wait_ready(&mut self, memory: &SharedMemory<Shared>) -> Result<()> {
         let deadline = Instant::now() + READY_LIMIT;
-        let shared = memory.shared();
+        let shared: &Shared = memory;
         loop {
             let ready = (0..self.children.len())
                 .filter(|&index| shared.workers[index].0.ready.load(Ordering::SeqCst) == 1);
@@ -219,93 +210,109 @@ pub fn describe(status: ExitStatus) -> String {
     }
 }
 
-fn worker_command(exe: &Path, fd: RawFd, index: usize, plan: &Plan) -> Command {
-    let mut command = Command::new(exe);
-    command
-        .env(WORKER_ENV, plan.role.encode())
-        .env(shm::FD_ENV, fd.to_string())
-        .env(INDEX_ENV, index.to_string())
-        .env(INCREMENTS_ENV, plan.increments.to_string())
-        .env(PHASE_ENV, plan.start_phase.to_string())
-        .stdin(Stdio::null());
-    shm::prepare_worker(&mut command, fd);
-    command
+/// Turns this process into a worker if its command line says so, and then
+/// never returns: call it first thing in `main`. A worker's role arrives on
+/// argv, so nothing that reads the command line, and no other thread, runs
+/// before it. Bad worker arguments, or no block to inherit, exit with
+/// code 2; a failed run exits with 1.
+pub fn run_if_worker() {
+    let mut args = std::env::args_os().skip(1);
+    if args.next().as_deref() != Some(OsStr::new(WORKER_FLAG)) {
+        return;
+    }
+    let attached = WorkerArgs::parse(args).and_then(|worker| {
+        let memory = SharedMemory::<Shared>::inherited().context("mapping the shared block")?;
+        Ok((worker, memory))
+    });
+    let code = match attached {
+        Err(error) => {
+            eprintln!("shared-counter worker: {error:#}");
+            2
+        }
+        Ok((worker, memory)) => match worker.run(&memory) {
+            Ok(()) => 0,
+            Err(error) => {
+                eprintln!("shared-counter worker: {error:#}");
+                1
+            }
+        },
+    };
+    std::process::exit(code);
 }
 
-/// Reads and removes one of our variables from the environment.
-fn take_env(name: &str) -> Result<String> {
-    shm::take_env(name).with_context(|| format!("{name} is not set"))
+/// What a worker's command line says.
+struct WorkerArgs {
+    role: Role,
+    index: usize,
+    increments: u64,
+    start_phase: u32,
 }
 
-/// The worker's whole life: attach, report ready, wait for the start, count.
-pub fn worker_main(role: &str) -> Result<()> {
-    let role = Role::decode(role)?;
-    let index: usize = take_env(INDEX_ENV)?.parse().context("the index")?;
-    let increments: u64 = take_env(INCREMENTS_ENV)?
-        .parse()
-        .context("the increments")?;
-    let start_phase: u32 = take_env(PHASE_ENV)?.parse().context("the start phase")?;
-    let memory = SharedMemory::attach_inherited().context("mapping the shared block")?;
-    let shared = memory.shared();
-    let slot = &shared
-        .workers
-        .get(index)
-        .ok_or_else(|| anyhow!("slot {index} is out of range"))?
-        .0;
-
-    slot.ready.store(1, Ordering::SeqCst);
-    let deadline = Instant::now() + START_LIMIT;
-    while shared.phase.0.load(Ordering::SeqCst) < start_phase {
-        ensure!(
-            Instant::now() < deadline,
-            "no start signal within {START_LIMIT:?}"
-        );
-        thread::yield_now();
+impl WorkerArgs {
+    fn parse(mut args: impl Iterator<Item = OsString>) -> Result<Self> {
+        let mut next = |what: &str| -> Result<String> {
+            args.next()
+                .with_context(|| format!("missing {what}"))?
+                .into_string()
+                .map_err(|_| anyhow!("{what} is not UTF-8"))
+        };
+        let role = Role::decode(&next("the role")?)?;
+        let index: usize = next("the index")?.parse().context("the index")?;
+        ensure!(index < MAX_WORKERS, "slot {index} is out of range");
+        let increments = next("the increments")?.parse().context("the increments")?;
+        let start_phase = next("the start phase")?
+            .parse()
+            .context("the start phase")?;
+        Ok(WorkerArgs {
+            role,
+            index,
+            increments,
+            start_phase,
+        })
     }
 
-    slot.started_ns
-        .store(shm::monotonic_nanos(), Ordering::SeqCst);
-    match role {
-        Role::Count(Strategy::Racy) => {
-            for _ in 0..increments {
-                let seen = shared.racy.0.load(Ordering::SeqCst);
-                // Let another process run between the read and the write.
-                thread::yield_now();
-                shared.racy.0.store(seen + 1, Ordering::SeqCst);
-            }
+    /// The worker's whole life, once attached: report ready, wait for the
+    /// start, count.
+    fn run(self, shared: &Shared) -> Result<()> {
+        let slot = &shared.workers[self.index].0;
+
+        slot.ready.store(1, Ordering::SeqCst);
+        let deadline = Instant::now() + START_LIMIT;
+        while shared.phase.0.load(Ordering::SeqCst) < self.start_phase {
+            ensure!(
+                Instant::now() < deadline,
+                "no start signal within {START_LIMIT:?}"
+            );
+            thread::yield_now();
         }
-        Role::Count(Strategy::Atomic) => {
-            for _ in 0..increments {
-                shared.atomic.0.fetch_add(1, Ordering::Relaxed);
-            }
+
+        slot.started_ns
+            .store(shm::monotonic_nanos(), Ordering::SeqCst);
+        match self.role {
+            Role::Count(strategy) => strategy.count(shared, self.index, self.increments)?,
+            Role::Array => counting::array(shared, self.index, self.increments),
+            Role::Victim { crash_after } => victim(shared, self.index, crash_after)?,
         }
-        Role::Count(Strategy::Locked) => {
-            for _ in 0..increments {
-                shared.locked.lock()?.increment(index, || {});
-            }
-        }
-        Role::Array => {
-            let step = index as u64 + 1;
-            for _ in 0..increments {
-                slot.element.fetch_add(step, Ordering::Relaxed);
-                shared.total.0.fetch_add(step, Ordering::Relaxed);
-            }
-        }
-        Role::Victim { crash_after } => {
-            for _ in 0..crash_after {
-                shared.locked.lock()?.increment(index, || {});
-            }
-            shared.locked.lock()?.increment(index, || {
-                // Half-way through an increment, holding the lock: tell the
-                // parent, and wait for its SIGKILL.
-                shared.victim_holds_lock.0.store(1, Ordering::SeqCst);
-                loop {
-                    thread::sleep(Duration::from_secs(1));
-                }
-            });
-        }
+        slot.finished_ns
+            .store(shm::monotonic_nanos(), Ordering::SeqCst);
+        Ok(())
     }
-    slot.finished_ns
-        .store(shm::monotonic_nanos(), Ordering::SeqCst);
+}
+
+/// The crash demo's victim: `crash_after` increments under the lock, then
+/// half of one more, holding the lock until the parent's SIGKILL.
+fn victim(shared: &Shared, index: usize, crash_after: u64) -> Result<()> {
+    let counter = &shared.locked.0;
+    for _ in 0..crash_after {
+        counter.lock()?.increment(index, || {});
+    }
+    counter.lock()?.increment(index, || {
+        // Half-way through an increment, holding the lock: tell the parent,
+        // and wait for its SIGKILL.
+        shared.victim_holds_lock.0.store(1, Ordering::SeqCst);
+        loop {
+            thread::sleep(Duration::from_secs(1));
+        }
+    });
     Ok(())
 }

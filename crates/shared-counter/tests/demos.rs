@@ -250,3 +250,42 @@ fn bad_arguments_exit_with_code_2() {
         );
     }
 }
+
+#[test]
+fn a_worker_started_by_hand_exits_with_code_2_and_says_why() {
+    let worker = "--shared-counter-worker";
+    for (args, env_fd, message) in [
+        (
+            &[worker, "count:atomic", "0", "10", "1"][..],
+            None,
+            "SHARED_COUNTER_FD is not set",
+        ),
+        (
+            &[worker, "count:atomic", "0", "10", "1"],
+            Some("0"),
+            "not an fd number above 2",
+        ),
+        (
+            &[worker, "count:atomic", "0", "10", "1"],
+            Some("9999"),
+            "fd 9999",
+        ),
+        (
+            &[worker, "count:sometimes", "0", "10", "1"],
+            None,
+            "unknown worker role",
+        ),
+        (&[worker, "array", "64", "10", "1"], None, "out of range"),
+        (&[worker, "array", "0"], None, "missing the increments"),
+    ] {
+        let mut command = command(args);
+        command.env_remove("SHARED_COUNTER_FD");
+        if let Some(fd) = env_fd {
+            command.env("SHARED_COUNTER_FD", fd);
+        }
+        let output = command.output().expect("running a worker by hand");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+}

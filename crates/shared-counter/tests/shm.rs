@@ -1,56 +1,198 @@
-//! The shared block and its robust lock, in one process: a thread that dies
-//! holding the lock stands in for a process, since robust mutexes track
-//! their owner per thread.
+//! The shared block and its robust lock, in one process, on block types of
+//! the tests' own: a thread that dies holding the lock stands in for a
+//! process, since robust mutexes track their owner per thread. The real
+//! processes are in tests/demos.rs and tests/examples.rs.
 
-use shared_counter::shm::{Locked, SharedMemory};
-use std::sync::atomic::Ordering;
+use shared_counter::counter::{Locked, LockedCounter};
+use shared_counter::shm::{CacheLine, Fresh, RobustMutex, SharedBlock, SharedMemory};
+use std::io;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 
-#[test]
-fn a_fresh_block_is_zeroed_and_lockable() {
-    let memory = SharedMemory::create().unwrap();
-    let shared = memory.shared();
-    assert_eq!(shared.atomic.0.load(Ordering::SeqCst), 0);
-    let guard = shared.locked.lock().unwrap();
-    assert_eq!((guard.get(), guard.state), (0, Locked::Clean));
+/// A pair that must change together, and a hit count beside it.
+#[repr(C)]
+struct Pair {
+    hits: CacheLine<AtomicU64>,
+    pair: RobustMutex<[u64; 2]>,
+}
+
+// SAFETY: an atomic and a robust mutex around integers, valid as zero bytes.
+unsafe impl SharedBlock for Pair {
+    fn init(&self, fresh: &Fresh<'_>) -> io::Result<()> {
+        self.pair.init(fresh)
+    }
+}
+
+/// A block whose author forgot to initialise its mutex.
+#[repr(C)]
+struct Forgetful {
+    pair: RobustMutex<[u64; 2]>,
+}
+
+// SAFETY: as for `Pair`; `init` is deliberately left out.
+unsafe impl SharedBlock for Forgetful {}
+
+#[repr(C)]
+struct Counter {
+    counter: LockedCounter,
+}
+
+// SAFETY: the crate's counter, valid as zero bytes; `init` sets it up.
+unsafe impl SharedBlock for Counter {
+    fn init(&self, fresh: &Fresh<'_>) -> io::Result<()> {
+        self.counter.init(fresh)
+    }
 }
 
 #[test]
-fn increments_under_the_lock_count_and_tally() {
-    let memory = SharedMemory::create().unwrap();
-    let shared = memory.shared();
-    for _ in 0..10 {
-        shared.locked.lock().unwrap().increment(3, || {});
+fn a_fresh_block_is_zeroed_and_lockable() {
+    let memory = SharedMemory::<Pair>::create().unwrap();
+    assert_eq!(memory.hits.load(Ordering::SeqCst), 0);
+    let guard = memory.pair.lock().unwrap();
+    assert_eq!(*guard, [0, 0]);
+    assert!(!guard.previous_owner_died());
+}
+
+#[test]
+fn threads_share_the_block_and_the_lock_keeps_the_pair_together() {
+    let memory = SharedMemory::<Pair>::create().unwrap();
+    thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..10_000 {
+                    memory.hits.fetch_add(1, Ordering::Relaxed);
+                    let mut pair = memory.pair.lock().unwrap();
+                    pair[0] += 1;
+                    pair[1] += 2;
+                }
+            });
+        }
+    });
+    assert_eq!(memory.hits.load(Ordering::SeqCst), 40_000);
+    assert_eq!(*memory.pair.lock().unwrap(), [40_000, 80_000]);
+}
+
+#[test]
+fn a_mutex_that_was_never_initialised_is_refused() {
+    let memory = SharedMemory::<Forgetful>::create().unwrap();
+    let error = memory.pair.lock().err().expect("lock must fail");
+    assert!(error.to_string().contains("never initialised"), "{error}");
+}
+
+/// Tries to initialise a mutex of another, live block from inside a new
+/// block's `init`, which would re-initialise a lock others may hold.
+#[repr(C)]
+struct Trespasser {
+    hits: AtomicU64,
+}
+
+static OTHER: OnceLock<SharedMemory<Pair>> = OnceLock::new();
+
+// SAFETY: one atomic, valid as zero bytes.
+unsafe impl SharedBlock for Trespasser {
+    fn init(&self, fresh: &Fresh<'_>) -> io::Result<()> {
+        let other = OTHER.get_or_init(|| SharedMemory::create().unwrap());
+        other.pair.init(fresh)
     }
-    assert_eq!(shared.locked.lock().unwrap().get(), 10);
-    assert_eq!(shared.locked.done[3].0.load(Ordering::SeqCst), 10);
+}
+
+#[test]
+fn init_refuses_a_mutex_outside_the_new_block() {
+    let error = SharedMemory::<Trespasser>::create()
+        .err()
+        .expect("create must fail");
+    assert_eq!(error.kind(), io::ErrorKind::InvalidInput, "{error}");
+    // The other block's mutex still works.
+    assert_eq!(*OTHER.get().unwrap().pair.lock().unwrap(), [0, 0]);
 }
 
 #[test]
 fn a_holder_that_vanishes_leaves_a_recoverable_lock() {
-    let memory = SharedMemory::create().unwrap();
-    let shared = memory.shared();
-    shared.locked.lock().unwrap().increment(1, || {});
+    let memory = SharedMemory::<Pair>::create().unwrap();
     thread::scope(|scope| {
         scope.spawn(|| {
-            let mut guard = shared.locked.lock().unwrap();
-            guard.increment(1, || {});
+            let mut pair = memory.pair.lock().unwrap();
+            pair[0] = 1;
             // End the thread still holding the lock: the guard is forgotten,
             // so it never unlocks. The kernel sees the owner gone.
+            std::mem::forget(pair);
+        });
+    });
+    let pair = memory.pair.lock().unwrap();
+    assert!(pair.previous_owner_died());
+    assert_eq!(*pair, [1, 0], "the data is as the holder left it");
+    drop(pair);
+    assert!(
+        !memory.pair.lock().unwrap().previous_owner_died(),
+        "consistent again"
+    );
+}
+
+#[test]
+fn increments_under_the_lock_count_and_tally() {
+    let memory = SharedMemory::<Counter>::create().unwrap();
+    for _ in 0..10 {
+        memory.counter.lock().unwrap().increment(3, || {});
+    }
+    let guard = memory.counter.lock().unwrap();
+    assert_eq!((guard.get(), guard.tally(3), guard.tally(2)), (10, 10, 0));
+    assert_eq!(guard.state, Locked::Clean);
+}
+
+#[test]
+fn a_committed_increment_survives_its_holder_vanishing() {
+    let memory = SharedMemory::<Counter>::create().unwrap();
+    memory.counter.lock().unwrap().increment(1, || {});
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            let mut guard = memory.counter.lock().unwrap();
+            guard.increment(1, || {});
             std::mem::forget(guard);
         });
     });
-    let guard = shared.locked.lock().unwrap();
+    let guard = memory.counter.lock().unwrap();
     // Its increment was committed before it vanished, so nothing is undone.
     // (A holder killed half-way through one is undone: the crash demo and
     // its test in tests/demos.rs show that with real processes.)
     assert_eq!(guard.state, Locked::Recovered { rolled_back: false });
-    assert_eq!(guard.get(), 2);
+    assert_eq!((guard.get(), guard.tally(1)), (2, 2));
     drop(guard);
-    assert_eq!(shared.locked.recoveries.load(Ordering::SeqCst), 1);
+    assert_eq!(memory.counter.recoveries(), 1);
+    assert_eq!(memory.counter.lock().unwrap().state, Locked::Clean);
+}
+
+#[test]
+fn a_panic_half_way_through_an_increment_is_undone() {
+    let memory = SharedMemory::<Counter>::create().unwrap();
+    memory.counter.lock().unwrap().increment(0, || {});
+    let panicked = thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                memory
+                    .counter
+                    .lock()
+                    .unwrap()
+                    .increment(0, || panic!("half-way"));
+            })
+            .join()
+            .is_err()
+    });
+    assert!(panicked);
+    let guard = memory.counter.lock().unwrap();
+    assert_eq!((guard.get(), guard.tally(0)), (1, 1));
     assert_eq!(
-        shared.locked.lock().unwrap().state,
+        guard.state,
         Locked::Clean,
-        "consistent again"
+        "the guard unlocked as it unwound"
     );
+}
+
+#[test]
+fn a_block_not_handed_down_is_not_found() {
+    // This test binary was not started by `SharedMemory::command`.
+    let error = SharedMemory::<Pair>::inherited()
+        .err()
+        .expect("nothing to inherit");
+    assert_eq!(error.kind(), io::ErrorKind::NotFound, "{error}");
 }

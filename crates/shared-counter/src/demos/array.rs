@@ -8,7 +8,6 @@
 use super::header;
 use anyhow::{Result, ensure};
 use shared_counter::runs;
-use std::path::Path;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -20,22 +19,13 @@ pub struct Args {
     pub increments: u64,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args {
-            processes: 4,
-            increments: 1000,
-        }
-    }
-}
-
-pub fn run(exe: &Path, args: &Args) -> Result<()> {
+pub fn run(args: &Args) -> Result<()> {
     header(
         "array",
         "each process owns one element of a shared array and adds to a shared total",
         "multiprocessing.Array('i', 4)",
     );
-    let report = runs::array(exe, args.processes as usize, args.increments)?;
+    let report = runs::array(args.processes as usize, args.increments)?;
     for (index, element) in report.elements.iter().enumerate() {
         let expected = (index as u64 + 1) * args.increments;
         ensure!(

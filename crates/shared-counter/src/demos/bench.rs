@@ -4,9 +4,8 @@
 //! Figures are printed, never asserted; the counts are checked.
 
 use anyhow::{Result, ensure};
+use shared_counter::counting::Strategy;
 use shared_counter::runs;
-use shared_counter::workers::Strategy;
-use std::path::Path;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -28,17 +27,11 @@ impl Args {
     }
 }
 
-pub fn run(exe: &Path, args: &Args) -> Result<()> {
+pub fn run(args: &Args) -> Result<()> {
     println!("processes={}", args.processes);
     println!("increments_per_process={}", args.increments);
     for strategy in [Strategy::Atomic, Strategy::Locked] {
-        let report = runs::count(
-            exe,
-            strategy,
-            args.processes as usize,
-            args.increments,
-            || {},
-        )?;
+        let report = runs::count(strategy, args.processes as usize, args.increments, || {})?;
         ensure!(
             report.lost() == 0,
             "{} lost {} increments",

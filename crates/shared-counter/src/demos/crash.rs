@@ -10,7 +10,7 @@
 use super::header;
 use anyhow::{Result, ensure};
 use shared_counter::runs;
-use std::path::Path;
+use shared_counter::workers;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -25,17 +25,7 @@ pub struct Args {
     pub crash_after: u64,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args {
-            processes: 4,
-            increments: 1000,
-            crash_after: 500,
-        }
-    }
-}
-
-pub fn run(exe: &Path, args: &Args) -> Result<()> {
+pub fn run(args: &Args) -> Result<()> {
     header(
         "crash",
         "a worker is killed with SIGKILL while it holds the lock",
@@ -46,16 +36,11 @@ pub fn run(exe: &Path, args: &Args) -> Result<()> {
         "worker 0 completes {} increments, then stops half-way through one more, holding the lock",
         args.crash_after
     );
-    let report = runs::crash(
-        exe,
-        args.processes as usize,
-        args.increments,
-        args.crash_after,
-    )?;
+    let report = runs::crash(args.processes as usize, args.increments, args.crash_after)?;
     println!(
         "killed worker 0 (pid {}): {}",
         report.victim_pid,
-        runs::status_text(report.victim_status)
+        workers::describe(report.victim_status)
     );
     ensure!(
         report.recoveries == 1,

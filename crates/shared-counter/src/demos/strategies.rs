@@ -9,13 +9,14 @@
 //! `v.value += 1` is a read, an add and a write, even in Python, and the
 //! processes run truly in parallel: without `get_lock()` updates are lost.
 //! Here the same three ways: racy (load, yield, store), atomic
-//! (`fetch_add`), and locked (a robust process-shared mutex).
+//! (`fetch_add`), and locked (a robust process-shared mutex). The three
+//! loops are [`Strategy::count`], in `src/counting.rs`; each worker process
+//! runs one of them.
 
 use super::header;
 use anyhow::{Result, ensure};
+use shared_counter::counting::Strategy;
 use shared_counter::runs;
-use shared_counter::workers::Strategy;
-use std::path::Path;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -36,19 +37,7 @@ pub struct Args {
     pub panic_after_spawn: bool,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args {
-            processes: 4,
-            increments: 1000,
-            strategies: Vec::new(),
-            runs: 1,
-            panic_after_spawn: false,
-        }
-    }
-}
-
-pub fn run(exe: &Path, args: &Args) -> Result<()> {
+pub fn run(args: &Args) -> Result<()> {
     let processes = args.processes as usize;
     header(
         "strategies",
@@ -66,7 +55,7 @@ pub fn run(exe: &Path, args: &Args) -> Result<()> {
     for strategy in strategies {
         let mut lost_per_run = Vec::new();
         for _ in 0..args.runs {
-            let report = runs::count(exe, strategy, processes, args.increments, || {
+            let report = runs::count(strategy, processes, args.increments, || {
                 if args.panic_after_spawn {
                     panic!("deliberate panic in the parent, with the workers started");
                 }

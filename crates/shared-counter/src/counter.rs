@@ -1,0 +1,161 @@
+//! Python's `Value('i', 0)` with its `get_lock()`, built on a
+//! [`RobustMutex`] so that it survives a holder that dies. Safe code only:
+//! the lock itself is in [`shm`](crate::shm).
+//!
+//! Each increment first writes an undo record (the [`Journal`]), then the
+//! new values, then clears the record. If the holder dies on the way, the
+//! next locker is told, finds the record, and restores the old values. A
+//! panic half-way through is undone the same way when the guard drops.
+
+use crate::shm::{Fresh, RobustGuard, RobustMutex, SharedBlock};
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering, fence};
+
+/// How many workers' tallies a counter keeps, and so the most worker
+/// processes one block has slots for.
+pub const MAX_WORKERS: usize = 64;
+
+/// The undo record of one increment under the lock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Journal {
+    /// 1 while an increment is half-done, else 0.
+    pub pending: u64,
+    /// The worker whose tally the increment also changes.
+    pub worker: u64,
+    /// The count to restore.
+    pub count_before: u64,
+    /// The worker's tally to restore.
+    pub done_before: u64,
+}
+
+/// Everything the lock guards; it changes only as a whole.
+#[repr(C)]
+pub struct Ledger {
+    count: u64,
+    journal: Journal,
+    /// Each worker's tally of the increments it completed, kept with the
+    /// count, so the two always agree.
+    done: [u64; MAX_WORKERS],
+}
+
+// SAFETY: integers only; zero is a valid (empty) ledger with no pending
+// record. It is written only under its `RobustMutex`.
+unsafe impl SharedBlock for Ledger {}
+
+/// The counter: a [`Ledger`] behind a robust mutex, and how many times a
+/// dead holder's lock was recovered.
+#[repr(C)]
+pub struct LockedCounter {
+    ledger: RobustMutex<Ledger>,
+    recoveries: AtomicU64,
+}
+
+// SAFETY: a robust mutex around a valid ledger, and an atomic; `init` sets
+// the mutex up.
+unsafe impl SharedBlock for LockedCounter {
+    fn init(&self, fresh: &Fresh<'_>) -> io::Result<()> {
+        self.ledger.init(fresh)
+    }
+}
+
+/// Whether taking the lock found a dead holder's mess and repaired it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locked {
+    /// The previous holder let go normally.
+    Clean,
+    /// The previous holder died holding the lock.
+    Recovered {
+        /// Whether it died half-way through an increment, now undone.
+        rolled_back: bool,
+    },
+}
+
+impl LockedCounter {
+    /// Takes the lock, undoing the half-done increment of a holder that
+    /// died with it.
+    pub fn lock(&self) -> io::Result<CounterGuard<'_>> {
+        let mut ledger = self.ledger.lock()?;
+        let state = if ledger.previous_owner_died() {
+            let rolled_back = roll_back(&mut ledger);
+            self.recoveries.fetch_add(1, Ordering::SeqCst);
+            Locked::Recovered { rolled_back }
+        } else {
+            Locked::Clean
+        };
+        Ok(CounterGuard { ledger, state })
+    }
+
+    /// How many times a dead holder's lock was recovered.
+    pub fn recoveries(&self) -> u64 {
+        self.recoveries.load(Ordering::SeqCst)
+    }
+}
+
+/// Restores the values a pending journal recorded; says whether there was
+/// one.
+fn roll_back(ledger: &mut Ledger) -> bool {
+    let journal = ledger.journal;
+    if journal.pending == 0 {
+        return false;
+    }
+    ledger.count = journal.count_before;
+    if let Some(done) = ledger.done.get_mut(journal.worker as usize) {
+        *done = journal.done_before;
+    }
+    ledger.journal = Journal::default();
+    true
+}
+
+/// Holds the counter's lock; unlocks when dropped.
+pub struct CounterGuard<'a> {
+    ledger: RobustGuard<'a, Ledger>,
+    /// What taking the lock found.
+    pub state: Locked,
+}
+
+impl CounterGuard<'_> {
+    /// The counter's value.
+    pub fn get(&self) -> u64 {
+        self.ledger.count
+    }
+
+    /// How many increments `worker` completed.
+    pub fn tally(&self, worker: usize) -> u64 {
+        self.ledger.done.get(worker).copied().unwrap_or(0)
+    }
+
+    /// Adds one to the counter and to `worker`'s tally, as one undoable
+    /// step. `before_commit` runs after both writes and before the undo
+    /// record is cleared: the crash demo dies there.
+    ///
+    /// # Panics
+    /// If `worker` is not below [`MAX_WORKERS`].
+    pub fn increment(&mut self, worker: usize, before_commit: impl FnOnce()) {
+        let ledger = &mut *self.ledger;
+        assert!(worker < MAX_WORKERS, "worker {worker} has no tally slot");
+        ledger.journal = Journal {
+            pending: 1,
+            worker: worker as u64,
+            count_before: ledger.count,
+            done_before: ledger.done[worker],
+        };
+        // A SIGKILL can land between any two instructions, so the record
+        // must be in memory before the values it undoes, and the values
+        // before the record is cleared. The fences keep the compiler and the
+        // CPU from moving the stores across.
+        fence(Ordering::SeqCst);
+        ledger.count += 1;
+        ledger.done[worker] += 1;
+        before_commit();
+        fence(Ordering::SeqCst);
+        ledger.journal.pending = 0;
+    }
+}
+
+impl Drop for CounterGuard<'_> {
+    fn drop(&mut self) {
+        // Only a panic in `before_commit` leaves a record pending here.
+        roll_back(&mut self.ledger);
+    }
+}
