@@ -13,20 +13,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 use tokio::task::JoinSet;
 use url::Url;
-use web_scraper::client::{FetchConfig, Fetcher};
-use web_scraper::crawl::{Redirects, Scraper};
+use web_scraper::client::{FetchConfig, FetchError, Fetcher};
+use web_scraper::crawl::{RedirectMode, Scraper};
 use web_scraper::server::{ServeOptions, SiteServer};
 
-/// The error kinds that mean a link leads nowhere. The others (a page too
+/// Whether an error means the link leads nowhere. The others (a page too
 /// large, not HTML, badly encoded) mean the link works but the page could
 /// not be read, which is not the link's fault.
-const BROKEN: &[&str] = &[
-    "status",
-    "connect",
-    "timeout",
-    "too-many-redirects",
-    "connection",
-];
+fn is_broken(error: &FetchError) -> bool {
+    matches!(
+        error,
+        FetchError::Status(_)
+            | FetchError::Connect(_)
+            | FetchError::Timeout(_)
+            | FetchError::TooManyRedirects(_)
+            | FetchError::Connection(_)
+    )
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -86,7 +89,7 @@ async fn check(scraper: Scraper, start: Url) -> String {
             tasks.spawn(async move {
                 (
                     url.clone(),
-                    scraper.visit(url, depth, Redirects::Follow).await,
+                    scraper.visit(url, depth, RedirectMode::Follow).await,
                 )
             });
         }
@@ -95,9 +98,8 @@ async fn check(scraper: Scraper, start: Url) -> String {
                 continue; // a task that panicked; visit itself never does
             };
             pages += 1;
-            if let Some(kind) = result.error_kind.filter(|kind| BROKEN.contains(kind)) {
-                let error = result.error.unwrap_or_else(|| kind.to_string());
-                broken.insert(url.clone(), error);
+            if let Some(error) = result.error.filter(is_broken) {
+                broken.insert(url.clone(), error.to_string());
             }
             for link in links {
                 if link.origin() != start.origin() {

@@ -48,16 +48,35 @@ pub struct PageResult {
     pub elapsed_ms: u64,
     /// How many requests were made, retries included.
     pub attempts: u32,
-    /// The error, or `None` for a page read in full.
-    pub error: Option<String>,
-    /// The kind of error, e.g. `status` or `timeout`.
-    pub error_kind: Option<&'static str>,
+    /// The error, or `None` for a page read in full. Records carry it as
+    /// two fields: `error`, its message, and `error_kind`, its
+    /// [`kind`](FetchError::kind), such as `status` or `timeout`.
+    #[serde(flatten, serialize_with = "error_fields")]
+    pub error: Option<FetchError>,
+}
+
+/// A result's error as the two fields of its record.
+fn error_fields<S: serde::Serializer>(
+    error: &Option<FetchError>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut fields = serializer.serialize_map(Some(2))?;
+    fields.serialize_entry("error", &error.as_ref().map(ToString::to_string))?;
+    fields.serialize_entry("error_kind", &error.as_ref().map(FetchError::kind))?;
+    fields.end()
 }
 
 impl PageResult {
     /// Whether the page was read in full.
     pub fn ok(&self) -> bool {
         self.error.is_none()
+    }
+
+    /// Whether robots.txt kept the crawler from this URL: not fetched, and
+    /// not counted as a failure.
+    pub fn robots_skipped(&self) -> bool {
+        self.error == Some(FetchError::RobotsDisallowed)
     }
 
     /// A result with nothing filled in yet.
@@ -74,19 +93,13 @@ impl PageResult {
             elapsed_ms: 0,
             attempts: 0,
             error: None,
-            error_kind: None,
         }
     }
 
-    fn set_error(&mut self, error: &FetchError) {
-        self.error = Some(error.to_string());
-        self.error_kind = Some(error.kind());
-    }
-
     /// The result for a URL that was never fetched.
-    fn failed(url: &Url, depth: u32, error: &FetchError) -> Self {
+    fn failed(url: &Url, depth: u32, error: FetchError) -> Self {
         let mut result = Self::empty(url, depth);
-        result.set_error(error);
+        result.error = Some(error);
         result
     }
 }
@@ -117,9 +130,9 @@ pub struct Summary {
 
 impl Summary {
     fn add(&mut self, result: &PageResult) {
-        match result.error_kind {
+        match result.error {
             None => self.ok += 1,
-            Some("robots-disallowed") => self.robots_skipped += 1,
+            Some(FetchError::RobotsDisallowed) => self.robots_skipped += 1,
             Some(_) => self.failed += 1,
         }
         if result.attempts > 1 {
@@ -140,7 +153,7 @@ impl Summary {
 
 /// What [`Scraper::visit`] does with a redirect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Redirects {
+pub enum RedirectMode {
     /// Follow it, and read the page at its end.
     Follow,
     /// Report it, with its target as the one link to follow.
@@ -151,7 +164,7 @@ pub enum Redirects {
 struct Level<'a> {
     urls: &'a [Url],
     depth: u32,
-    redirects: Redirects,
+    redirects: RedirectMode,
 }
 
 /// Where a crawl may go.
@@ -199,18 +212,18 @@ impl Scraper {
     }
 
     /// Fetches `url` and reads the page: its result, and its links when it
-    /// is HTML. A crawl passes `Redirects::Queue`: a redirect is then a
+    /// is HTML. A crawl passes `RedirectMode::Queue`: a redirect is then a
     /// result whose one link is its target, and the target is fetched at the
     /// next level, once, like any link.
     pub async fn visit(
         &self,
         url: Url,
         depth: u32,
-        redirects: Redirects,
+        redirects: RedirectMode,
     ) -> (PageResult, Vec<Url>) {
         let fetch = match redirects {
-            Redirects::Follow => self.fetcher.fetch(&url).await,
-            Redirects::Queue => self.fetcher.fetch_no_redirects(&url).await,
+            RedirectMode::Follow => self.fetcher.fetch(&url).await,
+            RedirectMode::Queue => self.fetcher.fetch_no_redirects(&url).await,
         };
         let mut result = PageResult::empty(&url, depth);
         result.final_url = fetch.final_url.as_ref().map(Url::to_string);
@@ -244,7 +257,7 @@ impl Scraper {
                         links = parsed.links;
                     }
                     // A panic in the parser fails this page, not the run.
-                    Err(error) => result.set_error(&FetchError::Parse(error.to_string())),
+                    Err(error) => result.error = Some(FetchError::Parse(error.to_string())),
                 }
             }
             Err(FetchError::Redirected(target)) => {
@@ -252,7 +265,7 @@ impl Scraper {
                 result.links = 1;
                 links.push(target);
             }
-            Err(error) => result.set_error(&error),
+            Err(error) => result.error = Some(error),
         }
         result.elapsed_ms = fetch.elapsed.as_millis() as u64;
         (result, links)
@@ -285,7 +298,7 @@ impl Scraper {
             Level {
                 urls: &level,
                 depth: 0,
-                redirects: Redirects::Follow,
+                redirects: RedirectMode::Follow,
             },
             &mut stop,
             &mut summary,
@@ -357,7 +370,7 @@ impl Scraper {
             match slot {
                 Some(slot) => visited.push(slot),
                 None => {
-                    let result = PageResult::failed(url, depth, &FetchError::Interrupted);
+                    let result = PageResult::failed(url, depth, FetchError::Interrupted);
                     summary.add(&result);
                     report(&result);
                 }
@@ -392,7 +405,7 @@ impl Scraper {
             tokio::select! {
                 robots = self.robots_for(&start) => robots,
                 () = stop.as_mut() => {
-                    let result = PageResult::failed(&start, 0, &FetchError::Interrupted);
+                    let result = PageResult::failed(&start, 0, FetchError::Interrupted);
                     summary.add(&result);
                     summary.interrupted = true;
                     report(&result);
@@ -430,7 +443,7 @@ impl Scraper {
                     Level {
                         urls: &level,
                         depth,
-                        redirects: Redirects::Queue,
+                        redirects: RedirectMode::Queue,
                     },
                     &mut stop,
                     &mut summary,
@@ -554,7 +567,7 @@ impl Frontier {
             return;
         }
         if !self.robots.allows(&path_and_query(&url)) {
-            let result = PageResult::failed(&url, depth, &FetchError::RobotsDisallowed);
+            let result = PageResult::failed(&url, depth, FetchError::RobotsDisallowed);
             summary.add(&result);
             report(&result);
             return;

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 use std::time::Duration;
-use web_scraper::client::{FetchConfig, Fetcher};
-use web_scraper::crawl::{self, CrawlOptions, PageResult, Redirects, Scraper, Summary};
+use web_scraper::client::{FetchConfig, FetchError, Fetcher};
+use web_scraper::crawl::{self, CrawlOptions, PageResult, RedirectMode, Scraper, Summary};
 use web_scraper::server::{ServeOptions, SiteServer};
 
 async fn server_with(options: ServeOptions) -> SiteServer {
@@ -36,7 +36,12 @@ async fn crawl(
 fn outcomes(results: &BTreeMap<String, PageResult>) -> Vec<(String, &'static str)> {
     results
         .iter()
-        .map(|(path, result)| (path.clone(), result.error_kind.unwrap_or("ok")))
+        .map(|(path, result)| {
+            (
+                path.clone(),
+                result.error.as_ref().map_or("ok", FetchError::kind),
+            )
+        })
         .collect()
 }
 
@@ -147,7 +152,7 @@ async fn robots_txt_can_be_ignored() {
         "/private/drafts.html",
         "/private/notes.html",
     ] {
-        assert_eq!(results[path].error_kind, None, "{path}");
+        assert_eq!(results[path].error, None, "{path}");
     }
     assert_eq!(summary.robots_skipped, 0);
     // Fetched once, as the page about.html links to, never for its rules.
@@ -181,7 +186,7 @@ async fn a_missing_robots_txt_allows_everything() {
     };
     let server = server_with(options).await;
     let (results, summary) = crawl(&server, CrawlOptions::default()).await;
-    assert_eq!(results["/private/drafts.html"].error_kind, None);
+    assert_eq!(results["/private/drafts.html"].error, None);
     assert_eq!(summary.robots_skipped, 0);
 }
 
@@ -287,12 +292,12 @@ async fn a_stop_ends_the_run_with_every_url_reported() {
             urls,
             tokio::time::sleep(Duration::from_millis(100)),
             |result| {
-                reported.push(result.error_kind);
+                reported.push(result.error.clone());
             },
         )
         .await;
     assert!(summary.interrupted);
-    assert_eq!(reported, [Some("interrupted"); 3]);
+    assert_eq!(reported, vec![Some(FetchError::Interrupted); 3]);
 }
 
 #[tokio::test]
@@ -303,7 +308,7 @@ async fn malformed_html_is_read_the_way_browsers_read_it() {
         .visit(
             server.url().join("/_fault/malformed").unwrap(),
             0,
-            Redirects::Follow,
+            RedirectMode::Follow,
         )
         .await;
     assert_eq!(result.error, None);
@@ -322,12 +327,12 @@ async fn a_stop_while_robots_txt_is_slow_ends_the_crawl_at_once() {
         server.url().join("index.html").unwrap(),
         &options,
         tokio::time::sleep(Duration::from_millis(100)),
-        |result| reported.push(result.error_kind),
+        |result| reported.push(result.error.clone()),
     );
     // Far less than the 5 s the server takes to answer for robots.txt.
     let summary = tokio::time::timeout(Duration::from_secs(3), crawl)
         .await
         .expect("the stop is not held up by robots.txt");
     assert!(summary.interrupted);
-    assert_eq!(reported, [Some("interrupted")]);
+    assert_eq!(reported, [Some(FetchError::Interrupted)]);
 }

@@ -95,7 +95,7 @@ async fn quiet_crawl(
     let mut urls = Vec::new();
     let summary = scraper(config)?
         .crawl(start, options, crawl::never(), |result| {
-            if result.error_kind != Some("robots-disallowed") {
+            if !result.robots_skipped() {
                 urls.push((result.url.clone(), result.ok()));
             }
         })

@@ -55,7 +55,7 @@ pub async fn tour() -> Result<()> {
             &CrawlOptions::default(),
             crawl::never(),
             |result: &PageResult| {
-                if result.error.is_some() && result.error_kind != Some("robots-disallowed") {
+                if !result.ok() && !result.robots_skipped() {
                     failed.push(Url::parse(&result.url).map(|u| u.path().to_string()));
                 }
                 output.result(result);
