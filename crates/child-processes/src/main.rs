@@ -120,8 +120,8 @@ fn tour() -> Result<()> {
         Demo::ExitCodes,
         Demo::Daemon,
         Demo::Isolation,
-        Demo::Parallel(demos::parallel::Args::default()),
-        Demo::Server(demos::server::Args::default()),
+        Demo::Parallel(demos::defaults()),
+        Demo::Server(demos::defaults()),
         Demo::Restaurant,
         Demo::Bench {
             workload: demos::bench::Workload::quick(),

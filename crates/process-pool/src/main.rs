@@ -96,9 +96,9 @@ fn run(demo: Demo) -> Result<()> {
 fn tour() -> Result<()> {
     let demos = [
         Demo::Map,
-        Demo::AsCompleted(demos::as_completed::Args::default()),
+        Demo::AsCompleted(demos::defaults()),
         Demo::Queue,
-        Demo::Crash(demos::crash::Args::default()),
+        Demo::Crash(demos::defaults()),
         Demo::Timeout,
         Demo::Panic,
         Demo::CpuBound(demos::cpu_bound::Args::quick()),

@@ -68,12 +68,12 @@ fn run(demo: Demo) -> Result<()> {
 /// in a few seconds.
 fn tour() -> Result<()> {
     let demos = [
-        Demo::Map(demos::map::Args::default()),
+        Demo::Map(demos::defaults()),
         Demo::Submit,
-        Demo::AsCompleted(demos::as_completed::Args::default()),
+        Demo::AsCompleted(demos::defaults()),
         Demo::CpuBound(demos::cpu_bound::Args::quick()),
-        Demo::Join(demos::join::Args::default()),
-        Demo::BlockingIo(demos::blocking_io::Args::default()),
+        Demo::Join(demos::defaults()),
+        Demo::BlockingIo(demos::defaults()),
         Demo::Panics,
         Demo::Bench(demos::bench::Args::quick()),
     ];

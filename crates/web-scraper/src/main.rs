@@ -14,6 +14,7 @@ mod demos;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::LazyLock;
 use std::time::Duration;
 use url::Url;
 use web_scraper::client::FetchConfig;
@@ -94,17 +95,20 @@ struct ServeArgs {
     latency_ms: u64,
 }
 
+/// The library's defaults, which the flags below show and start from.
+static DEFAULTS: LazyLock<FetchConfig> = LazyLock::new(FetchConfig::default);
+
 /// Options shared by `fetch` and `crawl`.
 #[derive(Args)]
 struct RunArgs {
     /// Requests in flight at once, over all hosts
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    #[arg(long, default_value_t = DEFAULTS.concurrency as u32, value_parser = clap::value_parser!(u32).range(1..=4096))]
     concurrency: u32,
     /// Requests in flight at once to one host [default: the same as --concurrency]
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
     per_host: Option<u32>,
     /// Wait at least this long between the starts of two requests to one host
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = DEFAULTS.per_host_delay.as_millis() as u64)]
     delay_ms: u64,
     /// How to print results
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -113,22 +117,22 @@ struct RunArgs {
     #[arg(long)]
     fail_on_error: bool,
     /// Seconds one request may take, body included (each redirect hop is one request)
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value_t = DEFAULTS.total_timeout.as_secs_f64())]
     timeout: f64,
     /// Seconds to wait for a connection
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = DEFAULTS.connect_timeout.as_secs_f64())]
     connect_timeout: f64,
     /// Seconds to wait for any one read of a response
-    #[arg(long, default_value_t = 15.0)]
+    #[arg(long, default_value_t = DEFAULTS.read_timeout.as_secs_f64())]
     read_timeout: f64,
     /// Attempts after the first, for timeouts, connect errors, 408, 429 and 5xx
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = DEFAULTS.retries)]
     retries: u32,
     /// Largest body to read, in bytes; larger ones fail as "too large"
-    #[arg(long, default_value_t = 5 * 1024 * 1024)]
+    #[arg(long, default_value_t = DEFAULTS.max_body)]
     max_body: u64,
     /// Redirects to follow before failing as "too many redirects"
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = DEFAULTS.max_redirects)]
     max_redirects: usize,
 }
 

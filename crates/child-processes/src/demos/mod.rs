@@ -98,3 +98,10 @@ impl ChildTask for Panic {
         panic!("deliberate panic in a child process")
     }
 }
+
+/// A demo's settings as its command line gives them with no flags, so each
+/// default is written once, in its `#[arg]` attribute.
+pub fn defaults<A: clap::Args>() -> A {
+    let matches = A::augment_args(clap::Command::new("defaults")).get_matches_from(["defaults"]);
+    A::from_arg_matches(&matches).expect("every flag of a demo has a default")
+}

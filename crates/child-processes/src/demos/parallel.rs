@@ -18,12 +18,6 @@ pub struct Args {
     pub delay_ms: u64,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { delay_ms: 100 }
-    }
-}
-
 pub fn run(args: &Args) -> Result<()> {
     header(
         "parallel",

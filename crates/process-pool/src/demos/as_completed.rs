@@ -19,12 +19,6 @@ pub struct Args {
     pub sleep_ms: u64,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { sleep_ms: 50 }
-    }
-}
-
 pub fn run(args: &Args) -> Result<()> {
     header(
         "as-completed",

@@ -29,10 +29,10 @@ pub struct Args {
 impl Args {
     pub fn quick() -> Self {
         Args {
-            workers: 2,
             map_items: 100_000,
             tiny_tasks: 2_000,
             limit: 300_000,
+            ..super::defaults()
         }
     }
 }

@@ -26,8 +26,8 @@ pub struct Args {
 impl Args {
     pub fn quick() -> Self {
         Args {
-            kib: 1024,
             rounds: 3,
+            ..super::defaults()
         }
     }
 }

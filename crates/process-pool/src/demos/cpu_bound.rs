@@ -23,8 +23,7 @@ impl Args {
     pub fn quick() -> Self {
         Args {
             limit: 300_000,
-            chunks: 64,
-            workers: 2,
+            ..super::defaults()
         }
     }
 }

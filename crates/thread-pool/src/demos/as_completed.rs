@@ -21,12 +21,6 @@ pub struct Args {
     pub step_ms: u64,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { step_ms: 20 }
-    }
-}
-
 pub fn run(args: &Args) -> Result<()> {
     header(
         "as-completed",

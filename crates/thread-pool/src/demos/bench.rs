@@ -36,9 +36,9 @@ impl Args {
     pub fn quick() -> Self {
         Args {
             limit: 300_000,
-            chunks: 64,
             tiny_tasks: 10_000,
             repeat: 1,
+            ..super::defaults()
         }
     }
 }

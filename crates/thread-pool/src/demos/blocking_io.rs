@@ -26,12 +26,6 @@ pub struct Args {
     pub block_ms: u64,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { block_ms: 200 }
-    }
-}
-
 /// How long a tiny CPU job waits to start on `pool` while `POOL_THREADS`
 /// blocking jobs run, on the pool itself or on threads of their own.
 fn cpu_job_wait(

@@ -27,7 +27,7 @@ impl Args {
     pub fn quick() -> Self {
         Args {
             limit: 300_000,
-            chunks: 64,
+            ..super::defaults()
         }
     }
 }

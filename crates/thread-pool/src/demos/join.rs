@@ -17,12 +17,6 @@ pub struct Args {
     pub count: u32,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { count: 200_000 }
-    }
-}
-
 /// Deterministic pseudo-random numbers (xorshift64), so every run sorts the
 /// same input; no dependency needed for that.
 fn shuffled_numbers(count: u32) -> Vec<u64> {

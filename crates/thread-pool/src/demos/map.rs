@@ -29,15 +29,6 @@ pub struct Args {
     pub max_workers: u32,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args {
-            delay_ms: 100,
-            max_workers: 3,
-        }
-    }
-}
-
 pub fn run(args: &Args) -> Result<()> {
     header(
         "map",

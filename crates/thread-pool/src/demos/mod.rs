@@ -14,3 +14,10 @@ pub mod submit;
 pub fn header(name: &str, what: &str, python: &str) {
     println!("== {name}: {what} (Python: {python}) ==");
 }
+
+/// A demo's settings as its command line gives them with no flags, so each
+/// default is written once, in its `#[arg]` attribute.
+pub fn defaults<A: clap::Args>() -> A {
+    let matches = A::augment_args(clap::Command::new("defaults")).get_matches_from(["defaults"]);
+    A::from_arg_matches(&matches).expect("every flag of a demo has a default")
+}

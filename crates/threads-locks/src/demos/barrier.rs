@@ -17,12 +17,6 @@ pub struct Args {
     pub threads: u32,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { threads: 4 }
-    }
-}
-
 pub fn run(args: &Args) -> Result<()> {
     header(
         "barrier",

@@ -25,8 +25,8 @@ impl Args {
     /// The tour's settings: the same shape, small enough for a debug build.
     pub fn quick() -> Self {
         Args {
-            threads: 4,
             increments: 10_000,
+            ..super::defaults()
         }
     }
 }

@@ -21,15 +21,6 @@ pub struct Args {
     pub messages: u32,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args {
-            producers: 3,
-            messages: 10,
-        }
-    }
-}
-
 pub fn run(args: &Args) -> Result<()> {
     header(
         "channel",

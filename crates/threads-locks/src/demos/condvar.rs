@@ -27,17 +27,6 @@ pub struct Args {
     pub capacity: u32,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args {
-            producers: 2,
-            items: 200,
-            consumers: 3,
-            capacity: 4,
-        }
-    }
-}
-
 pub fn run(args: &Args) -> Result<()> {
     header(
         "condvar",

@@ -22,15 +22,6 @@ pub struct Args {
     pub increments: u64,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args {
-            threads: 4,
-            increments: 100_000,
-        }
-    }
-}
-
 pub fn run(args: &Args) -> Result<()> {
     let threads = args.threads as usize;
     header(

@@ -22,12 +22,6 @@ pub struct Args {
     pub waiters: u32,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { waiters: 3 }
-    }
-}
-
 pub fn run(args: &Args) -> Result<()> {
     header(
         "event",

@@ -22,12 +22,6 @@ pub struct Args {
     pub delay_ms: u64,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { delay_ms: 100 }
-    }
-}
-
 /// Counts the sleepers, to prove the threaded sleeps really overlapped.
 #[derive(Default)]
 struct Sleepers {

@@ -24,12 +24,6 @@ pub struct Args {
     pub threads: u32,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args { threads: 5 }
-    }
-}
-
 pub fn run(args: &Args) -> Result<()> {
     header(
         "lock",

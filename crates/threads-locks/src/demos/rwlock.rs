@@ -39,15 +39,6 @@ pub struct Args {
     pub writes: u64,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args {
-            readers: 4,
-            writes: 50,
-        }
-    }
-}
-
 /// Sets the flag when dropped, including during a panic's unwinding.
 struct SetOnDrop<'a>(&'a AtomicBool);
 

@@ -26,15 +26,6 @@ pub struct Args {
     pub tasks: u32,
 }
 
-impl Default for Args {
-    fn default() -> Self {
-        Args {
-            permits: 2,
-            tasks: 8,
-        }
-    }
-}
-
 pub fn run(args: &Args) -> Result<()> {
     header(
         "semaphore",

@@ -13,17 +13,8 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = 50)]
     latency_ms: u64,
     /// Requests in flight at once, for the concurrent run
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, default_value_t = FetchConfig::default().concurrency as u32, value_parser = clap::value_parser!(u32).range(1..=1024))]
     concurrency: u32,
-}
-
-impl Default for CompareArgs {
-    fn default() -> Self {
-        Self {
-            latency_ms: 50,
-            concurrency: 16,
-        }
-    }
 }
 
 /// `compare`: the bundled site's pages one at a time, then concurrently,

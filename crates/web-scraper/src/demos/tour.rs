@@ -43,7 +43,7 @@ pub async fn tour() -> Result<()> {
     );
 
     println!();
-    compare::compare(&compare::CompareArgs::default()).await?;
+    compare::compare(&super::defaults()).await?;
 
     println!();
     println!("== crawl: the bundled site, breadth first, obeying robots.txt ==");
