@@ -8,6 +8,7 @@ pub mod bench_report;
 pub mod bench_serve;
 pub mod copy_check;
 pub mod expected;
+pub mod layers;
 pub mod lower_bounds;
 pub mod procs;
 pub mod run_all;

@@ -1,10 +1,12 @@
 //! `cargo xtask tidy`: the rules every example crate keeps, checked. The
 //! workspace's `tests/` package runs the same checks as a test, so
 //! `cargo test --workspace` enforces them too. Each problem names the file
-//! and says how to fix it.
+//! and says how to fix it. One rule is that a crate's modules form layers,
+//! with no import loop (`layers.rs`).
 
 use crate::copy_check::template_problems;
 use crate::expected;
+use crate::layers;
 use crate::workspace::{self, Example};
 use anyhow::Result;
 use serde_json::Value;
@@ -92,6 +94,11 @@ pub fn example_problems(example: &Example, checker: &str) -> Result<Vec<String>>
     if !main_rs.starts_with("//!") {
         problems.push(format!(
             "{name}/src/main.rs: open it with a `//!` block saying what it shows and how to run it"
+        ));
+    }
+    for cycle in layers::import_loops(&dir.join("src"))? {
+        problems.push(format!(
+            "{name}/src: modules import each other in a loop ({cycle}); move what they share into a module below both"
         ));
     }
     if fs::read_to_string(dir.join(CHECKER_COPY)).ok().as_deref() != Some(checker) {

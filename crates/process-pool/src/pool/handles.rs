@@ -2,7 +2,7 @@
 //! `as_completed` iterator.
 
 use super::entry::TaskResult;
-use super::lock;
+use super::shared::lock;
 use crate::error::{TaskError, TaskId};
 use std::collections::HashSet;
 use std::ops::Range;

@@ -13,6 +13,7 @@
 mod entry;
 mod handles;
 mod map;
+mod shared;
 mod supervisor;
 mod worker_handle;
 
@@ -24,25 +25,16 @@ use crate::job::Job;
 use crate::protocol::Work;
 use crossbeam_channel as queue;
 use entry::{Entry, Reply};
+use shared::{Config, Shared, lock};
 use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 use supervisor::supervise;
 use worker_handle::Worker;
-
-/// How many messages a supervisor keeps in flight to its worker: enough to
-/// hide the round trip, few enough that a crash requeues little.
-pub(crate) const WINDOW: usize = 16;
-/// How often a waiting supervisor looks at the pool's flags.
-pub(crate) const POLL: Duration = Duration::from_millis(50);
-/// How long a new worker may take to connect.
-pub(crate) const CONNECT_LIMIT: Duration = Duration::from_secs(10);
-/// How long a retired worker may take to exit before SIGTERM, then SIGKILL.
-pub(crate) const EXIT_GRACE: Duration = Duration::from_secs(2);
 
 /// Counts for [`Pool::stats`]. Every item of a `map` counts as a task.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -60,43 +52,6 @@ pub struct Stats {
     pub crashed: u64,
     /// Replacement workers started.
     pub restarted: u64,
-}
-
-/// Everything the supervisors share.
-pub(crate) struct Shared<J: Job> {
-    pub(crate) jobs_rx: queue::Receiver<Entry<J>>,
-    /// Entries handed back by a dead worker; taken before new ones.
-    pub(crate) requeued: Mutex<VecDeque<Entry<J>>>,
-    pub(crate) cancelled: Arc<Mutex<HashSet<TaskId>>>,
-    /// Set by shutdown: finish the queue, then stop.
-    pub(crate) closing: AtomicBool,
-    /// Set by drop or a passed shutdown deadline: stop now.
-    pub(crate) aborting: AtomicBool,
-    pub(crate) worker_pids: Mutex<Vec<u32>>,
-    pub(crate) config: Config,
-    /// Run once by every new worker.
-    pub(crate) initializer: Option<J>,
-    pub(crate) submitted: AtomicU64,
-    pub(crate) taken: AtomicU64,
-    pub(crate) completed: AtomicU64,
-    pub(crate) crashed: AtomicU64,
-    pub(crate) restarted: AtomicU64,
-    pub(crate) busy: AtomicUsize,
-}
-
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // Every critical section here is a push, a pop, an insert or a clone,
-    // which a panic cannot leave half-done, so a poisoned lock still holds
-    // good data.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-#[derive(Clone)]
-pub(crate) struct Config {
-    pub(crate) workers: usize,
-    pub(crate) exe: PathBuf,
-    pub(crate) max_tasks_per_worker: Option<u64>,
-    pub(crate) task_timeout: Option<Duration>,
 }
 
 /// How to build a pool: `Pool::builder().workers(2).task_timeout(d).build()`.

@@ -3,8 +3,8 @@
 //! it dies, times out, or has run its share of messages.
 
 use super::entry::Entry;
+use super::shared::{POLL, Shared, WINDOW, lock};
 use super::worker_handle::Worker;
-use super::{POLL, Shared, WINDOW, lock};
 use crate::error::TaskError;
 use crate::job::Job;
 use crate::protocol::FromWorker;

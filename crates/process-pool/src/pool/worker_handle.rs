@@ -2,7 +2,7 @@
 //! it dies first, initialising it, and letting it go (retire or kill).
 
 use super::entry::Outgoing;
-use super::{CONNECT_LIMIT, EXIT_GRACE, Shared};
+use super::shared::{CONNECT_LIMIT, EXIT_GRACE, Shared};
 use crate::error::PoolError;
 use crate::job::Job;
 use crate::protocol::{Answer, FromWorker, ToWorker, WORKER_ARG, Work};

@@ -1,0 +1,59 @@
+//! What the supervisors share with the pool, and the pool's timings: the
+//! leaf of the pool's modules, which the others import.
+
+use super::entry::Entry;
+use crate::error::TaskId;
+use crate::job::Job;
+use crossbeam_channel as queue;
+use std::collections::{HashSet, VecDeque};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+/// How many messages a supervisor keeps in flight to its worker: enough to
+/// hide the round trip, few enough that a crash requeues little.
+pub(crate) const WINDOW: usize = 16;
+/// How often a waiting supervisor looks at the pool's flags.
+pub(crate) const POLL: Duration = Duration::from_millis(50);
+/// How long a new worker may take to connect.
+pub(crate) const CONNECT_LIMIT: Duration = Duration::from_secs(10);
+/// How long a retired worker may take to exit before SIGTERM, then SIGKILL.
+pub(crate) const EXIT_GRACE: Duration = Duration::from_secs(2);
+
+/// Everything the supervisors share.
+pub(crate) struct Shared<J: Job> {
+    pub(crate) jobs_rx: queue::Receiver<Entry<J>>,
+    /// Entries handed back by a dead worker; taken before new ones.
+    pub(crate) requeued: Mutex<VecDeque<Entry<J>>>,
+    pub(crate) cancelled: Arc<Mutex<HashSet<TaskId>>>,
+    /// Set by shutdown: finish the queue, then stop.
+    pub(crate) closing: AtomicBool,
+    /// Set by drop or a passed shutdown deadline: stop now.
+    pub(crate) aborting: AtomicBool,
+    pub(crate) worker_pids: Mutex<Vec<u32>>,
+    pub(crate) config: Config,
+    /// Run once by every new worker.
+    pub(crate) initializer: Option<J>,
+    pub(crate) submitted: AtomicU64,
+    pub(crate) taken: AtomicU64,
+    pub(crate) completed: AtomicU64,
+    pub(crate) crashed: AtomicU64,
+    pub(crate) restarted: AtomicU64,
+    pub(crate) busy: AtomicUsize,
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Every critical section here is a push, a pop, an insert or a clone,
+    // which a panic cannot leave half-done, so a poisoned lock still holds
+    // good data.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) workers: usize,
+    pub(crate) exe: PathBuf,
+    pub(crate) max_tasks_per_worker: Option<u64>,
+    pub(crate) task_timeout: Option<Duration>,
+}
