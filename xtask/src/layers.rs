@@ -74,7 +74,9 @@ fn collect(src: &Path, dir: &Path, files: &mut Vec<(Module, String)>) -> io::Res
         let text = fs::read_to_string(&path)?;
         // A unit-test module at the end of a file may use all of its file
         // (`use super::*`); it is no import of the module's.
-        let text = text.find("#[cfg(test)]\nmod ").map_or(&text[..], |at| &text[..at]);
+        let text = text
+            .find("#[cfg(test)]\nmod ")
+            .map_or(&text[..], |at| &text[..at]);
         files.push((module, strip_comments(text)));
     }
     Ok(())

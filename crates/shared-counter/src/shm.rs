@@ -12,7 +12,7 @@ use std::ffi::{CStr, OsStr};
 use std::io;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::ptr::NonNull;
@@ -29,6 +29,9 @@ pub const FD_ENV: &str = "SHARED_COUNTER_FD";
 const MEMFD_NAME: &CStr = c"shared-counter";
 /// How `/proc/self/fd/N` names our memfd.
 const MEMFD_LINK: &str = "/memfd:shared-counter (deleted)";
+/// The seals every block carries: its size is fixed for good, so no process
+/// can truncate it under the others' mappings (they would die of SIGBUS).
+const SEALS: libc::c_int = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
 
 /// Turns a `-1` return into the `errno` error.
 fn check(rc: libc::c_int) -> io::Result<libc::c_int> {
@@ -154,13 +157,19 @@ unsafe impl<T: SharedBlock> Sync for SharedMemory<T> {}
 static INHERITED: AtomicBool = AtomicBool::new(false);
 
 impl<T: SharedBlock> SharedMemory<T> {
-    /// Creates the block, zeroed, and runs [`SharedBlock::init`] on it. The
-    /// fd is close-on-exec; [`command`](Self::command) lets one chosen
-    /// child inherit it.
+    /// Creates the block, zeroed, and runs [`SharedBlock::init`] on it. Its
+    /// size is sealed: nobody can shrink or grow it afterwards. The fd is
+    /// close-on-exec; [`command`](Self::command) lets one chosen child
+    /// inherit it.
     pub fn create() -> io::Result<Self> {
         // SAFETY: MEMFD_NAME is a valid NUL-terminated string; memfd_create
         // returns a new fd or -1, which `check` turns into an error.
-        let mut raw = check(unsafe { libc::memfd_create(MEMFD_NAME.as_ptr(), libc::MFD_CLOEXEC) })?;
+        let mut raw = check(unsafe {
+            libc::memfd_create(
+                MEMFD_NAME.as_ptr(),
+                libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+            )
+        })?;
         if raw <= 2 {
             // Stdio was closed, so the memfd took its number; a child's
             // stdio would be put over it. Move it above.
@@ -177,6 +186,8 @@ impl<T: SharedBlock> SharedMemory<T> {
         // SAFETY: `fd` is a valid memfd; ftruncate only sets its size, and a
         // memfd grows filled with zero bytes.
         check(unsafe { libc::ftruncate(fd.as_raw_fd(), size) })?;
+        // SAFETY: adds seals to a memfd we own, made with MFD_ALLOW_SEALING.
+        check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, SEALS) })?;
         let memory = Self::map(fd)?;
         let start = memory.block.as_ptr() as usize;
         let fresh = Fresh {
@@ -228,6 +239,13 @@ impl<T: SharedBlock> SharedMemory<T> {
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
         // SAFETY: sets a flag on an fd we own.
         check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) })?;
+        // SAFETY: reads the seals of an fd we own.
+        let seals = check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) })?;
+        if seals & SEALS != SEALS {
+            return Err(io::Error::other(format!(
+                "fd {raw} is not sealed as a shared block is"
+            )));
+        }
         let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
         // SAFETY: `stat` is valid writable memory of the right type.
         check(unsafe { libc::fstat(fd.as_raw_fd(), stat.as_mut_ptr()) })?;
@@ -310,6 +328,13 @@ impl<T: SharedBlock> SharedMemory<T> {
             command.pre_exec(hook);
         }
         command
+    }
+}
+
+impl<T: SharedBlock> AsFd for SharedMemory<T> {
+    /// The memfd behind the block, sealed against resizing.
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
     }
 }
 

@@ -5,7 +5,9 @@
 
 use shared_counter::counter::{Locked, LockedCounter};
 use shared_counter::shm::{CacheLine, Fresh, RobustMutex, SharedBlock, SharedMemory};
+use std::fs::File;
 use std::io;
+use std::os::fd::AsFd;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
@@ -195,4 +197,27 @@ fn a_block_not_handed_down_is_not_found() {
         .err()
         .expect("nothing to inherit");
     assert_eq!(error.kind(), io::ErrorKind::NotFound, "{error}");
+}
+
+#[test]
+fn nobody_can_resize_a_block_under_the_others() {
+    let memory = SharedMemory::<Pair>::create().unwrap();
+    // A second handle on the same memfd, as a worker that inherited it has.
+    let file = File::from(memory.as_fd().try_clone_to_owned().unwrap());
+    let size = file.metadata().unwrap().len();
+    for new_size in [0, size / 2, size * 2] {
+        let error = file.set_len(new_size).expect_err("the size is sealed");
+        assert_eq!(
+            error.raw_os_error(),
+            Some(libc::EPERM),
+            "{new_size}: {error}"
+        );
+    }
+    assert_eq!(file.metadata().unwrap().len(), size);
+    memory.hits.fetch_add(1, Ordering::SeqCst);
+    assert_eq!(
+        *memory.pair.lock().unwrap(),
+        [0, 0],
+        "the mapping still works"
+    );
 }
