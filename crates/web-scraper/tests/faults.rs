@@ -82,20 +82,52 @@ async fn a_500_then_success_succeeds_on_the_retry() {
 }
 
 #[tokio::test]
-async fn retry_after_is_honoured_up_to_the_cap() {
+async fn retry_after_is_honoured_within_the_cap() {
     let server = server().await;
-    // The server asks for 60 s; the cap in `config` is 100 ms.
     let started = Instant::now();
-    let fetch = get(
+    let fetch = get_with(
         &server,
-        "/_fault/flaky/later?fail=1&status=503&retry-after=60",
+        "/_fault/flaky/soon?fail=1&status=503&retry-after=1",
+        FetchConfig {
+            retry_after_cap: Duration::from_secs(5),
+            ..config()
+        },
     )
     .await;
-    assert!(fetch.result.is_ok());
+    assert!(fetch.result.is_ok(), "{:?}", fetch.result);
     assert_eq!(fetch.attempts, 2);
     assert!(
-        started.elapsed() >= Duration::from_millis(100),
-        "the retry must wait for the capped Retry-After"
+        started.elapsed() >= Duration::from_secs(1),
+        "the retry must wait for the Retry-After"
+    );
+}
+
+#[tokio::test]
+async fn retry_after_over_the_cap_fails_at_once_naming_the_wait() {
+    let server = server().await;
+    // The server asks for an hour; the cap in `config` is 100 ms.
+    let fetch = get(
+        &server,
+        "/_fault/flaky/later?fail=1&status=429&retry-after=3600",
+    )
+    .await;
+    let error = error(&fetch);
+    assert_eq!(
+        error,
+        FetchError::WaitTooLong {
+            status: 429,
+            asked: Duration::from_secs(3600),
+            cap: Duration::from_millis(100),
+        }
+    );
+    assert_eq!(error.kind(), "wait-too-long");
+    assert!(error.to_string().contains("3600s"), "{error}");
+    assert_eq!(fetch.attempts, 1, "no wait, no retry");
+    assert_eq!(
+        server
+            .hits()
+            .get("/_fault/flaky/later?fail=1&status=429&retry-after=3600"),
+        Some(&1)
     );
 }
 

@@ -25,6 +25,21 @@ pub enum FetchError {
     #[error("too many redirects: more than {0}")]
     /// More redirects than the limit, which is given.
     TooManyRedirects(usize),
+    #[error(
+        "wait too long: status {status}{reason}, and Retry-After asks for {asked:?}, over the {cap:?} cap",
+        reason = reason(*status)
+    )]
+    /// A retryable status whose `Retry-After` asks for a longer wait than
+    /// [`retry_after_cap`](super::FetchConfig::retry_after_cap): failing at
+    /// once beats waiting the cap and failing anyway.
+    WaitTooLong {
+        /// The status that asked for the wait.
+        status: u16,
+        /// The wait the server asked for.
+        asked: std::time::Duration,
+        /// The longest wait allowed.
+        cap: std::time::Duration,
+    },
     #[error("robots-disallowed: robots.txt asks crawlers not to fetch this")]
     /// robots.txt forbids this URL to this crawler.
     RobotsDisallowed,
@@ -68,6 +83,7 @@ impl FetchError {
             FetchError::Status(_) => "status",
             FetchError::TooLarge { .. } => "too-large",
             FetchError::TooManyRedirects(_) => "too-many-redirects",
+            FetchError::WaitTooLong { .. } => "wait-too-long",
             FetchError::RobotsDisallowed => "robots-disallowed",
             FetchError::NotHtml(_) => "not-html",
             FetchError::Decode(_) => "decode",

@@ -130,7 +130,7 @@ impl Fetcher {
         loop {
             attempts += 1;
             let outcome = self.attempt(url, expect, on_redirect).await;
-            let failed = match outcome {
+            let mut failed = match outcome {
                 Ok((final_url, status, body)) => {
                     return Fetch {
                         url: url.clone(),
@@ -143,6 +143,16 @@ impl Fetcher {
                 }
                 Err(failed) => failed,
             };
+            let cap = self.config.retry_after_cap;
+            if let Some(asked) = failed.retry_after.filter(|&asked| asked > cap)
+                && failed.error.retryable()
+            {
+                failed.error = FetchError::WaitTooLong {
+                    status: failed.status.unwrap_or(0),
+                    asked,
+                    cap,
+                };
+            }
             if attempts > self.config.retries || !failed.error.retryable() {
                 return Fetch {
                     url: url.clone(),
@@ -153,10 +163,9 @@ impl Fetcher {
                     result: Err(failed.error),
                 };
             }
-            let wait = match failed.retry_after {
-                Some(asked) => asked.min(self.config.retry_after_cap),
-                None => backoff(self.config.backoff, attempts),
-            };
+            let wait = failed
+                .retry_after
+                .unwrap_or_else(|| backoff(self.config.backoff, attempts));
             tokio::time::sleep(wait).await;
         }
     }
