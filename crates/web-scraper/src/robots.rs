@@ -8,6 +8,9 @@
 //!   with the same name are merged.
 //! - The longest matching `Allow`/`Disallow` pattern decides; on a tie,
 //!   `Allow` wins. `*` matches any run of characters; `$` at the end anchors.
+//! - Rules and paths are compared in one percent-encoding (RFC 9309
+//!   §2.2.2): `%7E` and `~` are the same, a non-ASCII `é` and `%C3%A9` are
+//!   the same, and `%2F` stays apart from `/`. See [`normalise`].
 //! - `/robots.txt` itself is always allowed.
 //! - How the file was fetched matters as much as what it says: a 4xx means
 //!   no rules (allow all), a 5xx or an unreachable server means disallow all.
@@ -77,7 +80,7 @@ impl Robots {
                     if value.is_empty() {
                         continue;
                     }
-                    let rule = (key == "allow", value.to_string());
+                    let rule = (key == "allow", normalise(value));
                     if group_agents.contains(&agent) {
                         specific.push(rule.clone());
                     }
@@ -107,13 +110,14 @@ impl Robots {
         if path == "/robots.txt" {
             return true;
         }
+        let path = normalise(path);
         match self {
             Robots::AllowAll => true,
             Robots::DisallowAll => false,
             Robots::Rules(rules) => {
                 let mut best: Option<(usize, bool)> = None;
                 for (allow, pattern) in rules {
-                    if !matches(pattern, path) {
+                    if !matches(pattern, &path) {
                         continue;
                     }
                     let length = pattern.len();
@@ -130,6 +134,45 @@ impl Robots {
             }
         }
     }
+}
+
+/// The one form in which rules and paths are compared, by RFC 9309 §2.2.2:
+/// a `%XX` that encodes an unreserved character (a letter, a digit, `-`,
+/// `.`, `_` or `~`) is decoded; any other `%XX` stays encoded, with
+/// upper-case hex; a byte outside ASCII is encoded. Everything else, `*`
+/// and `$` included, is kept as it is.
+pub fn normalise(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        let escaped = (byte == b'%')
+            .then(|| bytes.get(at + 1..at + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        if let Some(value) = escaped {
+            if value.is_ascii_alphanumeric() || b"-._~".contains(&value) {
+                out.push(char::from(value));
+            } else {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(value >> 4)]));
+                out.push(char::from(HEX[usize::from(value & 15)]));
+            }
+            at += 3;
+        } else if byte.is_ascii() {
+            out.push(char::from(byte));
+            at += 1;
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 15)]));
+            at += 1;
+        }
+    }
+    out
 }
 
 /// Whether a robots.txt pattern matches the start of `path`.
@@ -209,6 +252,37 @@ disallow: /*.pdf$
         );
         assert!(!Robots::DisallowAll.allows("/index.html"));
         assert!(Robots::DisallowAll.allows("/robots.txt"));
+    }
+
+    #[test]
+    fn rules_and_paths_meet_in_one_percent_encoding() {
+        let robots = Robots::parse(
+            "User-agent: *\nDisallow: /%7Ejoe/\nDisallow: /café\nDisallow: /a%2fb\n\
+             Disallow: /*%7e*.PDF$\nAllow: /%E3%83%84/ok\nDisallow: /ツ/\n",
+            "x",
+        );
+        // An encoded unreserved character is the character.
+        assert!(!robots.allows("/~joe/index.html"));
+        assert!(!robots.allows("/%7ejoe/index.html"));
+        assert!(!robots.allows("/%7Ejoe/index.html"));
+        // A non-ASCII rule matches the path the `url` crate makes of it.
+        let url = url::Url::parse("http://example.com/café/menu.html").unwrap();
+        assert_eq!(url.path(), "/caf%C3%A9/menu.html");
+        assert!(!robots.allows(url.path()));
+        assert!(robots.allows("/cafe/menu.html"));
+        // %2F is not `/`: it stays encoded on both sides.
+        assert!(!robots.allows("/a%2Fb/c"));
+        assert!(robots.allows("/a/b/c"));
+        // `*` and `$` still work around encoded characters.
+        assert!(!robots.allows("/x/~y/z.PDF"));
+        assert!(!robots.allows("/x/%7Ey/z.PDF"));
+        assert!(robots.allows("/x/~y/z.PDF?page=2"));
+        // The longest match, counted in the common form, decides.
+        assert!(!robots.allows("/%E3%83%84/other"));
+        assert!(robots.allows("/%E3%83%84/ok"));
+        assert_eq!(normalise("/%62%61%7A"), "/baz");
+        assert_eq!(normalise("/?q=https%3a%2f%2fx"), "/?q=https%3A%2F%2Fx");
+        assert_eq!(normalise("/100%"), "/100%");
     }
 
     #[test]
