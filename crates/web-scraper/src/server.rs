@@ -14,6 +14,8 @@
 //! | `/_fault/reset` | promises a long body, then drops the connection |
 //! | `/_fault/malformed` | HTML with unclosed and stray tags |
 //! | `/_fault/bad-utf8` | declares UTF-8 but is not |
+//! | `/_fault/encoded/{coding}` | the bundled index page, compressed with `gzip`, `deflate`, `br` or `zstd` |
+//! | `/_fault/bomb/{mib}` | about 1 KiB of gzip per MiB, that inflates to that many MiB of zeros |
 
 use crate::site;
 use axum::Router;
@@ -22,10 +24,11 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
+use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -399,12 +402,111 @@ async fn fault_route(state: &ServerState, fault: &str, query: &str) -> Response 
              <div><a href=\"/guide/index.html\">a link</b></i> inside stray tags\
              <table><tr><td>cell<a href='/rust/index.html'>another",
         ),
+        ("encoded", _) => match encode(argument, index_page()) {
+            Some(body) => {
+                let mut response = html(StatusCode::OK, body);
+                if let Ok(coding) = HeaderValue::from_str(argument) {
+                    response
+                        .headers_mut()
+                        .insert(header::CONTENT_ENCODING, coding);
+                }
+                response
+            }
+            None => not_found(),
+        },
+        ("bomb", Some(mib)) => {
+            let mut response = html(StatusCode::OK, gzip_bomb(mib));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            response
+        }
         ("bad-utf8", _) => html(
             StatusCode::OK,
             &b"<title>Bad bytes</title><p>caf\xe9 is not UTF-8</p>"[..],
         ),
         _ => not_found(),
     }
+}
+
+/// The bundled site's `/index.html`.
+fn index_page() -> &'static [u8] {
+    site::FILES
+        .iter()
+        .find(|(name, _)| *name == "/index.html")
+        .map_or(&b""[..], |(_, bytes)| *bytes)
+}
+
+/// `bytes` compressed with the HTTP content coding `coding`.
+fn encode(coding: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let level = flate2::Compression::default();
+    match coding {
+        "gzip" => {
+            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), level);
+            encoder.write_all(bytes).ok()?;
+            encoder.finish().ok()
+        }
+        // HTTP's `deflate` is the zlib format, not raw deflate.
+        "deflate" => {
+            let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), level);
+            encoder.write_all(bytes).ok()?;
+            encoder.finish().ok()
+        }
+        "br" => {
+            let mut out = Vec::new();
+            let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+            encoder.write_all(bytes).ok()?;
+            drop(encoder);
+            Some(out)
+        }
+        "zstd" => zstd::encode_all(bytes, 3).ok(),
+        _ => None,
+    }
+}
+
+/// A gzip stream of `mib` MiB of zeros, about 1 KiB of it per MiB: a
+/// decompression bomb. It is one compressed MiB sent over and over. That
+/// works because the MiB ends in a sync flush, which leaves the deflate
+/// stream on a byte boundary with no final block, so copies of it simply
+/// continue the stream. The trailer's CRC and length are the real ones.
+fn gzip_bomb(mib: u64) -> Body {
+    const MIB: usize = 1 << 20;
+    static PARTS: OnceLock<(Bytes, flate2::Crc)> = OnceLock::new();
+    let (chunk, chunk_crc) = PARTS.get_or_init(|| {
+        let zeros = vec![0u8; MIB];
+        let mut compress = flate2::Compress::new(flate2::Compression::best(), false);
+        let mut out = Vec::with_capacity(64 * 1024);
+        let status = compress.compress_vec(&zeros, &mut out, flate2::FlushCompress::Sync);
+        assert!(
+            status.is_ok() && compress.total_in() == MIB as u64,
+            "one MiB of zeros compresses into 64 KiB"
+        );
+        let mut crc = flate2::Crc::new();
+        crc.update(&zeros);
+        (Bytes::from(out), crc)
+    });
+    // Past 1 TiB the CRC is no longer worth computing: nobody reads that far.
+    let copies = mib.min(1 << 20);
+    let mut crc = flate2::Crc::new();
+    for _ in 0..copies {
+        crc.combine(chunk_crc);
+    }
+    // A fixed-Huffman final block with no data, then CRC-32 and ISIZE.
+    let mut trailer = vec![0x03, 0x00];
+    trailer.extend_from_slice(&crc.sum().to_le_bytes());
+    trailer.extend_from_slice(&(crc.amount()).to_le_bytes());
+    let header = Bytes::from_static(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+    let chunk = chunk.clone();
+    let body = futures_util::stream::iter(std::iter::once(header))
+        .chain(futures_util::stream::iter(
+            (0..copies).map(move |_| chunk.clone()),
+        ))
+        .chain(futures_util::stream::iter(std::iter::once(Bytes::from(
+            trailer,
+        ))))
+        .map(Ok::<_, std::io::Error>);
+    Body::from_stream(body)
 }
 
 /// Fails `fail` times per key, then answers 200.

@@ -17,7 +17,7 @@ use url::Url;
 /// A page's body, decoded.
 #[derive(Debug, Clone)]
 pub struct Body {
-    /// Bytes read from the wire.
+    /// Body bytes, after content decoding: what the body cap counts.
     pub bytes: usize,
     /// The body, decoded to text.
     pub text: String,
