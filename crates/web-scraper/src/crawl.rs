@@ -44,8 +44,11 @@ pub struct PageResult {
     pub links: usize,
     /// How many links from the start URL.
     pub depth: u32,
-    /// From the first request to the end of the body.
+    /// From the first request to the end of the body: the fetch alone.
     pub elapsed_ms: u64,
+    /// Parsing the page, on its own (not counting the wait for a turn to
+    /// parse). Zero for a page not parsed.
+    pub parse_ms: u64,
     /// How many requests were made, retries included.
     pub attempts: u32,
     /// The error, or `None` for a page read in full. Records carry it as
@@ -91,6 +94,7 @@ impl PageResult {
             links: 0,
             depth,
             elapsed_ms: 0,
+            parse_ms: 0,
             attempts: 0,
             error: None,
         }
@@ -246,17 +250,26 @@ impl Scraper {
                     .expect("never closed");
                 // `Html` is not `Send`: it lives and dies inside this
                 // closure, and only the owned `Parsed` comes out.
-                let parsed =
-                    tokio::task::spawn_blocking(move || parse::parse(&body.text, &base)).await;
+                let parsed = tokio::task::spawn_blocking(move || {
+                    let started = Instant::now();
+                    let parsed = parse::parse(&body.text, &base);
+                    (parsed, started.elapsed())
+                })
+                .await;
                 result.bytes = body.bytes;
-                match parsed {
-                    Ok(parsed) => {
+                if let Ok((_, took)) = &parsed {
+                    result.parse_ms = took.as_millis() as u64;
+                }
+                match parsed.map(|(parsed, _)| parsed) {
+                    Ok(Ok(parsed)) => {
                         result.chars = parsed.chars;
                         result.title = Some(parsed.title);
                         result.links = parsed.links.len();
                         links = parsed.links;
                     }
-                    // A panic in the parser fails this page, not the run.
+                    // A page past the parser's limits fails alone.
+                    Ok(Err(error)) => result.error = Some(FetchError::Parse(error.to_string())),
+                    // So does a panic in the parser.
                     Err(error) => result.error = Some(FetchError::Parse(error.to_string())),
                 }
             }

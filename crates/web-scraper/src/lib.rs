@@ -18,7 +18,7 @@
 //!     // then `BeautifulSoup(...)`, as owned data.
 //!     let fetcher = Fetcher::new(FetchConfig::default())?;
 //!     let body = fetcher.fetch(&index).await.result?;
-//!     let page = parse::parse(&body.text, &index);
+//!     let page = parse::parse(&body.text, &index)?;
 //!     assert_eq!(page.chars, 639);
 //!
 //!     // A whole crawl, breadth first, obeying robots.txt: one result per URL.

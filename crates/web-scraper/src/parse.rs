@@ -4,10 +4,49 @@
 //! buffers, so it must not be held across an `.await` in a task that may
 //! move between threads. Parsing happens here, synchronously, and only owned data comes
 //! out; the async side runs this on tokio's blocking pool.
+//!
+//! **Bounded.** html5ever's tree builder walks its stack of open elements
+//! for many tags, so a page of 200,000 nested `<div>`s takes minutes; its
+//! tokenizer checks each attribute against the tag's others, so a tag with
+//! 200,000 attributes takes tens of seconds. Browsers cap nesting for the
+//! same reason (Blink at 512). So a page is refused, as a typed
+//! [`ParseError`], when
+//! - a tag has more than [`MAX_ATTRIBUTES`] attributes: a linear scan
+//!   ([`most_attributes`]) finds that before the parser starts;
+//! - the parser holds more than [`MAX_OPEN`] open and formatting elements:
+//!   the page is fed to it [`PIECE`] bytes at a time, and the count is
+//!   taken after each piece, so at most one piece's worth of elements past
+//!   the limit is ever parsed.
+//!
+//! Real pages stay far below both (the std docs: 40 open elements at most),
+//! and they parse exactly as in one piece: html5ever's tokenizer is
+//! incremental.
 
-use scraper::{Html, Node, Selector};
+use html5ever::interface::{Tracer, TreeSink};
+use html5ever::tendril::{StrTendril, TendrilSink};
+use scraper::{Html, HtmlTreeSink, Node, Selector};
+use std::cell::Cell;
 use std::sync::OnceLock;
 use url::Url;
+
+/// The most open elements (with the active formatting elements and the
+/// document) a page may make the parser hold at once.
+pub const MAX_OPEN: usize = 512;
+/// The most attributes one tag may have.
+pub const MAX_ATTRIBUTES: usize = 1024;
+/// How many bytes are fed to the parser between two depth checks.
+pub const PIECE: usize = 8 * 1024;
+
+/// Why a page was not parsed: it is past a limit that keeps parsing linear.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// Nesting past [`MAX_OPEN`] elements.
+    #[error("nested deeper than {MAX_OPEN} elements")]
+    TooDeep,
+    /// A tag with more than [`MAX_ATTRIBUTES`] attributes.
+    #[error("a tag with {0} attributes, over the {MAX_ATTRIBUTES} limit")]
+    TooManyAttributes(usize),
+}
 
 /// What a page says, as owned data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,15 +64,16 @@ pub struct Parsed {
 }
 
 /// Parses `html` as found at `base` (the final URL, after redirects).
-/// Malformed HTML is parsed the way browsers parse it; this never fails.
-pub fn parse(html: &str, base: &Url) -> Parsed {
+/// Malformed HTML is parsed the way browsers parse it; only a page past the
+/// limits fails. Time and memory are linear in the page's size.
+pub fn parse(html: &str, base: &Url) -> Result<Parsed, ParseError> {
     static LINKS: OnceLock<Selector> = OnceLock::new();
     static TITLE: OnceLock<Selector> = OnceLock::new();
     let links_selector =
         LINKS.get_or_init(|| Selector::parse("a[href]").expect("a valid selector"));
     let title_selector = TITLE.get_or_init(|| Selector::parse("title").expect("a valid selector"));
 
-    let document = Html::parse_document(html);
+    let document = parse_bounded(html)?;
     let title = document
         .select(title_selector)
         .next()
@@ -52,11 +92,169 @@ pub fn parse(html: &str, base: &Url) -> Parsed {
         .filter_map(|anchor| anchor.value().attr("href"))
         .filter_map(|href| resolve(base, href))
         .collect();
-    Parsed {
+    Ok(Parsed {
         title,
         chars,
         links,
+    })
+}
+
+/// `Html::parse_document`, fed in pieces, refusing a page past the limits.
+fn parse_bounded(html: &str) -> Result<Html, ParseError> {
+    let attributes = most_attributes(html);
+    if attributes > MAX_ATTRIBUTES {
+        return Err(ParseError::TooManyAttributes(attributes));
     }
+    let mut parser =
+        html5ever::parse_document(HtmlTreeSink::new(Html::new_document()), Default::default());
+    let mut rest = html;
+    while !rest.is_empty() {
+        let mut end = rest.len().min(PIECE);
+        while !rest.is_char_boundary(end) {
+            end += 1;
+        }
+        parser.process(StrTendril::from_slice(&rest[..end]));
+        rest = &rest[end..];
+        let open = CountHandles::default();
+        parser.tokenizer.sink.trace_handles(&open);
+        if open.0.get() > MAX_OPEN {
+            return Err(ParseError::TooDeep);
+        }
+    }
+    Ok(parser.finish())
+}
+
+/// Counts the handles the tree builder holds: the document, the open
+/// elements, the active formatting elements, and `<head>` and `<form>`.
+#[derive(Default)]
+struct CountHandles(Cell<usize>);
+
+impl Tracer for CountHandles {
+    type Handle = <HtmlTreeSink as TreeSink>::Handle;
+
+    fn trace_handle(&self, _: &Self::Handle) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+/// The most attributes on any one tag of `html`, start or end, counted in
+/// one pass the way the HTML tokenizer separates them. Comments and the
+/// text of raw-text elements such as `<script>` are skipped, so that a
+/// `<` in a script is not read as a tag.
+///
+/// Written by hand: html5ever's own tokenizer is the quadratic part for
+/// such tags, so it cannot be the one to count them.
+pub fn most_attributes(html: &str) -> usize {
+    const RAW_TEXT: [&str; 10] = [
+        "script",
+        "style",
+        "textarea",
+        "title",
+        "xmp",
+        "iframe",
+        "noembed",
+        "noframes",
+        "noscript",
+        "plaintext",
+    ];
+    let bytes = html.as_bytes();
+    let mut most = 0;
+    let mut at = 0;
+    while let Some(offset) = bytes[at..].iter().position(|&byte| byte == b'<') {
+        at += offset + 1;
+        if bytes[at..].starts_with(b"!--") {
+            at = find(bytes, at + 3, b"-->").map_or(bytes.len(), |end| end + 3);
+            continue;
+        }
+        let end_tag = bytes.get(at) == Some(&b'/');
+        let name_start = at + usize::from(end_tag);
+        if !bytes.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        at = name_start;
+        while at < bytes.len() && !is_space(bytes[at]) && !matches!(bytes[at], b'/' | b'>') {
+            at += 1;
+        }
+        let name = html[name_start..at].to_ascii_lowercase();
+        let (count, after) = count_attributes(bytes, at);
+        most = most.max(count);
+        at = after;
+        if !end_tag && RAW_TEXT.contains(&name.as_str()) {
+            if name == "plaintext" {
+                break;
+            }
+            // The text runs to the matching end tag, whatever case it is in.
+            let closing = format!("</{name}");
+            at = find_ignoring_case(bytes, at, closing.as_bytes()).unwrap_or(bytes.len());
+        }
+    }
+    most
+}
+
+/// Counts the attributes of a tag from just after its name; returns the
+/// count and where the tag ends.
+fn count_attributes(bytes: &[u8], mut at: usize) -> (usize, usize) {
+    let mut count = 0;
+    loop {
+        while at < bytes.len() && (is_space(bytes[at]) || bytes[at] == b'/') {
+            at += 1;
+        }
+        if at >= bytes.len() {
+            return (count, at);
+        }
+        if bytes[at] == b'>' {
+            return (count, at + 1);
+        }
+        // A name: up to a space, `/`, `>` or `=` (a leading `=` is part of it).
+        count += 1;
+        at += 1;
+        while at < bytes.len() && !is_space(bytes[at]) && !matches!(bytes[at], b'/' | b'>' | b'=') {
+            at += 1;
+        }
+        while at < bytes.len() && is_space(bytes[at]) {
+            at += 1;
+        }
+        if bytes.get(at) != Some(&b'=') {
+            continue;
+        }
+        at += 1;
+        while at < bytes.len() && is_space(bytes[at]) {
+            at += 1;
+        }
+        match bytes.get(at) {
+            Some(&quote @ (b'"' | b'\'')) => {
+                at = bytes[at + 1..]
+                    .iter()
+                    .position(|&byte| byte == quote)
+                    .map_or(bytes.len(), |end| at + 1 + end + 1);
+            }
+            _ => {
+                while at < bytes.len() && !is_space(bytes[at]) && bytes[at] != b'>' {
+                    at += 1;
+                }
+            }
+        }
+    }
+}
+
+fn is_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+}
+
+fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|window| window == needle)
+        .map(|at| from + at)
+}
+
+fn find_ignoring_case(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|window| window.eq_ignore_ascii_case(needle))
+        .map(|at| from + at)
 }
 
 /// `href` resolved against `base`, for http and https only, without its
@@ -85,7 +283,8 @@ mod tests {
              <body><p>Hi <a href=\"threads.html#top\">there</a></p>\
              <a href=\"mailto:x@example.com\">mail</a><a href=\"/x\">x</a></body></html>",
             &base(),
-        );
+        )
+        .unwrap();
         assert_eq!(parsed.title, "Locks");
         // " Locks " + "Hi " + "there" + "mail" + "x"
         assert_eq!(parsed.chars, 7 + 3 + 5 + 4 + 1);
@@ -105,14 +304,64 @@ mod tests {
             "<title>Broken</title><p>unclosed <div><a href='a.html'>one</b></i><table><td>\
              <a href=b.html>two",
             &base(),
-        );
+        )
+        .unwrap();
         assert_eq!(parsed.links.len(), 2);
         assert_eq!(parsed.title, "Broken");
     }
 
     #[test]
     fn counts_characters_not_bytes() {
-        let parsed = parse("<p>café</p>", &base());
+        let parsed = parse("<p>café</p>", &base()).unwrap();
         assert_eq!(parsed.chars, 4);
+    }
+
+    #[test]
+    fn attributes_are_counted_as_the_tokenizer_separates_them() {
+        assert_eq!(most_attributes("<p>no tags with attributes</p>"), 0);
+        assert_eq!(most_attributes("<a href=x class='a b' id=\"c d\">"), 3);
+        assert_eq!(most_attributes("<div a/b/c/d>"), 4);
+        assert_eq!(most_attributes("<div a='1'b='2' c>"), 3);
+        assert_eq!(most_attributes("</div a b>"), 2);
+        // Not tags: comments, a `<` in a script, a lone `<`.
+        assert_eq!(most_attributes("<!-- <a b c d> --><i x>"), 1);
+        assert_eq!(
+            most_attributes("<script>if (a<b && c > d) {}</SCRIPT><b y z>"),
+            2
+        );
+        assert_eq!(most_attributes("1 < 2"), 0);
+    }
+
+    #[test]
+    fn pages_past_the_limits_fail_typed() {
+        let deep = "<div>".repeat(MAX_OPEN * 4);
+        assert_eq!(parse(&deep, &base()), Err(ParseError::TooDeep));
+        let shallow = "<div>".repeat(MAX_OPEN / 2);
+        assert!(parse(&shallow, &base()).is_ok());
+        let attributes: String = (0..=MAX_ATTRIBUTES).map(|i| format!(" a{i}")).collect();
+        assert_eq!(
+            parse(&format!("<div{attributes}>"), &base()),
+            Err(ParseError::TooManyAttributes(MAX_ATTRIBUTES + 1))
+        );
+    }
+
+    #[test]
+    fn a_page_fed_in_pieces_parses_as_in_one() {
+        // Pieces split characters, entities and tags; the result must not
+        // change. Text long enough to need many pieces.
+        let row = "<li><a href=\"p.html\">caf\u{e9} &amp; th\u{e9}</a> x\r\n";
+        let html = format!("<title>T</title><ul>{}</ul>", row.repeat(PIECE / 10));
+        let pieces = parse(&html, &base()).unwrap();
+        let whole = Html::parse_document(&html);
+        let chars: usize = whole
+            .tree
+            .values()
+            .map(|node| match node {
+                Node::Text(text) => text.chars().count(),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(pieces.chars, chars);
+        assert_eq!(pieces.links.len(), PIECE / 10);
     }
 }

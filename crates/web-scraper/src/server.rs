@@ -15,6 +15,7 @@
 //! | `/_fault/malformed` | HTML with unclosed and stray tags |
 //! | `/_fault/bad-utf8` | declares UTF-8 but is not |
 //! | `/_fault/encoded/{coding}` | the bundled index page, compressed with `gzip`, `deflate`, `br` or `zstd` |
+//! | `/_fault/adversarial/{class}` | a 1–5 MB page built to make an HTML parser slow; [`ADVERSARIAL`] lists the classes |
 //! | `/_fault/bomb/{mib}` | about 1 KiB of gzip per MiB, that inflates to that many MiB of zeros |
 
 use crate::site;
@@ -414,6 +415,10 @@ async fn fault_route(state: &ServerState, fault: &str, query: &str) -> Response 
             }
             None => not_found(),
         },
+        ("adversarial", _) => match adversarial_page(argument) {
+            Some(page) => html(StatusCode::OK, page),
+            None => not_found(),
+        },
         ("bomb", Some(mib)) => {
             let mut response = html(StatusCode::OK, gzip_bomb(mib));
             response
@@ -427,6 +432,60 @@ async fn fault_route(state: &ServerState, fault: &str, query: &str) -> Response 
         ),
         _ => not_found(),
     }
+}
+
+/// The classes of [`adversarial_page`], each a way to make an HTML parser
+/// slow: deep nesting, formatting elements left open, unclosed links,
+/// nested tables, many and duplicate attributes, a huge `<select>`, a huge
+/// text node, very many links, and a mix of them all.
+pub const ADVERSARIAL: [&str; 11] = [
+    "deep-divs",
+    "open-formatting",
+    "unclosed-links",
+    "nested-tables",
+    "many-attributes",
+    "duplicate-attributes",
+    "huge-select",
+    "huge-text",
+    "many-links",
+    "deep-lists",
+    "mix",
+];
+
+/// A page of the adversarial class `class` (see [`ADVERSARIAL`]), 1–5 MB,
+/// built on the spot so that none is stored.
+pub fn adversarial_page(class: &str) -> Option<String> {
+    let head = "<!DOCTYPE html><html><head><title>Adversarial</title></head><body>";
+    let body = match class {
+        "deep-divs" => "<div>".repeat(200_000),
+        "open-formatting" => "<b><i><u>x".repeat(100_000),
+        "unclosed-links" => "<a href=/x>".repeat(200_000),
+        "nested-tables" => "<table><tr><td>".repeat(100_000),
+        "many-attributes" => {
+            let attributes: String = (0..200_000).map(|i| format!(" a{i}")).collect();
+            format!("<div{attributes}>")
+        }
+        "duplicate-attributes" => format!("<div{}>", " a=1".repeat(500_000)),
+        "huge-select" => format!("<select>{}</select>", "<option>x".repeat(300_000)),
+        "huge-text" => format!("<p>{}</p>", "x".repeat(5_000_000)),
+        "many-links" => (0..150_000)
+            .map(|i| format!("<a href=/p{i}>l</a>"))
+            .collect(),
+        "deep-lists" => "<ul><li>".repeat(150_000),
+        "mix" => ADVERSARIAL
+            .iter()
+            .filter(|&&other| other != "mix")
+            .map(|other| {
+                let page = adversarial_page(other).unwrap_or_default();
+                let body = &page[head.len()..];
+                // A tenth of each, cut at a tag.
+                let cut = body[..body.len() / 10].rfind('<').unwrap_or(0);
+                body[..cut].to_string()
+            })
+            .collect(),
+        _ => return None,
+    };
+    Some(format!("{head}{body}</body></html>"))
 }
 
 /// The bundled site's `/index.html`.

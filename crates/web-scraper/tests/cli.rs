@@ -168,8 +168,10 @@ fn jsonl_has_one_record_per_url_then_the_summary() {
             "links",
             "depth",
             "elapsed_ms",
+            "parse_ms",
             "attempts",
             "error",
+            "error_kind",
         ] {
             assert!(page.get(field).is_some(), "{field} missing from {page}");
         }
