@@ -134,6 +134,9 @@ struct RunArgs {
     /// Redirects to follow before failing as "too many redirects"
     #[arg(long, default_value_t = DEFAULTS.max_redirects)]
     max_redirects: usize,
+    /// Also trust the CA certificates in this PEM file (repeatable); the system's roots stay trusted
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    ca_certs: Vec<PathBuf>,
 }
 
 impl RunArgs {
@@ -154,9 +157,32 @@ impl RunArgs {
             retries: self.retries,
             max_body: self.max_body,
             max_redirects: self.max_redirects,
+            extra_roots: self
+                .ca_certs
+                .iter()
+                .map(|path| read_certificates(path))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .collect(),
             ..FetchConfig::default()
         })
     }
+}
+
+/// Every certificate in a PEM file, or why there is none.
+fn read_certificates(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let bytes =
+        std::fs::read(path).map_err(|error| format!("--ca-cert {}: {error}", path.display()))?;
+    let certificates = reqwest::Certificate::from_pem_bundle(&bytes)
+        .map_err(|error| format!("--ca-cert {}: {error}", path.display()))?;
+    if certificates.is_empty() {
+        return Err(format!(
+            "--ca-cert {}: no PEM certificate in it",
+            path.display()
+        ));
+    }
+    Ok(certificates)
 }
 
 fn parse_url(text: &str) -> Result<Url, String> {

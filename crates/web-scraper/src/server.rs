@@ -31,9 +31,12 @@ use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 use url::Url;
 
 /// What the server serves.
@@ -54,6 +57,48 @@ pub struct ServeOptions {
     pub latency: Duration,
     /// Answer `/robots.txt` with this status instead of the file (tests).
     pub robots_status: Option<StatusCode>,
+    /// Serve https with this certificate and key, rather than http.
+    pub tls: Option<TlsIdentity>,
+}
+
+/// A certificate chain and its private key, both PEM, for serving https.
+#[derive(Clone)]
+pub struct TlsIdentity {
+    /// The server's certificate first, then any intermediates.
+    pub cert_chain_pem: String,
+    /// The private key of the first certificate.
+    pub key_pem: String,
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the key.
+        formatter.write_str("TlsIdentity { .. }")
+    }
+}
+
+impl TlsIdentity {
+    /// A rustls server configuration, with ring as its crypto provider.
+    fn server_config(&self) -> std::io::Result<rustls::ServerConfig> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let invalid = |what: &str, error: &dyn std::fmt::Display| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{what}: {error}"))
+        };
+        let chain = CertificateDer::pem_slice_iter(self.cert_chain_pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| invalid("the certificate chain", &error))?;
+        let key = PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes())
+            .map_err(|error| invalid("the private key", &error))?;
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|error| invalid("TLS versions", &error))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|error| invalid("the certificate", &error))
+    }
 }
 
 impl ServeOptions {
@@ -63,7 +108,14 @@ impl ServeOptions {
             root: Root::Bundled,
             latency: Duration::ZERO,
             robots_status: None,
+            tls: None,
         }
+    }
+
+    /// Serves https with `identity`, rather than http.
+    pub fn with_tls(mut self, identity: TlsIdentity) -> Self {
+        self.tls = Some(identity);
+        self
     }
 
     /// Waits this long before each response, as a slow server would.
@@ -93,6 +145,10 @@ impl SiteServer {
                 format!("{} is not a folder", dir.display()),
             ));
         }
+        let tls = match &options.tls {
+            Some(identity) => Some(TlsAcceptor::from(Arc::new(identity.server_config()?))),
+            None => None,
+        };
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(ServerState {
@@ -102,16 +158,31 @@ impl SiteServer {
         });
         let app = Router::new().fallback(handle).with_state(state.clone());
         let (shutdown, stopped) = oneshot::channel::<()>();
+        let stopped = async {
+            let _ = stopped.await;
+        };
         let task = tokio::spawn(async move {
             // Responses go out at once, not held back by Nagle's algorithm.
             let listener = listener.tap_io(|tcp| {
                 let _ = tcp.set_nodelay(true);
             });
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
+            match tls {
+                None => {
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(stopped)
+                        .await
+                }
+                Some(acceptor) => {
+                    let listener = TlsListener {
+                        tcp: listener,
+                        acceptor,
+                        handshakes: JoinSet::new(),
+                    };
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(stopped)
+                        .await
+                }
+            }
         });
         Ok(Self {
             addr,
@@ -131,9 +202,15 @@ impl SiteServer {
         self.addr
     }
 
-    /// The site's root, `http://127.0.0.1:PORT/`.
+    /// The site's root, `http://127.0.0.1:PORT/` (or `https://`).
     pub fn url(&self) -> Url {
-        Url::parse(&format!("http://{}/", self.addr)).expect("a socket address makes a valid URL")
+        let scheme = if self.state.options.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        Url::parse(&format!("{scheme}://{}/", self.addr))
+            .expect("a socket address makes a valid URL")
     }
 
     /// Stops accepting, lets requests in flight finish (up to a second),
@@ -169,6 +246,54 @@ impl Drop for SiteServer {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+    }
+}
+
+/// How long a client may take over its TLS handshake.
+const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
+
+/// Accepts TCP connections and hands axum those whose TLS handshake
+/// succeeded. Handshakes run side by side, each with a time limit, so a
+/// client that connects and stays silent holds up nobody else.
+struct TlsListener<L> {
+    tcp: L,
+    acceptor: TlsAcceptor,
+    handshakes: JoinSet<Option<(TlsStream<TcpStream>, SocketAddr)>>,
+}
+
+impl<L> axum::serve::Listener for TlsListener<L>
+where
+    L: axum::serve::Listener<Io = TcpStream, Addr = SocketAddr>,
+{
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            tokio::select! {
+                (tcp, addr) = self.tcp.accept() => {
+                    let acceptor = self.acceptor.clone();
+                    self.handshakes.spawn(async move {
+                        let handshake = acceptor.accept(tcp);
+                        match tokio::time::timeout(HANDSHAKE_LIMIT, handshake).await {
+                            Ok(Ok(stream)) => Some((stream, addr)),
+                            // A failed or stalled handshake ends that
+                            // connection only.
+                            _ => None,
+                        }
+                    });
+                }
+                Some(done) = self.handshakes.join_next() => {
+                    if let Ok(Some(accepted)) = done {
+                        return accepted;
+                    }
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
     }
 }
 

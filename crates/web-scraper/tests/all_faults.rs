@@ -1,4 +1,5 @@
-//! Every fault route of the crate's own server, fetched at once in one run:
+//! Every fault route of the crate's own server, and a page over https with
+//! an untrusted certificate, fetched at once in one run:
 //! each URL ends in exactly one result, the run ends within the per-URL
 //! worst case, and memory stays bounded. Alone in its own test binary, so
 //! that the peak memory measured is this run's.
@@ -7,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use web_scraper::client::{FetchConfig, Fetcher};
 use web_scraper::crawl::{self, Scraper};
-use web_scraper::server::{ADVERSARIAL, ServeOptions, SiteServer};
+use web_scraper::server::{ADVERSARIAL, ServeOptions, SiteServer, TlsIdentity};
 
 /// This process's peak resident memory in MiB, from `/proc/self/status`.
 fn peak_rss_mib() -> u64 {
@@ -68,14 +69,32 @@ async fn every_fault_route_at_once_ends_in_one_result_each() {
             .iter()
             .map(|class| format!("/_fault/adversarial/{class}")),
     );
-    let urls = paths
+    let mut urls: Vec<url::Url> = paths
         .iter()
         .map(|path| server.url().join(path).unwrap())
         .collect();
+    // And https, with a certificate nobody trusts: a `tls` error.
+    let key = rcgen::KeyPair::generate().unwrap();
+    let certificate = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let tls_server = SiteServer::start(
+        ServeOptions::bundled().with_tls(TlsIdentity {
+            cert_chain_pem: certificate.pem(),
+            key_pem: key.serialize_pem(),
+        }),
+        0,
+    )
+    .await
+    .unwrap();
+    let https = tls_server.url().join("/index.html").unwrap();
+    urls.push(https.clone());
 
     let scraper = Scraper::new(Fetcher::new(config).unwrap());
     let started = Instant::now();
     let mut results: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut errors = Vec::new();
     let mut slowest_fetch = Duration::ZERO;
     let mut slowest_parse = Duration::ZERO;
     // Big pages parse one at a time, so the run may take their parse times
@@ -89,9 +108,13 @@ async fn every_fault_route_at_once_ends_in_one_result_each() {
                 .map_or("ok".to_string(), |error| error.kind().to_string());
             let path = url::Url::parse(&result.url).unwrap();
             let key = match path.query() {
+                _ if path.scheme() == "https" => "https".to_string(),
                 Some(query) => format!("{}?{query}", path.path()),
                 None => path.path().to_string(),
             };
+            if key == "https" {
+                errors.push(format!("{:?}", result.error));
+            }
             results.entry(key).or_default().push(outcome);
             slowest_fetch = slowest_fetch.max(Duration::from_millis(result.elapsed_ms));
             slowest_parse = slowest_parse.max(Duration::from_millis(result.parse_ms));
@@ -105,8 +128,9 @@ async fn every_fault_route_at_once_ends_in_one_result_each() {
         let outcomes = results.get(path).map(Vec::as_slice).unwrap_or_default();
         assert_eq!(outcomes.len(), 1, "{path}: {outcomes:?}");
     }
-    assert_eq!(results.len(), paths.len(), "{results:?}");
-    assert_eq!(summary.ok + summary.failed, paths.len());
+    assert_eq!(results["https"], ["tls"], "{https}: {:?}", errors);
+    assert_eq!(results.len(), paths.len() + 1, "{results:?}");
+    assert_eq!(summary.ok + summary.failed, paths.len() + 1);
     let kind = |path: &str| results[path][0].as_str();
     assert_eq!(kind("/_fault/status/404"), "status");
     assert_eq!(kind("/_fault/slow-head/60000"), "timeout");
@@ -125,7 +149,7 @@ async fn every_fault_route_at_once_ends_in_one_result_each() {
     assert_eq!(kind("/_fault/adversarial/many-links"), "ok");
     println!(
         "{} URLs in {took:?}; slowest fetch {slowest_fetch:?} (worst case {worst:?}), slowest parse {slowest_parse:?}",
-        paths.len()
+        paths.len() + 1
     );
     // A fetch's clock starts at its first request, after its turn; a little
     // slack covers the scheduling between the timeouts.

@@ -35,6 +35,9 @@ pub struct FetchConfig {
     pub max_body: u64,
     /// How many redirects `fetch` follows before failing.
     pub max_redirects: usize,
+    /// Certificates to trust as roots besides the system's own
+    /// (`--ca-cert`), such as a private or a test certificate authority.
+    pub extra_roots: Vec<reqwest::Certificate>,
 }
 
 impl Default for FetchConfig {
@@ -51,6 +54,7 @@ impl Default for FetchConfig {
             retry_after_cap: Duration::from_secs(30),
             max_body: 5 * 1024 * 1024,
             max_redirects: 10,
+            extra_roots: Vec::new(),
         }
     }
 }

@@ -10,6 +10,10 @@ pub enum FetchError {
     #[error("timeout: {0}")]
     /// Connecting, reading or the whole request took too long.
     Timeout(String),
+    #[error("tls: {0}")]
+    /// The TLS handshake failed: a certificate that is not trusted, has
+    /// expired or names another host. Never retried.
+    Tls(String),
     #[error("connect: {0}")]
     /// No connection could be made.
     Connect(String),
@@ -79,6 +83,7 @@ impl FetchError {
     pub fn kind(&self) -> &'static str {
         match self {
             FetchError::Timeout(_) => "timeout",
+            FetchError::Tls(_) => "tls",
             FetchError::Connect(_) => "connect",
             FetchError::Status(_) => "status",
             FetchError::TooLarge { .. } => "too-large",
@@ -107,13 +112,39 @@ impl FetchError {
 /// Turns a reqwest error into the kind the user needs to know.
 pub(super) fn classify(error: &reqwest::Error) -> FetchError {
     let detail = error_chain(error);
-    if error.is_timeout() {
+    if is_tls(error) {
+        FetchError::Tls(detail)
+    } else if error.is_timeout() {
         FetchError::Timeout(detail)
     } else if error.is_connect() {
         FetchError::Connect(detail)
     } else {
         FetchError::Connection(detail)
     }
+}
+
+/// Whether a rustls error is among `error`'s causes. An `io::Error`
+/// hides the error it wraps from `source()` (and the TLS stack wraps it
+/// twice), so each one is unwrapped too.
+fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        let mut layer = error;
+        loop {
+            if layer.is::<rustls::Error>() {
+                return true;
+            }
+            match layer
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+            {
+                Some(inner) => layer = inner,
+                None => break,
+            }
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// An error and its causes on one line: reqwest's own message is often

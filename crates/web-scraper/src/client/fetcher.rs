@@ -83,7 +83,11 @@ impl Fetcher {
         // reqwest is built without a default TLS crypto provider (it would
         // pull in aws-lc); use ring's. Installing twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        for root in &config.extra_roots {
+            builder = builder.add_root_certificate(root.clone());
+        }
+        let client = builder
             .user_agent(USER_AGENT)
             .connect_timeout(config.connect_timeout)
             .read_timeout(config.read_timeout)

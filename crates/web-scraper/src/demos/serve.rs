@@ -15,8 +15,7 @@ pub async fn serve(dir: Option<PathBuf>, port: u16, latency: Duration) -> Result
     };
     let options = ServeOptions {
         root,
-        latency,
-        robots_status: None,
+        ..ServeOptions::bundled().with_latency(latency)
     };
     let server = SiteServer::start(options, port)
         .await
