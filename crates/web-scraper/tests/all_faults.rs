@@ -163,5 +163,6 @@ async fn every_fault_route_at_once_ends_in_one_result_each() {
     );
 
     let peak = peak_rss_mib();
+    println!("peak memory {peak} MiB");
     assert!(peak < 300, "peak memory {peak} MiB");
 }
