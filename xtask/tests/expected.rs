@@ -77,3 +77,14 @@ fn malformed_files_are_rejected() {
     assert!(validate("[unordered]\n...\n[/unordered]\n").is_err());
     assert!(validate("a\n[unordered]\nb\n[/unordered]\n...\n").is_ok());
 }
+
+#[test]
+fn os_lines_apply_only_on_their_os() {
+    let here = std::env::consts::OS;
+    let expected = format!("start\n[os {here}] only here\n[os elsewhere0] not here\nend\n");
+    assert_eq!(check(&expected, "start\nonly here\nend\n"), Ok(()));
+    assert!(check(&expected, "start\nend\n").is_err());
+    assert!(check(&expected, "start\nonly here\nnot here\nend\n").is_err());
+    // Not an OS prefix: an ordinary line.
+    assert_eq!(check("[os] x\n", "[os] x\n"), Ok(()));
+}

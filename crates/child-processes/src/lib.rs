@@ -52,7 +52,17 @@
 
 #![warn(missing_docs)]
 
+// Everything below needs Unix; elsewhere the crate is one clear error.
+#[cfg(not(unix))]
+compile_error!(
+    "child-processes teaches Unix processes (fork and exec, signals, waitpid, orphans and zombies) and builds on Linux and macOS only. On Windows, run it under WSL; std::process::Command alone spawns and waits for children there."
+);
+
+#[cfg(unix)]
 pub mod ipc;
+#[cfg(unix)]
 pub mod process;
+#[cfg(unix)]
 pub mod sys;
+#[cfg(unix)]
 pub mod task;

@@ -149,13 +149,12 @@ impl Builder {
     /// [`ChildTask::builder`](crate::task::ChildTask::builder) fills in the
     /// role and the arguments from a typed task; prefer it.
     pub fn new(task: impl Into<String>) -> Self {
-        // /proc/self/exe is this very binary, even if it was moved.
         Builder {
             task: task.into(),
             args: Vec::new(),
             name: None,
             daemon: false,
-            exe: PathBuf::from("/proc/self/exe"),
+            exe: crate::sys::self_exe(),
         }
     }
 

@@ -22,21 +22,81 @@ pub fn send_signal(pid: u32, signal: libc::c_int) -> io::Result<()> {
 }
 
 /// Sets this process's name as `ps` and `/proc/PID/comm` show it (at most
-/// 15 bytes are kept).
+/// 15 bytes are kept). Linux only: macOS offers no way for a process to
+/// rename itself, so there this says `Unsupported`.
 pub fn set_process_name(name: &str) -> io::Result<()> {
-    let mut bytes: Vec<u8> = name.bytes().filter(|&byte| byte != 0).take(15).collect();
-    bytes.push(0);
-    // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes
-    // from the pointer, which `bytes` provides and outlives the call.
-    check(unsafe { libc::prctl(libc::PR_SET_NAME, bytes.as_ptr() as libc::c_ulong, 0, 0, 0) })
+    #[cfg(target_os = "linux")]
+    {
+        let mut bytes: Vec<u8> = name.bytes().filter(|&byte| byte != 0).take(15).collect();
+        bytes.push(0);
+        // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16
+        // bytes from the pointer, which `bytes` provides and outlives the call.
+        check(unsafe { libc::prctl(libc::PR_SET_NAME, bytes.as_ptr() as libc::c_ulong, 0, 0, 0) })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = name;
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
 }
 
 /// Makes this process the one that orphaned descendants are handed to, so
 /// the `daemon` demo can show an orphan's new parent and reap it itself.
+/// Linux only (`PR_SET_CHILD_SUBREAPER`); elsewhere orphans go to init
+/// (launchd on macOS) and this says `Unsupported`.
 pub fn become_subreaper() -> io::Result<()> {
-    // SAFETY: PR_SET_CHILD_SUBREAPER takes an integer flag and changes only
-    // this process's state.
-    check(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1 as libc::c_ulong, 0, 0, 0) })
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: PR_SET_CHILD_SUBREAPER takes an integer flag and changes
+        // only this process's state.
+        check(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1 as libc::c_ulong, 0, 0, 0) })
+    }
+    #[cfg(not(target_os = "linux"))]
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+/// This very program, to re-execute as a child: `/proc/self/exe` on Linux,
+/// which names the running binary even after its file is replaced;
+/// elsewhere the path [`std::env::current_exe`] reports.
+pub fn self_exe() -> std::path::PathBuf {
+    if cfg!(target_os = "linux") {
+        std::path::PathBuf::from("/proc/self/exe")
+    } else {
+        std::env::current_exe().unwrap_or_default()
+    }
+}
+
+/// The parent pid of `pid`: from `/proc` on Linux, from `ps` elsewhere.
+pub fn parent_of(pid: u32) -> Option<u32> {
+    if cfg!(target_os = "linux") {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        return stat[stat.rfind(')')? + 1..]
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok();
+    }
+    let output = std::process::Command::new("ps")
+        .args(["-o", "ppid=", "-p", &pid.to_string()])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&output.stdout).trim().parse().ok()
+}
+
+/// The name `ps` shows for `pid`: `/proc/PID/comm` on Linux, `ps -o comm=`
+/// elsewhere.
+pub fn process_name(pid: u32) -> Option<String> {
+    if cfg!(target_os = "linux") {
+        return std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .ok()
+            .map(|name| name.trim().to_string());
+    }
+    let output = std::process::Command::new("ps")
+        .args(["-o", "comm=", "-p", &pid.to_string()])
+        .output()
+        .ok()?;
+    let path = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    Some(path.rsplit('/').next().unwrap_or_default().to_string())
 }
 
 /// Reaps `pid` if it is a child of ours that has exited. Returns its raw

@@ -55,17 +55,32 @@
 //! - [`error`]: [`TaskError`] for one task, [`PoolError`] for the pool.
 //! - [`sys`]: the libc calls std lacks, and all of the crate's `unsafe`.
 //!
-//! Linux only: workers get `PR_SET_PDEATHSIG`, and are started from
-//! `/proc/self/exe`.
+//! Unix only (Linux and macOS). On Linux, workers also get
+//! `PR_SET_PDEATHSIG`, and are started from `/proc/self/exe`.
 #![warn(missing_docs)]
 
+// Everything below needs Unix; elsewhere the crate is one clear error.
+#[cfg(not(unix))]
+compile_error!(
+    "process-pool teaches Unix processes (fork and exec, signals, waitpid) and builds on Linux and macOS only. On Windows, run it under WSL, or use the thread-pool crate (rayon) for CPU work across cores."
+);
+
+#[cfg(unix)]
 pub mod error;
+#[cfg(unix)]
 pub mod job;
+#[cfg(unix)]
 pub mod pool;
+#[cfg(unix)]
 mod protocol;
+#[cfg(unix)]
 pub mod sys;
+#[cfg(unix)]
 pub mod worker;
 
+#[cfg(unix)]
 pub use error::{PoolError, TaskError, TaskId};
+#[cfg(unix)]
 pub use job::Job;
+#[cfg(unix)]
 pub use pool::{AsCompleted, Builder, Pool, Stats, TaskHandle, Waited};

@@ -2,6 +2,7 @@
 //! a `// SAFETY:` comment.
 
 use std::io;
+use std::path::PathBuf;
 
 /// Sends `signal` to the process `pid`.
 pub fn send_signal(pid: u32, signal: libc::c_int) -> io::Result<()> {
@@ -14,9 +15,23 @@ pub fn send_signal(pid: u32, signal: libc::c_int) -> io::Result<()> {
     }
 }
 
-/// Makes `command`'s child receive SIGKILL when the thread that spawns it
-/// exits, so a worker cannot outlive its pool even if it is stuck in a
-/// system call. Spawn from a thread that lives as long as the child should.
+/// This very program, to re-execute as a worker: `/proc/self/exe` on
+/// Linux, which names the running binary even after its file is replaced;
+/// elsewhere the path [`std::env::current_exe`] reports.
+pub fn self_exe() -> PathBuf {
+    if cfg!(target_os = "linux") {
+        PathBuf::from("/proc/self/exe")
+    } else {
+        std::env::current_exe().unwrap_or_default()
+    }
+}
+
+/// On Linux, makes `command`'s child receive SIGKILL when the thread that
+/// spawns it exits, so a worker cannot outlive its pool even if it is stuck
+/// in a system call. Spawn from a thread that lives as long as the child
+/// should. Elsewhere this does nothing: a worker still exits when its
+/// channel to the pool closes, which is how it ends on every system.
+#[cfg(target_os = "linux")]
 pub fn die_with_spawning_thread(command: &mut std::process::Command) {
     use std::os::unix::process::CommandExt;
     // SAFETY: getpid takes no arguments and cannot fail.
@@ -49,3 +64,7 @@ pub fn die_with_spawning_thread(command: &mut std::process::Command) {
         command.pre_exec(hook);
     }
 }
+
+/// See the Linux version: no parent-death signal exists here.
+#[cfg(not(target_os = "linux"))]
+pub fn die_with_spawning_thread(_command: &mut std::process::Command) {}

@@ -63,9 +63,21 @@
 
 #![warn(missing_docs)]
 
+// Everything below needs Unix; elsewhere the crate is one clear error.
+#[cfg(not(unix))]
+compile_error!(
+    "shared-counter teaches memory shared between Unix processes (memfd or shm_open, a robust pthread mutex, flock) and builds on Linux and macOS only. On Windows, run it under WSL, or share memory with a named file mapping (CreateFileMapping)."
+);
+
+#[cfg(unix)]
 pub mod counter;
+#[cfg(unix)]
 pub mod counting;
+#[cfg(unix)]
 pub mod layout;
+#[cfg(unix)]
 pub mod runs;
+#[cfg(unix)]
 pub mod shm;
+#[cfg(unix)]
 pub mod workers;

@@ -22,15 +22,7 @@ const DAEMON_LIMIT: Duration = Duration::from_secs(1);
 const REPARENT_LIMIT: Duration = Duration::from_secs(2);
 const POLL: Duration = Duration::from_millis(2);
 
-/// The parent pid of `pid`, from `/proc`.
-fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat[stat.rfind(')')? + 1..]
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
+use sys::parent_of;
 
 /// Waits until `pid`, now our child, has exited, and reaps it.
 fn reap_within(pid: u32, limit: Duration) -> Result<ExitReport> {
@@ -53,9 +45,16 @@ pub fn run() -> Result<()> {
         "a parent is killed with SIGKILL: its daemon child goes, its other child is orphaned",
         "daemon=True",
     );
-    // Orphans of our descendants are handed to us instead of to init.
-    sys::become_subreaper().context("becoming a child subreaper")?;
+    // Orphans of our descendants are handed to us instead of to init, on
+    // Linux. Elsewhere init (launchd on macOS) adopts them.
+    let subreaper = if cfg!(target_os = "linux") {
+        sys::become_subreaper().context("becoming a child subreaper")?;
+        true
+    } else {
+        false
+    };
     let us = std::process::id();
+    let adopter = if subreaper { us } else { 1 };
 
     let bootstrap = Bootstrap::<(u32, u32)>::new()?;
     let mut middle = Middle {
@@ -84,12 +83,20 @@ pub fn run() -> Result<()> {
     );
 
     let deadline = Instant::now() + REPARENT_LIMIT;
-    while parent_of(orphan_pid) != Some(us) {
+    while parent_of(orphan_pid) != Some(adopter) {
         if parent_of(orphan_pid).is_none() {
             bail!("the orphan {orphan_pid} disappeared");
         }
         ensure!(Instant::now() < deadline, "the orphan was not handed to us");
         thread::sleep(POLL);
+    }
+    if !subreaper {
+        println!(
+            "the normal child was orphaned: its parent pid changed from {middle_pid} (dead) to 1 (launchd adopts orphans here; only Linux has subreapers)"
+        );
+        sys::send_signal(orphan_pid, libc::SIGKILL)?;
+        println!("killed the orphan; its new parent reaps it");
+        return Ok(());
     }
     println!(
         "the normal child was orphaned: its parent pid changed from {middle_pid} (dead) to {us} (this process, a subreaper)"

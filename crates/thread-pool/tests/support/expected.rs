@@ -9,6 +9,9 @@
 //! - The lines between `[unordered]` and `[/unordered]` must match the same
 //!   number of output lines, in any order, each pattern matching one line.
 //!   Use it for lines printed by racing threads.
+//! - A line that starts with `[os NAME] ` is a pattern only on that operating
+//!   system (`std::env::consts::OS`: `linux`, `macos`, ...), and is skipped
+//!   on the others. Use it where a demo prints what its OS does.
 //!
 //! Trailing white space and trailing blank lines are ignored on both sides.
 //!
@@ -100,6 +103,11 @@ fn parse(expected: &str) -> Result<Vec<Item>, Mismatch> {
     let mut open_block: Option<(usize, Vec<(usize, String)>)> = None;
     for (index, line) in normalized_lines(expected).into_iter().enumerate() {
         let file_line = index + 1;
+        let line = match for_os(line) {
+            Some((os, rest)) if os == std::env::consts::OS => rest,
+            Some(_) => continue,
+            None => line,
+        };
         match (line, open_block.take()) {
             ("[/unordered]", Some((start, patterns))) => {
                 items.push(Item::Unordered {
@@ -137,6 +145,12 @@ fn parse(expected: &str) -> Result<Vec<Item>, Mismatch> {
         ));
     }
     Ok(items)
+}
+
+/// `("macos", "rest")` for a line `[os macos] rest`.
+fn for_os(line: &str) -> Option<(&str, &str)> {
+    let (os, rest) = line.strip_prefix("[os ")?.split_once("] ")?;
+    (!os.is_empty() && os.bytes().all(|byte| byte.is_ascii_alphanumeric())).then_some((os, rest))
 }
 
 /// Whether `text` matches `pattern`, where each `[..]` stands for any run of
