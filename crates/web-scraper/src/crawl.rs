@@ -510,17 +510,14 @@ pub async fn never() {
 pub fn ctrl_c() -> impl Future<Output = ()> {
     #[cfg(unix)]
     let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+    #[cfg(windows)]
+    let signal = tokio::signal::windows::ctrl_c();
     async move {
-        #[cfg(unix)]
         match signal {
             Ok(mut signal) => {
                 signal.recv().await;
             }
             Err(_) => never().await,
-        }
-        #[cfg(not(unix))]
-        if tokio::signal::ctrl_c().await.is_err() {
-            never().await;
         }
     }
 }

@@ -135,6 +135,7 @@ struct RunArgs {
     #[arg(long, default_value_t = DEFAULTS.max_redirects)]
     max_redirects: usize,
     /// Also trust the CA certificates in this PEM file (repeatable); the system's roots stay trusted
+    #[cfg(feature = "tls")]
     #[arg(long = "ca-cert", value_name = "FILE")]
     ca_certs: Vec<PathBuf>,
 }
@@ -157,6 +158,7 @@ impl RunArgs {
             retries: self.retries,
             max_body: self.max_body,
             max_redirects: self.max_redirects,
+            #[cfg(feature = "tls")]
             extra_roots: self
                 .ca_certs
                 .iter()
@@ -171,6 +173,7 @@ impl RunArgs {
 }
 
 /// Every certificate in a PEM file, or why there is none.
+#[cfg(feature = "tls")]
 fn read_certificates(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
     let bytes =
         std::fs::read(path).map_err(|error| format!("--ca-cert {}: {error}", path.display()))?;

@@ -31,11 +31,16 @@ use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+#[cfg(feature = "tls")]
+use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+#[cfg(feature = "tls")]
 use tokio::task::JoinSet;
+#[cfg(feature = "tls")]
 use tokio_rustls::TlsAcceptor;
+#[cfg(feature = "tls")]
 use tokio_rustls::server::TlsStream;
 use url::Url;
 
@@ -58,10 +63,12 @@ pub struct ServeOptions {
     /// Answer `/robots.txt` with this status instead of the file (tests).
     pub robots_status: Option<StatusCode>,
     /// Serve https with this certificate and key, rather than http.
+    #[cfg(feature = "tls")]
     pub tls: Option<TlsIdentity>,
 }
 
 /// A certificate chain and its private key, both PEM, for serving https.
+#[cfg(feature = "tls")]
 #[derive(Clone)]
 pub struct TlsIdentity {
     /// The server's certificate first, then any intermediates.
@@ -70,6 +77,7 @@ pub struct TlsIdentity {
     pub key_pem: String,
 }
 
+#[cfg(feature = "tls")]
 impl std::fmt::Debug for TlsIdentity {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the key.
@@ -77,6 +85,7 @@ impl std::fmt::Debug for TlsIdentity {
     }
 }
 
+#[cfg(feature = "tls")]
 impl TlsIdentity {
     /// A rustls server configuration, with ring as its crypto provider.
     fn server_config(&self) -> std::io::Result<rustls::ServerConfig> {
@@ -108,11 +117,13 @@ impl ServeOptions {
             root: Root::Bundled,
             latency: Duration::ZERO,
             robots_status: None,
+            #[cfg(feature = "tls")]
             tls: None,
         }
     }
 
     /// Serves https with `identity`, rather than http.
+    #[cfg(feature = "tls")]
     pub fn with_tls(mut self, identity: TlsIdentity) -> Self {
         self.tls = Some(identity);
         self
@@ -145,6 +156,7 @@ impl SiteServer {
                 format!("{} is not a folder", dir.display()),
             ));
         }
+        #[cfg(feature = "tls")]
         let tls = match &options.tls {
             Some(identity) => Some(TlsAcceptor::from(Arc::new(identity.server_config()?))),
             None => None,
@@ -166,23 +178,20 @@ impl SiteServer {
             let listener = listener.tap_io(|tcp| {
                 let _ = tcp.set_nodelay(true);
             });
-            match tls {
-                None => {
-                    axum::serve(listener, app)
-                        .with_graceful_shutdown(stopped)
-                        .await
-                }
-                Some(acceptor) => {
-                    let listener = TlsListener {
-                        tcp: listener,
-                        acceptor,
-                        handshakes: JoinSet::new(),
-                    };
-                    axum::serve(listener, app)
-                        .with_graceful_shutdown(stopped)
-                        .await
-                }
+            #[cfg(feature = "tls")]
+            if let Some(acceptor) = tls {
+                let listener = TlsListener {
+                    tcp: listener,
+                    acceptor,
+                    handshakes: JoinSet::new(),
+                };
+                return axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .await;
             }
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
         });
         Ok(Self {
             addr,
@@ -204,11 +213,11 @@ impl SiteServer {
 
     /// The site's root, `http://127.0.0.1:PORT/` (or `https://`).
     pub fn url(&self) -> Url {
-        let scheme = if self.state.options.tls.is_some() {
-            "https"
-        } else {
-            "http"
-        };
+        #[cfg(feature = "tls")]
+        let tls = self.state.options.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        let tls = false;
+        let scheme = if tls { "https" } else { "http" };
         Url::parse(&format!("{scheme}://{}/", self.addr))
             .expect("a socket address makes a valid URL")
     }
@@ -250,17 +259,20 @@ impl Drop for SiteServer {
 }
 
 /// How long a client may take over its TLS handshake.
+#[cfg(feature = "tls")]
 const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
 
 /// Accepts TCP connections and hands axum those whose TLS handshake
 /// succeeded. Handshakes run side by side, each with a time limit, so a
 /// client that connects and stays silent holds up nobody else.
+#[cfg(feature = "tls")]
 struct TlsListener<L> {
     tcp: L,
     acceptor: TlsAcceptor,
     handshakes: JoinSet<Option<(TlsStream<TcpStream>, SocketAddr)>>,
 }
 
+#[cfg(feature = "tls")]
 impl<L> axum::serve::Listener for TlsListener<L>
 where
     L: axum::serve::Listener<Io = TcpStream, Addr = SocketAddr>,
@@ -644,6 +656,7 @@ fn encode(coding: &str, bytes: &[u8]) -> Option<Vec<u8>> {
             drop(encoder);
             Some(out)
         }
+        #[cfg(feature = "zstd")]
         "zstd" => zstd::encode_all(bytes, 3).ok(),
         _ => None,
     }

@@ -26,7 +26,11 @@ async fn every_content_coding_reads_back_to_the_same_page() {
         .await
         .result
         .expect("the plain page");
-    for coding in ["gzip", "deflate", "br", "zstd"] {
+    let codings = ["gzip", "deflate", "br", "zstd"];
+    for coding in codings {
+        if coding == "zstd" && cfg!(not(feature = "zstd")) {
+            continue;
+        }
         let url = server
             .url()
             .join(&format!("/_fault/encoded/{coding}"))
@@ -67,6 +71,7 @@ async fn a_decompression_bomb_stops_at_the_cap_with_memory_bounded() {
 async fn the_bomb_is_well_formed_gzip() {
     let server = SiteServer::start(ServeOptions::bundled(), 0).await.unwrap();
     // reqwest here is built without a default TLS provider; name ring's.
+    #[cfg(feature = "tls")]
     let _ = rustls::crypto::ring::default_provider().install_default();
     let url = server.url().join("/_fault/bomb/64").unwrap();
     let mut response = reqwest::get(url).await.unwrap();

@@ -4,6 +4,8 @@
 //! `--ca-cert`). An untrusted or wrong-host certificate is a `tls` error,
 //! never retried.
 
+#![cfg(feature = "tls")]
+
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,

@@ -37,6 +37,7 @@ pub struct FetchConfig {
     pub max_redirects: usize,
     /// Certificates to trust as roots besides the system's own
     /// (`--ca-cert`), such as a private or a test certificate authority.
+    #[cfg(feature = "tls")]
     pub extra_roots: Vec<reqwest::Certificate>,
 }
 
@@ -54,6 +55,7 @@ impl Default for FetchConfig {
             retry_after_cap: Duration::from_secs(30),
             max_body: 5 * 1024 * 1024,
             max_redirects: 10,
+            #[cfg(feature = "tls")]
             extra_roots: Vec::new(),
         }
     }

@@ -126,6 +126,7 @@ pub(super) fn classify(error: &reqwest::Error) -> FetchError {
 /// Whether a rustls error is among `error`'s causes. An `io::Error`
 /// hides the error it wraps from `source()` (and the TLS stack wraps it
 /// twice), so each one is unwrapped too.
+#[cfg(feature = "tls")]
 fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut cause = Some(error);
     while let Some(error) = cause {
@@ -144,6 +145,12 @@ fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
         }
         cause = error.source();
     }
+    false
+}
+
+/// Without TLS support, no error is a TLS error.
+#[cfg(not(feature = "tls"))]
+fn is_tls(_: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 

@@ -80,12 +80,16 @@ pub struct Fetcher {
 impl Fetcher {
     /// A fetcher with one shared client, built from `config`.
     pub fn new(config: FetchConfig) -> Result<Self, reqwest::Error> {
-        // reqwest is built without a default TLS crypto provider (it would
-        // pull in aws-lc); use ring's. Installing twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        #[cfg_attr(not(feature = "tls"), allow(unused_mut))]
         let mut builder = reqwest::Client::builder();
-        for root in &config.extra_roots {
-            builder = builder.add_root_certificate(root.clone());
+        #[cfg(feature = "tls")]
+        {
+            // reqwest is built without a default TLS crypto provider (it
+            // would pull in aws-lc); use ring's. Installing twice is harmless.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            for root in &config.extra_roots {
+                builder = builder.add_root_certificate(root.clone());
+            }
         }
         let client = builder
             .user_agent(USER_AGENT)

@@ -46,6 +46,7 @@ pub async fn standalone(urls: Vec<Url>) -> Result<()> {
 pub async fn run(urls: Vec<Url>) -> Result<()> {
     // This crate builds reqwest's TLS without a default crypto provider
     // (the default would compile aws-lc); ring is the one it installs.
+    #[cfg(feature = "tls")]
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = Client::builder().build()?;
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
