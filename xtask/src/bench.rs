@@ -213,6 +213,17 @@ pub fn specs() -> Vec<CrateBench> {
                     better: Better::Higher,
                     target: Target::RatioAtLeast(10.0),
                 },
+                Row {
+                    workload: "the same: a record lock on the block's file (every Unix) vs Value + get_lock()",
+                    rust_key: "file-lock_per_s",
+                    python_key: "locked_per_s",
+                    unit: "/s",
+                    better: Better::Higher,
+                    // Two system calls per increment, where Python's
+                    // semaphore takes none uncontended: robustness on
+                    // every Unix costs speed, and this row shows how much.
+                    target: Target::RatioAtLeast(0.5),
+                },
             ],
         },
         CrateBench {

@@ -8,9 +8,10 @@
 //! ```
 //!
 //! The block is this example's own type: atomics for the counts, and a
-//! `RobustMutex` for the largest file, whose index and size change together.
+//! `FileLocked` pair for the largest file, whose index and size change
+//! together. The record lock under it works on every Unix.
 
-use shared_counter::shm::{CacheLine, Fresh, RobustMutex, SharedBlock, SharedMemory};
+use shared_counter::shm::{CacheLine, FileLocked, SharedBlock, SharedMemory};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ExitCode};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,16 +26,12 @@ struct Progress {
     /// The XOR of every file's hash: the same whatever order they finish in.
     hashes: CacheLine<AtomicU64>,
     /// `[file index, size]` of the largest file so far.
-    largest: RobustMutex<[u64; 2]>,
+    largest: FileLocked<[u64; 2]>,
 }
 
-// SAFETY: atomics and a robust mutex around integers, all valid as zero
-// bytes, no pointers; `init` sets the mutex up.
-unsafe impl SharedBlock for Progress {
-    fn init(&self, fresh: &Fresh<'_>) -> std::io::Result<()> {
-        self.largest.init(fresh)
-    }
-}
+// SAFETY: atomics and a record-locked pair of integers, all valid as zero
+// bytes, no pointers.
+unsafe impl SharedBlock for Progress {}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -109,7 +106,10 @@ fn parent(args: &[String]) -> Result<(), Failure> {
     if done != files.len() as u64 {
         return Err((1, format!("{done} of {} files were hashed", files.len())));
     }
-    let largest = *progress.largest.lock().map_err(|e| (1, e.to_string()))?;
+    let largest = *progress
+        .largest
+        .lock(&progress)
+        .map_err(|e| (1, e.to_string()))?;
     println!(
         "hashed {done} files, {} bytes, in {workers} worker processes; xor of their FNV-1a hashes: {:016x}",
         progress.bytes_done.load(Ordering::SeqCst),
@@ -167,7 +167,10 @@ fn worker(args: &[String]) -> Result<(), Failure> {
         let size = bytes.len() as u64;
         progress.hashes.fetch_xor(fnv1a(&bytes), Ordering::SeqCst);
         progress.bytes_done.fetch_add(size, Ordering::SeqCst);
-        let mut largest = progress.largest.lock().map_err(|e| (1, e.to_string()))?;
+        let mut largest = progress
+            .largest
+            .lock(&progress)
+            .map_err(|e| (1, e.to_string()))?;
         if size > largest[1] {
             *largest = [number as u64, size];
         }

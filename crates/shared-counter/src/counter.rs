@@ -1,14 +1,16 @@
-//! Python's `Value('i', 0)` with its `get_lock()`, built on a
-//! [`RobustMutex`] so that it survives a holder that dies. Safe code only:
-//! the lock itself is in [`shm`](crate::shm).
+//! Python's `Value('i', 0)` with its `get_lock()`, built to survive a
+//! holder that dies, on either lock: [`LockedCounter`] on a [`RobustMutex`]
+//! (Linux), [`FileLockedCounter`] on a [`FileLocked`] record lock (every
+//! Unix). Safe code only: the locks themselves are in [`shm`](crate::shm).
 //!
 //! Each increment first writes an undo record (the [`Journal`]), then the
 //! new values, then clears the record. If the holder dies on the way, the
-//! next locker is told, finds the record, and restores the old values. A
+//! next locker finds the record and restores the old values. A
 //! panic half-way through is undone the same way when the guard drops.
 
-use crate::shm::{Fresh, RobustGuard, RobustMutex, SharedBlock};
+use crate::shm::{FileLocked, Fresh, RobustMutex, SharedBlock, SharedMemory};
 use std::io;
+use std::ops::DerefMut;
 use std::sync::atomic::{AtomicU64, Ordering, fence};
 
 /// How many workers' tallies a counter keeps, and so the most worker
@@ -74,7 +76,7 @@ pub enum Locked {
 impl LockedCounter {
     /// Takes the lock, undoing the half-done increment of a holder that
     /// died with it.
-    pub fn lock(&self) -> io::Result<CounterGuard<'_>> {
+    pub fn lock(&self) -> io::Result<CounterGuard<'_, impl DerefMut<Target = Ledger> + '_>> {
         let mut ledger = self.ledger.lock()?;
         let state = if ledger.previous_owner_died() {
             let rolled_back = roll_back(&mut ledger);
@@ -83,7 +85,11 @@ impl LockedCounter {
         } else {
             Locked::Clean
         };
-        Ok(CounterGuard { ledger, state })
+        Ok(CounterGuard {
+            ledger,
+            state,
+            _lock: std::marker::PhantomData,
+        })
     }
 
     /// How many times a dead holder's lock was recovered.
@@ -107,14 +113,56 @@ fn roll_back(ledger: &mut Ledger) -> bool {
     true
 }
 
-/// Holds the counter's lock; unlocks when dropped.
-pub struct CounterGuard<'a> {
-    ledger: RobustGuard<'a, Ledger>,
-    /// What taking the lock found.
-    pub state: Locked,
+/// The same counter on the portable lock: a [`Ledger`] behind a
+/// [`FileLocked`] record lock, which the kernel releases when its holder
+/// dies, on every Unix. Nobody is told of the death; the undo record tells:
+/// a record still pending when the lock is taken was left by a holder that
+/// died half-way through an increment.
+#[repr(C)]
+pub struct FileLockedCounter {
+    ledger: FileLocked<Ledger>,
+    recoveries: AtomicU64,
 }
 
-impl CounterGuard<'_> {
+// SAFETY: a record-locked ledger and an atomic, valid as zero bytes.
+unsafe impl SharedBlock for FileLockedCounter {}
+
+impl FileLockedCounter {
+    /// Takes the lock in `memory`, the block this counter lives in,
+    /// undoing the half-done increment of a holder that died with it.
+    pub fn lock<'a, B: SharedBlock>(
+        &'a self,
+        memory: &'a SharedMemory<B>,
+    ) -> io::Result<CounterGuard<'a, impl DerefMut<Target = Ledger> + 'a>> {
+        let mut ledger = self.ledger.lock(memory)?;
+        let state = if roll_back(&mut ledger) {
+            self.recoveries.fetch_add(1, Ordering::SeqCst);
+            Locked::Recovered { rolled_back: true }
+        } else {
+            Locked::Clean
+        };
+        Ok(CounterGuard {
+            ledger,
+            state,
+            _lock: std::marker::PhantomData,
+        })
+    }
+
+    /// How many times a dead holder's half-done increment was undone.
+    pub fn recoveries(&self) -> u64 {
+        self.recoveries.load(Ordering::SeqCst)
+    }
+}
+
+/// Holds a counter's lock (`G`, the lock's guard); unlocks when dropped.
+pub struct CounterGuard<'a, G: DerefMut<Target = Ledger>> {
+    ledger: G,
+    /// What taking the lock found.
+    pub state: Locked,
+    _lock: std::marker::PhantomData<&'a ()>,
+}
+
+impl<G: DerefMut<Target = Ledger>> CounterGuard<'_, G> {
     /// The counter's value.
     pub fn get(&self) -> u64 {
         self.ledger.count
@@ -153,7 +201,7 @@ impl CounterGuard<'_> {
     }
 }
 
-impl Drop for CounterGuard<'_> {
+impl<G: DerefMut<Target = Ledger>> Drop for CounterGuard<'_, G> {
     fn drop(&mut self) {
         // Only a panic in `before_commit` leaves a record pending here.
         roll_back(&mut self.ledger);

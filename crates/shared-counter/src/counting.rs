@@ -10,6 +10,7 @@
 //! ```
 
 use crate::layout::Shared;
+use crate::shm::SharedMemory;
 use std::io;
 use std::sync::atomic::Ordering;
 use std::thread;
@@ -21,8 +22,10 @@ pub enum Strategy {
     Racy,
     /// `fetch_add`: one indivisible read-modify-write
     Atomic,
-    /// A robust process-shared mutex around a plain counter: `get_lock()`
+    /// A robust process-shared mutex around a plain counter: `get_lock()` (Linux)
     Locked,
+    /// A record lock on the block's file, which the kernel drops when its holder dies (every Unix)
+    FileLock,
 }
 
 impl Strategy {
@@ -32,12 +35,25 @@ impl Strategy {
             Strategy::Racy => "racy",
             Strategy::Atomic => "atomic",
             Strategy::Locked => "locked",
+            Strategy::FileLock => "file-lock",
         }
+    }
+
+    /// Whether this system has what the strategy needs: the robust mutex
+    /// is Linux-only.
+    pub fn available(self) -> bool {
+        self != Strategy::Locked || cfg!(target_os = "linux")
     }
 
     /// One worker's loop: add one to this strategy's counter, `increments`
     /// times. `worker` is the worker's slot, for its tally under the lock.
-    pub fn count(self, shared: &Shared, worker: usize, increments: u64) -> io::Result<()> {
+    pub fn count(
+        self,
+        memory: &SharedMemory<Shared>,
+        worker: usize,
+        increments: u64,
+    ) -> io::Result<()> {
+        let shared: &Shared = memory;
         match self {
             // `v.value += 1` without the lock: a read, then a write. Each is
             // atomic, the two together are not.
@@ -61,16 +77,23 @@ impl Strategy {
                     shared.locked.0.lock()?.increment(worker, || {});
                 }
             }
+            // The same, with a lock the kernel holds for the process.
+            Strategy::FileLock => {
+                for _ in 0..increments {
+                    shared.file_locked.0.lock(memory)?.increment(worker, || {});
+                }
+            }
         }
         Ok(())
     }
 
     /// The counter's value, once the workers are done.
-    pub fn read(self, shared: &Shared) -> io::Result<u64> {
+    pub fn read(self, memory: &SharedMemory<Shared>) -> io::Result<u64> {
         Ok(match self {
-            Strategy::Racy => shared.racy.0.load(Ordering::SeqCst),
-            Strategy::Atomic => shared.atomic.0.load(Ordering::SeqCst),
-            Strategy::Locked => shared.locked.0.lock()?.get(),
+            Strategy::Racy => memory.racy.0.load(Ordering::SeqCst),
+            Strategy::Atomic => memory.atomic.0.load(Ordering::SeqCst),
+            Strategy::Locked => memory.locked.0.lock()?.get(),
+            Strategy::FileLock => memory.file_locked.0.lock(memory)?.get(),
         })
     }
 }

@@ -6,7 +6,7 @@
 //! Every field is an atomic or sits inside the robust-mutex counter, and
 //! all-zero bytes are a valid starting state: that is what a new memfd holds.
 
-use crate::counter::{LockedCounter, MAX_WORKERS};
+use crate::counter::{FileLockedCounter, LockedCounter, MAX_WORKERS};
 use crate::shm::{CacheLine, Fresh, SharedBlock};
 use std::io;
 use std::sync::atomic::{AtomicU32, AtomicU64};
@@ -39,16 +39,25 @@ pub struct Shared {
     pub atomic: CacheLine<AtomicU64>,
     /// The `array` demo's shared total.
     pub total: CacheLine<AtomicU64>,
-    /// The locked strategy's counter, with each worker's tally.
+    /// The locked strategy's counter, with each worker's tally: a robust
+    /// pthread mutex, on Linux.
     pub locked: CacheLine<LockedCounter>,
+    /// The file-lock strategy's counter, with each worker's tally: a
+    /// record lock, on every Unix.
+    pub file_locked: CacheLine<FileLockedCounter>,
     /// One slot per worker.
     pub workers: [CacheLine<WorkerSlot>; MAX_WORKERS],
 }
 
-// SAFETY: `#[repr(C)]`, atomics and a robust-mutex counter only, all valid
-// as zero bytes, and no pointers; `init` sets the counter's mutex up.
+// SAFETY: `#[repr(C)]`, atomics and two locked counters only, all valid as
+// zero bytes, and no pointers; `init` sets the robust mutex up on Linux.
+// Elsewhere it stays unset, and locking it says robust mutexes are
+// Linux-only.
 unsafe impl SharedBlock for Shared {
     fn init(&self, fresh: &Fresh<'_>) -> io::Result<()> {
-        self.locked.0.init(fresh)
+        if cfg!(target_os = "linux") {
+            self.locked.0.init(fresh)?;
+        }
+        Ok(())
     }
 }

@@ -3,46 +3,43 @@
 //! lock that survives a holder killed with SIGKILL.
 //!
 //! The library underneath is generic: put any [`SharedBlock`](shm::SharedBlock)
-//! of your own (atomics, [`RobustMutex`](shm::RobustMutex)es) in a
+//! of your own (atomics, [`FileLocked`](shm::FileLocked) values on every
+//! Unix, [`RobustMutex`](shm::RobustMutex)es on Linux) in a
 //! [`SharedMemory`](shm::SharedMemory), start this program again with
 //! [`SharedMemory::command`](shm::SharedMemory::command), and map the same
 //! block in the child with
 //! [`SharedMemory::inherited`](shm::SharedMemory::inherited):
 //!
 //! ```
-//! use shared_counter::shm::{Fresh, RobustMutex, SharedBlock, SharedMemory};
+//! use shared_counter::shm::{FileLocked, SharedBlock, SharedMemory};
 //! use std::sync::atomic::{AtomicU64, Ordering};
 //!
 //! #[repr(C)]
 //! struct Progress {
 //!     files_done: AtomicU64,
 //!     /// The largest file so far and its size: two values that change
-//!     /// together, so they share a lock.
-//!     largest: RobustMutex<[u64; 2]>,
+//!     /// together, so they share a lock, which the kernel releases if its
+//!     /// holder dies.
+//!     largest: FileLocked<[u64; 2]>,
 //! }
 //!
-//! // SAFETY: an atomic and a robust mutex around integers, all valid as
-//! // zero bytes; `init` sets the mutex up.
-//! unsafe impl SharedBlock for Progress {
-//!     fn init(&self, fresh: &Fresh<'_>) -> std::io::Result<()> {
-//!         self.largest.init(fresh)
-//!     }
-//! }
+//! // SAFETY: an atomic and a record-locked pair of integers, all valid as
+//! // zero bytes, no pointers.
+//! unsafe impl SharedBlock for Progress {}
 //!
 //! # fn main() -> std::io::Result<()> {
 //! let progress = SharedMemory::<Progress>::create()?;
 //! // A worker process would do this, after `SharedMemory::inherited()`:
 //! progress.files_done.fetch_add(1, Ordering::Relaxed);
-//! let mut largest = progress.largest.lock()?;
+//! let mut largest = progress.largest.lock(&progress)?;
 //! if 4096 > largest[1] {
 //!     *largest = [7, 4096];
 //! }
-//! assert!(!largest.previous_owner_died());
 //! drop(largest);
 //!
 //! // The parent reads what every worker wrote.
 //! assert_eq!(progress.files_done.load(Ordering::Relaxed), 1);
-//! assert_eq!(*progress.largest.lock()?, [7, 4096]);
+//! assert_eq!(*progress.largest.lock(&progress)?, [7, 4096]);
 //! # Ok(())
 //! # }
 //! ```
@@ -51,10 +48,11 @@
 //!
 //! The modules, each using only those above it:
 //!
-//! - [`shm`]: the shared mapping (a nameless memfd), the robust
-//!   process-shared mutex, and all of the crate's `unsafe` code.
+//! - [`shm`]: the shared mapping (a memfd on Linux, an unlinked `shm_open`
+//!   object elsewhere), the two locks that survive a dead holder, and all
+//!   of the crate's `unsafe` code.
 //! - [`counter`]: the journaled counter, `Value` with `get_lock()`, that
-//!   undoes the half-done increment of a holder that died.
+//!   undoes the half-done increment of a holder that died, on either lock.
 //! - [`layout`]: what the demos' shared block holds, cache line by cache line.
 //! - [`counting`]: the loops a worker runs, the seed's `v.value += 1` three
 //!   ways.

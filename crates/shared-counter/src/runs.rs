@@ -81,7 +81,7 @@ pub fn count(
     let shared: &Shared = &memory;
     shared.phase.0.store(1, Ordering::SeqCst);
     workers.finish(RUN_LIMIT)?;
-    let actual = strategy.read(shared).context("reading the counter")?;
+    let actual = strategy.read(&memory).context("reading the counter")?;
     Ok(CountReport {
         expected: processes as u64 * increments,
         actual,
@@ -111,7 +111,12 @@ pub struct CrashReport {
 /// start, so they are all queued on the lock when the parent kills worker 0
 /// with SIGKILL. One of them gets `EOWNERDEAD`, undoes the half-done
 /// increment, and everyone finishes.
-pub fn crash(processes: usize, increments: u64, crash_after: u64) -> Result<CrashReport> {
+pub fn crash(
+    lock: Strategy,
+    processes: usize,
+    increments: u64,
+    crash_after: u64,
+) -> Result<CrashReport> {
     ensure!(
         processes >= 2,
         "the crash demo needs a victim and at least one survivor"
@@ -119,14 +124,14 @@ pub fn crash(processes: usize, increments: u64, crash_after: u64) -> Result<Cras
     let memory = SharedMemory::<Shared>::create().context("creating the shared block")?;
     let mut plans = vec![
         Plan {
-            role: Role::Count(Strategy::Locked),
+            role: Role::Count(lock),
             increments,
             start_phase: 2
         };
         processes
     ];
     plans[0] = Plan {
-        role: Role::Victim { crash_after },
+        role: Role::Victim { lock, crash_after },
         increments: 0,
         start_phase: 1,
     };
@@ -149,14 +154,32 @@ pub fn crash(processes: usize, increments: u64, crash_after: u64) -> Result<Cras
     let victim_status = workers.kill(0)?;
     workers.finish(RUN_LIMIT)?;
 
-    let counter = shared.locked.0.lock().context("locking the counter")?;
-    Ok(CrashReport {
+    let tallies = |counter: &dyn Fn(usize) -> u64, final_value, recoveries| CrashReport {
         victim_pid,
         victim_status,
-        victim_done: counter.tally(0),
-        others_done: (1..processes).map(|index| counter.tally(index)).collect(),
-        final_value: counter.get(),
-        recoveries: shared.locked.0.recoveries(),
+        victim_done: counter(0),
+        others_done: (1..processes).map(counter).collect(),
+        final_value,
+        recoveries,
+    };
+    Ok(if lock == Strategy::FileLock {
+        let counter = shared
+            .file_locked
+            .0
+            .lock(&memory)
+            .context("locking the counter")?;
+        tallies(
+            &|index| counter.tally(index),
+            counter.get(),
+            shared.file_locked.0.recoveries(),
+        )
+    } else {
+        let counter = shared.locked.0.lock().context("locking the counter")?;
+        tallies(
+            &|index| counter.tally(index),
+            counter.get(),
+            shared.locked.0.recoveries(),
+        )
     })
 }
 

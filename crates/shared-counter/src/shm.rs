@@ -8,7 +8,9 @@
 //! abandoned.
 
 use std::cell::UnsafeCell;
-use std::ffi::{CStr, OsStr};
+#[cfg(target_os = "linux")]
+use std::ffi::CStr;
+use std::ffi::OsStr;
 use std::io;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
@@ -26,11 +28,15 @@ pub const FD_ENV: &str = "SHARED_COUNTER_FD";
 
 /// The memfd's name, shown only in `/proc/PID/fd`; it never appears in
 /// `/dev/shm` or anywhere else in the file system.
+#[cfg(target_os = "linux")]
 const MEMFD_NAME: &CStr = c"shared-counter";
 /// How `/proc/self/fd/N` names our memfd.
+#[cfg(target_os = "linux")]
 const MEMFD_LINK: &str = "/memfd:shared-counter (deleted)";
-/// The seals every block carries: its size is fixed for good, so no process
-/// can truncate it under the others' mappings (they would die of SIGBUS).
+/// The seals every block carries on Linux: its size is fixed for good, so
+/// no process can truncate it under the others' mappings (they would die of
+/// SIGBUS).
+#[cfg(target_os = "linux")]
 const SEALS: libc::c_int = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
 
 /// Turns a `-1` return into the `errno` error.
@@ -144,6 +150,9 @@ impl<T> Deref for CacheLine<T> {
 pub struct SharedMemory<T: SharedBlock> {
     block: NonNull<T>,
     fd: OwnedFd,
+    /// Serialises this process's threads over [`FileLocked`] values: a
+    /// record lock belongs to a process, so it does not keep them apart.
+    local: std::sync::Mutex<()>,
 }
 
 // SAFETY: `T: SharedBlock` is `Sync` and is written only through atomics and
@@ -157,19 +166,14 @@ unsafe impl<T: SharedBlock> Sync for SharedMemory<T> {}
 static INHERITED: AtomicBool = AtomicBool::new(false);
 
 impl<T: SharedBlock> SharedMemory<T> {
-    /// Creates the block, zeroed, and runs [`SharedBlock::init`] on it. Its
-    /// size is sealed: nobody can shrink or grow it afterwards. The fd is
+    /// Creates the block, zeroed, and runs [`SharedBlock::init`] on it. On
+    /// Linux it is a memfd whose size is sealed: nobody can shrink or grow
+    /// it afterwards. Elsewhere it is a POSIX shared memory object, unlinked
+    /// the moment it exists, so no name is left behind either. The fd is
     /// close-on-exec; [`command`](Self::command) lets one chosen child
     /// inherit it.
     pub fn create() -> io::Result<Self> {
-        // SAFETY: MEMFD_NAME is a valid NUL-terminated string; memfd_create
-        // returns a new fd or -1, which `check` turns into an error.
-        let mut raw = check(unsafe {
-            libc::memfd_create(
-                MEMFD_NAME.as_ptr(),
-                libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
-            )
-        })?;
+        let mut raw = new_anonymous_file()?;
         if raw <= 2 {
             // Stdio was closed, so the memfd took its number; a child's
             // stdio would be put over it. Move it above.
@@ -186,6 +190,7 @@ impl<T: SharedBlock> SharedMemory<T> {
         // SAFETY: `fd` is a valid memfd; ftruncate only sets its size, and a
         // memfd grows filled with zero bytes.
         check(unsafe { libc::ftruncate(fd.as_raw_fd(), size) })?;
+        #[cfg(target_os = "linux")]
         // SAFETY: adds seals to a memfd we own, made with MFD_ALLOW_SEALING.
         check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, SEALS) })?;
         let memory = Self::map(fd)?;
@@ -219,14 +224,18 @@ impl<T: SharedBlock> SharedMemory<T> {
         let raw: RawFd = text.parse().ok().filter(|&raw| raw > 2).ok_or_else(|| {
             io::Error::other(format!("{FD_ENV}={text} is not an fd number above 2"))
         })?;
-        let link = std::fs::read_link(format!("/proc/self/fd/{raw}"))
-            .map_err(|error| io::Error::other(format!("{FD_ENV}: fd {raw}: {error}")))?;
-        if link.as_os_str() != MEMFD_LINK {
-            return Err(io::Error::other(format!(
-                "{FD_ENV}: fd {raw} is {}, not a shared block",
-                link.display()
-            )));
+        #[cfg(target_os = "linux")]
+        {
+            let link = std::fs::read_link(format!("/proc/self/fd/{raw}"))
+                .map_err(|error| io::Error::other(format!("{FD_ENV}: fd {raw}: {error}")))?;
+            if link.as_os_str() != MEMFD_LINK {
+                return Err(io::Error::other(format!(
+                    "{FD_ENV}: fd {raw} is {}, not a shared block",
+                    link.display()
+                )));
+            }
         }
+        // Elsewhere no path names the fd: a closed number fails fstat below.
         if INHERITED.swap(true, Ordering::SeqCst) {
             return Err(io::Error::other(
                 "this process already took its inherited block",
@@ -239,12 +248,15 @@ impl<T: SharedBlock> SharedMemory<T> {
         let fd = unsafe { OwnedFd::from_raw_fd(raw) };
         // SAFETY: sets a flag on an fd we own.
         check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) })?;
-        // SAFETY: reads the seals of an fd we own.
-        let seals = check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) })?;
-        if seals & SEALS != SEALS {
-            return Err(io::Error::other(format!(
-                "fd {raw} is not sealed as a shared block is"
-            )));
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: reads the seals of an fd we own.
+            let seals = check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) })?;
+            if seals & SEALS != SEALS {
+                return Err(io::Error::other(format!(
+                    "fd {raw} is not sealed as a shared block is"
+                )));
+            }
         }
         let mut stat = std::mem::MaybeUninit::<libc::stat>::uninit();
         // SAFETY: `stat` is valid writable memory of the right type.
@@ -285,12 +297,16 @@ impl<T: SharedBlock> SharedMemory<T> {
         // (checked above).
         let block = NonNull::new(address.cast::<T>())
             .ok_or_else(|| io::Error::other("mmap returned null"))?;
-        Ok(SharedMemory { block, fd })
+        Ok(SharedMemory {
+            block,
+            fd,
+            local: std::sync::Mutex::new(()),
+        })
     }
 
     /// A command for `program` (normally this very binary) whose process
-    /// inherits the block, and dies with SIGKILL if the thread that spawns
-    /// it dies. Spawn it from a thread that lives until the children are
+    /// inherits the block, and, on Linux, dies with SIGKILL if the thread
+    /// that spawns it dies (`PR_SET_PDEATHSIG`). Spawn it from a thread that lives until the children are
     /// reaped, such as `main`'s. Add arguments and spawn as usual.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let fd = self.fd.as_raw_fd();
@@ -305,6 +321,7 @@ impl<T: SharedBlock> SharedMemory<T> {
             // nothing else; PR_SET_PDEATHSIG takes a signal number.
             unsafe {
                 check(libc::fcntl(fd, libc::F_SETFD, 0))?;
+                #[cfg(target_os = "linux")]
                 check(libc::prctl(
                     libc::PR_SET_PDEATHSIG,
                     libc::SIGKILL as libc::c_ulong,
@@ -329,6 +346,47 @@ impl<T: SharedBlock> SharedMemory<T> {
         }
         command
     }
+}
+
+/// A new, empty, nameless file in memory, close-on-exec: a memfd on Linux.
+#[cfg(target_os = "linux")]
+fn new_anonymous_file() -> io::Result<RawFd> {
+    // SAFETY: MEMFD_NAME is a valid NUL-terminated string; memfd_create
+    // returns a new fd or -1, which `check` turns into an error.
+    check(unsafe {
+        libc::memfd_create(
+            MEMFD_NAME.as_ptr(),
+            libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+        )
+    })
+}
+
+/// A new, empty, nameless file in memory, close-on-exec: elsewhere, a POSIX
+/// shared memory object under a name no one else uses, unlinked at once.
+/// Only the fd is left, so nothing can leak, even after SIGKILL.
+#[cfg(not(target_os = "linux"))]
+fn new_anonymous_file() -> io::Result<RawFd> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = format!(
+        "/shared-counter-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let name = std::ffi::CString::new(name).map_err(io::Error::other)?;
+    // SAFETY: `name` is a valid NUL-terminated string; O_EXCL makes this a
+    // new object, and shm_open returns an fd or -1.
+    let raw = check(unsafe {
+        libc::shm_open(
+            name.as_ptr(),
+            libc::O_RDWR | libc::O_CREAT | libc::O_EXCL,
+            0o600 as libc::c_uint,
+        )
+    })?;
+    // SAFETY: removes the name we just made; the fd stays valid.
+    unsafe { libc::shm_unlink(name.as_ptr()) };
+    // SAFETY: sets a flag on the fd we own.
+    check(unsafe { libc::fcntl(raw, libc::F_SETFD, libc::FD_CLOEXEC) })?;
+    Ok(raw)
 }
 
 impl<T: SharedBlock> AsFd for SharedMemory<T> {
@@ -406,6 +464,12 @@ impl<T> RobustMutex<T> {
         if self.ready.load(Ordering::SeqCst) == 1 {
             return Ok(());
         }
+        if !cfg!(target_os = "linux") {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "robust pthread mutexes exist on Linux only; use FileLocked elsewhere",
+            ));
+        }
         let mut attributes = std::mem::MaybeUninit::<libc::pthread_mutexattr_t>::uninit();
         // SAFETY: each call gets a valid pointer to the attribute object,
         // initialised by the first call before the others use it. `fresh`
@@ -420,6 +484,7 @@ impl<T> RobustMutex<T> {
             let attributes = attributes.as_mut_ptr();
             let mut errno =
                 libc::pthread_mutexattr_setpshared(attributes, libc::PTHREAD_PROCESS_SHARED);
+            #[cfg(target_os = "linux")]
             if errno == 0 {
                 errno = libc::pthread_mutexattr_setrobust(attributes, libc::PTHREAD_MUTEX_ROBUST);
             }
@@ -440,6 +505,12 @@ impl<T> RobustMutex<T> {
     /// says so.
     pub fn lock(&self) -> io::Result<RobustGuard<'_, T>> {
         if self.ready.load(Ordering::SeqCst) != 1 {
+            if !cfg!(target_os = "linux") {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "robust pthread mutexes exist on Linux only; use FileLocked elsewhere",
+                ));
+            }
             return Err(io::Error::other(
                 "this RobustMutex was never initialised: call its init from SharedBlock::init",
             ));
@@ -449,6 +520,7 @@ impl<T> RobustMutex<T> {
         let errno = unsafe { libc::pthread_mutex_lock(self.mutex.get()) };
         let owner_died = match errno {
             0 => false,
+            #[cfg(target_os = "linux")]
             libc::EOWNERDEAD => {
                 // SAFETY: we hold the lock in the owner-died state; marking
                 // it consistent is exactly what pthread expects next.
@@ -512,6 +584,135 @@ impl<T> Drop for RobustGuard<'_, T> {
         unsafe {
             libc::pthread_mutex_unlock(self.mutex.mutex.get());
         }
+    }
+}
+
+/// A `T` behind a POSIX record lock (`fcntl(F_SETLKW)`) on one byte of the
+/// block's file: the portable robust lock. The kernel releases it when its
+/// holder dies, however it dies, on Linux, macOS and every other Unix.
+///
+/// Unlike [`RobustMutex`], nobody is told that the holder died: keep an
+/// undo record in `T`, as [`FileLockedCounter`](crate::counter::FileLockedCounter)
+/// does, to repair a half-done update. Two POSIX rules shape it:
+/// - A record lock belongs to a process, not to a thread (nor to an open
+///   file description, as `flock`'s do, which workers that inherit one fd
+///   would all share). So [`SharedMemory`] also keeps a mutex of its own
+///   that orders this process's threads, and a thread may hold one
+///   `FileLocked` of a block at a time.
+/// - Closing any fd of the block in a process drops that process's record
+///   locks on it. Do not close a duplicate of the block's fd while a guard
+///   lives.
+#[repr(C)]
+pub struct FileLocked<T> {
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: `value` is reached only through a guard that holds the record
+// lock on this value's byte, which excludes other processes, and the
+// SharedMemory's own mutex, which excludes this process's other threads.
+unsafe impl<T: Send> Sync for FileLocked<T> {}
+// SAFETY: just a `T`, which `T: SharedBlock` makes valid as zero bytes; the
+// lock lives in the kernel, not in the block.
+unsafe impl<T: SharedBlock + Send> SharedBlock for FileLocked<T> {}
+
+impl<T> FileLocked<T> {
+    /// Takes the lock, waiting as long as it takes. `memory` is the block
+    /// this value lives in. The byte locked is the value's own offset in
+    /// the block, so every process locks the same one.
+    pub fn lock<'a, B: SharedBlock>(
+        &'a self,
+        memory: &'a SharedMemory<B>,
+    ) -> io::Result<FileGuard<'a, T>> {
+        let base = memory.block.as_ptr() as usize;
+        let at = std::ptr::from_ref(self) as usize;
+        if at < base || at + size_of::<Self>() > base + size_of::<B>() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "this FileLocked is not inside that block",
+            ));
+        }
+        let offset = libc::off_t::try_from(at - base).map_err(io::Error::other)?;
+        let local = memory
+            .local
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        record_lock(
+            memory.fd.as_raw_fd(),
+            offset,
+            libc::F_WRLCK as libc::c_short,
+            true,
+        )?;
+        Ok(FileGuard {
+            locked: self,
+            fd: memory.fd.as_fd(),
+            offset,
+            _local: local,
+        })
+    }
+}
+
+/// Sets (`F_WRLCK`) or clears (`F_UNLCK`) the record lock on one byte,
+/// waiting for it when `wait`.
+fn record_lock(fd: RawFd, offset: libc::off_t, kind: libc::c_short, wait: bool) -> io::Result<()> {
+    // SAFETY: all-zero bytes are a valid `flock` record (plain integers);
+    // the fields that matter are set below.
+    let mut record: libc::flock = unsafe { std::mem::zeroed() };
+    record.l_type = kind;
+    record.l_whence = libc::SEEK_SET as libc::c_short;
+    record.l_start = offset;
+    record.l_len = 1;
+    let command = if wait { libc::F_SETLKW } else { libc::F_SETLK };
+    loop {
+        // SAFETY: `record` is a valid flock struct that outlives the call;
+        // fcntl reads it (and may write it) and touches nothing else.
+        if unsafe { libc::fcntl(fd, command, &mut record) } != -1 {
+            return Ok(());
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// Holds a [`FileLocked`]; unlocks when dropped. It dereferences to the
+/// guarded value.
+pub struct FileGuard<'a, T> {
+    locked: &'a FileLocked<T>,
+    fd: BorrowedFd<'a>,
+    offset: libc::off_t,
+    /// This process's turn; also makes the guard stay on its thread.
+    _local: std::sync::MutexGuard<'a, ()>,
+}
+
+impl<T> Deref for FileGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds the record lock (other processes) and the
+        // block's local mutex (other threads), so nobody else touches the
+        // value meanwhile.
+        unsafe { &*self.locked.value.get() }
+    }
+}
+
+impl<T> DerefMut for FileGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as above, and `&mut self` makes this the only reference
+        // made through this guard.
+        unsafe { &mut *self.locked.value.get() }
+    }
+}
+
+impl<T> Drop for FileGuard<'_, T> {
+    fn drop(&mut self) {
+        // Unlocking a byte we hold cannot wait; should it fail, the lock
+        // still goes when this process exits.
+        let _ = record_lock(
+            self.fd.as_raw_fd(),
+            self.offset,
+            libc::F_UNLCK as libc::c_short,
+            false,
+        );
     }
 }
 

@@ -40,6 +40,8 @@ pub enum Role {
     /// The crash demo's victim: count under the lock `crash_after` times,
     /// then stop half-way through one more increment, holding the lock.
     Victim {
+        /// The lock: [`Strategy::Locked`] or [`Strategy::FileLock`].
+        lock: Strategy,
         /// How many increments it completes first.
         crash_after: u64,
     },
@@ -50,19 +52,29 @@ impl Role {
         match self {
             Role::Count(strategy) => format!("count:{}", strategy.name()),
             Role::Array => "array".to_string(),
-            Role::Victim { crash_after } => format!("victim:{crash_after}"),
+            Role::Victim { lock, crash_after } => {
+                format!("victim:{}:{crash_after}", lock.name())
+            }
         }
     }
 
     fn decode(text: &str) -> Result<Self> {
-        Ok(match text.split_once(':') {
-            Some(("count", "racy")) => Role::Count(Strategy::Racy),
-            Some(("count", "atomic")) => Role::Count(Strategy::Atomic),
-            Some(("count", "locked")) => Role::Count(Strategy::Locked),
-            Some(("victim", after)) => Role::Victim {
+        let strategy = |name: &str| {
+            <Strategy as clap::ValueEnum>::value_variants()
+                .iter()
+                .copied()
+                .find(|strategy| strategy.name() == name)
+        };
+        let parts: Vec<&str> = text.split(':').collect();
+        Ok(match parts.as_slice() {
+            ["count", name] if strategy(name).is_some() => {
+                Role::Count(strategy(name).unwrap_or(Strategy::Racy))
+            }
+            ["victim", lock @ ("locked" | "file-lock"), after] => Role::Victim {
+                lock: strategy(lock).unwrap_or(Strategy::Locked),
                 crash_after: after.parse().context("victim's count")?,
             },
-            None if text == "array" => Role::Array,
+            ["array"] => Role::Array,
             _ => bail!("unknown worker role `{text}`"),
         })
     }
@@ -273,7 +285,8 @@ impl WorkerArgs {
 
     /// The worker's whole life, once attached: report ready, wait for the
     /// start, count.
-    fn run(self, shared: &Shared) -> Result<()> {
+    fn run(self, memory: &SharedMemory<Shared>) -> Result<()> {
+        let shared: &Shared = memory;
         let slot = &shared.workers[self.index].0;
 
         slot.ready.store(1, Ordering::SeqCst);
@@ -289,9 +302,9 @@ impl WorkerArgs {
         slot.started_ns
             .store(shm::monotonic_nanos(), Ordering::SeqCst);
         match self.role {
-            Role::Count(strategy) => strategy.count(shared, self.index, self.increments)?,
+            Role::Count(strategy) => strategy.count(memory, self.index, self.increments)?,
             Role::Array => counting::array(shared, self.index, self.increments),
-            Role::Victim { crash_after } => victim(shared, self.index, crash_after)?,
+            Role::Victim { lock, crash_after } => victim(memory, lock, self.index, crash_after)?,
         }
         slot.finished_ns
             .store(shm::monotonic_nanos(), Ordering::SeqCst);
@@ -299,20 +312,34 @@ impl WorkerArgs {
     }
 }
 
-/// The crash demo's victim: `crash_after` increments under the lock, then
+/// The crash demo's victim: `crash_after` increments under `lock`, then
 /// half of one more, holding the lock until the parent's SIGKILL.
-fn victim(shared: &Shared, index: usize, crash_after: u64) -> Result<()> {
-    let counter = &shared.locked.0;
-    for _ in 0..crash_after {
-        counter.lock()?.increment(index, || {});
-    }
-    counter.lock()?.increment(index, || {
+fn victim(
+    memory: &SharedMemory<Shared>,
+    lock: Strategy,
+    index: usize,
+    crash_after: u64,
+) -> Result<()> {
+    let hold = || {
         // Half-way through an increment, holding the lock: tell the parent,
         // and wait for its SIGKILL.
-        shared.victim_holds_lock.0.store(1, Ordering::SeqCst);
+        memory.victim_holds_lock.0.store(1, Ordering::SeqCst);
         loop {
             thread::sleep(Duration::from_secs(1));
         }
-    });
+    };
+    if lock == Strategy::FileLock {
+        let counter = &memory.file_locked.0;
+        for _ in 0..crash_after {
+            counter.lock(memory)?.increment(index, || {});
+        }
+        counter.lock(memory)?.increment(index, hold);
+    } else {
+        let counter = &memory.locked.0;
+        for _ in 0..crash_after {
+            counter.lock()?.increment(index, || {});
+        }
+        counter.lock()?.increment(index, hold);
+    }
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! processes are in tests/demos.rs and tests/examples.rs.
 
 use shared_counter::counter::{Locked, LockedCounter};
-use shared_counter::shm::{CacheLine, Fresh, RobustMutex, SharedBlock, SharedMemory};
+use shared_counter::shm::{CacheLine, FileLocked, Fresh, RobustMutex, SharedBlock, SharedMemory};
 use std::fs::File;
 use std::io;
 use std::os::fd::AsFd;
@@ -48,6 +48,10 @@ unsafe impl SharedBlock for Counter {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "robust mutexes and seals exist on Linux only"
+)]
 fn a_fresh_block_is_zeroed_and_lockable() {
     let memory = SharedMemory::<Pair>::create().unwrap();
     assert_eq!(memory.hits.load(Ordering::SeqCst), 0);
@@ -57,6 +61,10 @@ fn a_fresh_block_is_zeroed_and_lockable() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "robust mutexes and seals exist on Linux only"
+)]
 fn threads_share_the_block_and_the_lock_keeps_the_pair_together() {
     let memory = SharedMemory::<Pair>::create().unwrap();
     thread::scope(|scope| {
@@ -76,6 +84,10 @@ fn threads_share_the_block_and_the_lock_keeps_the_pair_together() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "robust mutexes and seals exist on Linux only"
+)]
 fn a_mutex_that_was_never_initialised_is_refused() {
     let memory = SharedMemory::<Forgetful>::create().unwrap();
     let error = memory.pair.lock().err().expect("lock must fail");
@@ -100,6 +112,10 @@ unsafe impl SharedBlock for Trespasser {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "robust mutexes and seals exist on Linux only"
+)]
 fn init_refuses_a_mutex_outside_the_new_block() {
     let error = SharedMemory::<Trespasser>::create()
         .err()
@@ -110,6 +126,10 @@ fn init_refuses_a_mutex_outside_the_new_block() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "robust mutexes and seals exist on Linux only"
+)]
 fn a_holder_that_vanishes_leaves_a_recoverable_lock() {
     let memory = SharedMemory::<Pair>::create().unwrap();
     thread::scope(|scope| {
@@ -132,6 +152,10 @@ fn a_holder_that_vanishes_leaves_a_recoverable_lock() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "robust mutexes and seals exist on Linux only"
+)]
 fn increments_under_the_lock_count_and_tally() {
     let memory = SharedMemory::<Counter>::create().unwrap();
     for _ in 0..10 {
@@ -143,6 +167,10 @@ fn increments_under_the_lock_count_and_tally() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "robust mutexes and seals exist on Linux only"
+)]
 fn a_committed_increment_survives_its_holder_vanishing() {
     let memory = SharedMemory::<Counter>::create().unwrap();
     memory.counter.lock().unwrap().increment(1, || {});
@@ -165,6 +193,10 @@ fn a_committed_increment_survives_its_holder_vanishing() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "robust mutexes and seals exist on Linux only"
+)]
 fn a_panic_half_way_through_an_increment_is_undone() {
     let memory = SharedMemory::<Counter>::create().unwrap();
     memory.counter.lock().unwrap().increment(0, || {});
@@ -200,6 +232,10 @@ fn a_block_not_handed_down_is_not_found() {
 }
 
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "robust mutexes and seals exist on Linux only"
+)]
 fn nobody_can_resize_a_block_under_the_others() {
     let memory = SharedMemory::<Pair>::create().unwrap();
     // A second handle on the same memfd, as a worker that inherited it has.
@@ -220,4 +256,40 @@ fn nobody_can_resize_a_block_under_the_others() {
         [0, 0],
         "the mapping still works"
     );
+}
+
+/// A pair behind the portable record lock.
+#[repr(C)]
+struct FilePair {
+    pair: FileLocked<[u64; 2]>,
+}
+
+// SAFETY: a record-locked pair of integers, valid as zero bytes.
+unsafe impl SharedBlock for FilePair {}
+
+#[test]
+fn the_file_lock_keeps_threads_apart_too() {
+    // A record lock belongs to the process; the block's own mutex orders
+    // the process's threads.
+    let memory = SharedMemory::<FilePair>::create().unwrap();
+    thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..5_000 {
+                    let mut pair = memory.pair.lock(&memory).unwrap();
+                    pair[0] += 1;
+                    pair[1] = pair[0] * 2;
+                }
+            });
+        }
+    });
+    assert_eq!(*memory.pair.lock(&memory).unwrap(), [20_000, 40_000]);
+}
+
+#[test]
+fn a_file_lock_of_another_block_is_refused() {
+    let memory = SharedMemory::<FilePair>::create().unwrap();
+    let other = SharedMemory::<FilePair>::create().unwrap();
+    let error = memory.pair.lock(&other).err().expect("not its block");
+    assert_eq!(error.kind(), io::ErrorKind::InvalidInput, "{error}");
 }

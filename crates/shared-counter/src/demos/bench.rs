@@ -1,5 +1,6 @@
 //! The workload for `cargo xtask bench`: P processes x N increments of one
-//! shared counter, with `fetch_add` and under the robust lock, printed as
+//! shared counter, with `fetch_add`, under the robust mutex and under the
+//! file lock, printed as
 //! `key=value` lines. `reference.py` runs it with `Value` + `get_lock()`.
 //! Figures are printed, never asserted; the counts are checked.
 
@@ -30,7 +31,10 @@ impl Args {
 pub fn run(args: &Args) -> Result<()> {
     println!("processes={}", args.processes);
     println!("increments_per_process={}", args.increments);
-    for strategy in [Strategy::Atomic, Strategy::Locked] {
+    for strategy in [Strategy::Atomic, Strategy::Locked, Strategy::FileLock] {
+        if !strategy.available() {
+            continue;
+        }
         let report = runs::count(strategy, args.processes as usize, args.increments, || {})?;
         ensure!(
             report.lost() == 0,

@@ -9,6 +9,7 @@
 
 use super::header;
 use anyhow::{Result, ensure};
+use shared_counter::counting::Strategy;
 use shared_counter::runs;
 use shared_counter::workers;
 
@@ -23,6 +24,18 @@ pub struct Args {
     /// How many increments the victim completes before it is killed
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(0..=100_000_000))]
     pub crash_after: u64,
+    /// The locks to kill a holder of (repeatable; default: both)
+    #[arg(long = "lock", value_enum)]
+    pub locks: Vec<Lock>,
+}
+
+/// The two locks that survive a holder's death.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lock {
+    /// The robust pthread mutex (Linux)
+    Mutex,
+    /// The record lock on the block's file (every Unix)
+    File,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -31,14 +44,50 @@ pub fn run(args: &Args) -> Result<()> {
         "a worker is killed with SIGKILL while it holds the lock",
         "the Value's lock is never released; the others hang",
     );
+    let locks = if args.locks.is_empty() {
+        vec![Lock::Mutex, Lock::File]
+    } else {
+        args.locks.clone()
+    };
+    for lock in locks {
+        let strategy = match lock {
+            Lock::Mutex => Strategy::Locked,
+            Lock::File => Strategy::FileLock,
+        };
+        if !strategy.available() {
+            println!("the robust mutex: skipped, robust mutexes exist on Linux only");
+            continue;
+        }
+        crash_one(args, strategy)?;
+    }
+    Ok(())
+}
+
+fn crash_one(args: &Args, strategy: Strategy) -> Result<()> {
+    let (lock, recovery) = if strategy == Strategy::FileLock {
+        (
+            "the file lock",
+            "the kernel dropped the dead holder's record lock; the next locker found its undo record and undid the half-done increment",
+        )
+    } else {
+        (
+            "the robust mutex",
+            "the next locker got EOWNERDEAD, undid the half-done increment, and marked the mutex consistent",
+        )
+    };
     let survivors = args.processes as u64 - 1;
     println!(
-        "worker 0 completes {} increments, then stops half-way through one more, holding the lock",
+        "{lock}: worker 0 completes {} increments, then stops half-way through one more, holding the lock",
         args.crash_after
     );
-    let report = runs::crash(args.processes as usize, args.increments, args.crash_after)?;
+    let report = runs::crash(
+        strategy,
+        args.processes as usize,
+        args.increments,
+        args.crash_after,
+    )?;
     println!(
-        "killed worker 0 (pid {}): {}",
+        "{lock}: killed worker 0 (pid {}): {}",
         report.victim_pid,
         workers::describe(report.victim_status)
     );
@@ -47,9 +96,7 @@ pub fn run(args: &Args) -> Result<()> {
         "expected one recovery, saw {}",
         report.recoveries
     );
-    println!(
-        "the next locker got EOWNERDEAD, undid the half-done increment, and marked the mutex consistent"
-    );
+    println!("{lock}: {recovery}");
 
     let expected = args.crash_after + survivors * args.increments;
     let tallied = report.victim_done + report.others_done.iter().sum::<u64>();
@@ -71,7 +118,7 @@ pub fn run(args: &Args) -> Result<()> {
         report.final_value
     );
     println!(
-        "final value: {} = {} by the killed worker + {survivors} x {} by the survivors; no process hung",
+        "{lock}: final value: {} = {} by the killed worker + {survivors} x {} by the survivors; no process hung",
         report.final_value, args.crash_after, args.increments
     );
     Ok(())

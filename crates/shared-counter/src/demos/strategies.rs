@@ -8,10 +8,11 @@
 //!                 v.value += 1
 //! `v.value += 1` is a read, an add and a write, even in Python, and the
 //! processes run truly in parallel: without `get_lock()` updates are lost.
-//! Here the same three ways: racy (load, yield, store), atomic
-//! (`fetch_add`), and locked (a robust process-shared mutex). The three
-//! loops are [`Strategy::count`], in `src/counting.rs`; each worker process
-//! runs one of them.
+//! Here four ways: racy (load, yield, store), atomic (`fetch_add`), locked
+//! (a robust process-shared mutex, on Linux) and file-lock (a record lock
+//! the kernel drops when its holder dies, on every Unix). The loops are
+//! [`Strategy::count`], in `src/counting.rs`; each worker process runs one
+//! of them.
 
 use super::header;
 use anyhow::{Result, ensure};
@@ -26,7 +27,7 @@ pub struct Args {
     /// How many increments each process makes
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub increments: u64,
-    /// The strategies to run (repeatable; default: all three)
+    /// The strategies to run (repeatable; default: all four)
     #[arg(long = "strategy", value_enum)]
     pub strategies: Vec<Strategy>,
     /// Repeat every strategy this many times, checking each run
@@ -48,11 +49,23 @@ pub fn run(args: &Args) -> Result<()> {
         "multiprocessing.Value('i', 0) with get_lock()",
     );
     let strategies = if args.strategies.is_empty() {
-        vec![Strategy::Racy, Strategy::Atomic, Strategy::Locked]
+        vec![
+            Strategy::Racy,
+            Strategy::Atomic,
+            Strategy::Locked,
+            Strategy::FileLock,
+        ]
     } else {
         args.strategies.clone()
     };
     for strategy in strategies {
+        if !strategy.available() {
+            println!(
+                "{:<10} skipped: robust mutexes exist on Linux only",
+                format!("{}:", strategy.name())
+            );
+            continue;
+        }
         let mut lost_per_run = Vec::new();
         for _ in 0..args.runs {
             let report = runs::count(strategy, processes, args.increments, || {
@@ -86,12 +99,12 @@ pub fn run(args: &Args) -> Result<()> {
                     "the racy counter lost no update this time"
                 );
                 println!(
-                    "{:<7} final value: {last_value} ({last_lost} increments lost)",
+                    "{:<10} final value: {last_value} ({last_lost} increments lost)",
                     "racy:"
                 );
             }
             _ => println!(
-                "{:<7} final value: {last_value}{runs_note}",
+                "{:<10} final value: {last_value}{runs_note}",
                 format!("{}:", strategy.name())
             ),
         }
