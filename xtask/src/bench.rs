@@ -11,7 +11,7 @@ use crate::runner::{self, Check};
 use crate::workspace::{self, Example};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -474,18 +474,84 @@ pub fn parse_figures(stdout: &str) -> BTreeMap<String, f64> {
         .collect()
 }
 
-/// Why the Python side cannot run here, or `None` when it can: `python3`
+/// Why the Python side cannot run here, or `None` when it can: `python`
 /// must start and import every module in `modules`.
-pub fn python_missing(modules: &[&str]) -> Option<String> {
+pub fn python_missing(python: &Path, modules: &[&str]) -> Option<String> {
     let imports = if modules.is_empty() {
         "pass".to_string()
     } else {
         format!("import {}", modules.join(", "))
     };
-    match Command::new("python3").args(["-c", &imports]).output() {
-        Err(_) => Some("python3 is not installed".to_string()),
+    let name = python.display();
+    match Command::new(python).args(["-c", &imports]).output() {
+        Err(_) => Some(format!("{name} is not installed")),
         Ok(output) if output.status.success() => None,
-        Ok(_) => Some(format!("python3 cannot import {}", modules.join(", "))),
+        Ok(_) => Some(format!("{name} cannot import {}", modules.join(", "))),
+    }
+}
+
+/// Where a crate's reference.py runs: `python3` when it has the crate's
+/// modules; otherwise a virtual environment under `venv` (normally
+/// `target/bench/venv`) that this makes and fills from the crate's pinned
+/// `requirements.txt`, saying so in one line. `Err` says why the Python
+/// side must be skipped: no `python3`, `setup` off, or the install failed.
+pub fn python_for(
+    spec: &CrateBench,
+    example: &Example,
+    venv: &Path,
+    setup: bool,
+) -> std::result::Result<PathBuf, String> {
+    let system = PathBuf::from("python3");
+    let Some(reason) = python_missing(&system, spec.python_modules) else {
+        return Ok(system);
+    };
+    let venv_python = venv.join("bin").join("python");
+    if python_missing(&venv_python, spec.python_modules).is_none() {
+        return Ok(venv_python);
+    }
+    let requirements = example.dir.join("requirements.txt");
+    if !setup || !requirements.is_file() {
+        return Err(reason);
+    }
+    eprintln!(
+        "bench: {}: {reason}; installing crates/{}/requirements.txt into {}",
+        spec.name,
+        spec.name,
+        venv.display()
+    );
+    let quiet = |command: &mut Command| {
+        command
+            .output()
+            .map_err(|error| error.to_string())
+            .and_then(|output| {
+                if output.status.success() {
+                    Ok(())
+                } else {
+                    Err(runner::tail(&String::from_utf8_lossy(&output.stderr), 5))
+                }
+            })
+    };
+    if !venv_python.exists() {
+        quiet(Command::new("python3").args(["-m", "venv"]).arg(venv)).map_err(|error| {
+            format!("{reason}, and making a virtual environment failed: {error}")
+        })?;
+    }
+    quiet(
+        Command::new(&venv_python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(&requirements),
+    )
+    .map_err(|error| format!("{reason}, and installing its requirements failed: {error}"))?;
+    match python_missing(&venv_python, spec.python_modules) {
+        None => Ok(venv_python),
+        Some(still) => Err(format!("after installing its requirements, {still}")),
     }
 }
 
@@ -518,8 +584,9 @@ pub fn bench_crate(
     binary: &Path,
     runs: usize,
     quick: bool,
+    python: &std::result::Result<PathBuf, String>,
 ) -> Result<Vec<Measured>> {
-    let python_skipped = python_missing(spec.python_modules);
+    let python_skipped = python.as_ref().err().cloned();
     if let Some(reason) = &python_skipped {
         eprintln!("bench: {}: Python side skipped: {reason}", spec.name);
     }
@@ -553,11 +620,12 @@ pub fn bench_crate(
         .collect();
     for pair in 1..=runs {
         eprintln!("bench: {} pair {pair} of {runs}", spec.name);
-        if python_skipped.is_none() {
-            let mut command = Command::new("python3");
+        if let Ok(python) = python {
+            let mut command = Command::new(python);
             command.arg(&reference).args(&python_args);
             let reproduce = format!(
-                "python3 crates/{}/reference.py {}",
+                "{} crates/{}/reference.py {}",
+                python.display(),
                 spec.name,
                 python_args.join(" ")
             );

@@ -15,6 +15,8 @@ pub struct Options {
     pub names: Vec<String>,
     pub runs: usize,
     pub quick: bool,
+    /// Install a crate's missing Python modules into `target/bench/venv`.
+    pub python_setup: bool,
 }
 
 /// Builds in release mode, benches every selected crate and writes the
@@ -38,20 +40,26 @@ pub fn bench(options: &Options) -> Result<bool> {
         options.runs.max(1)
     };
     let mut measured = Vec::new();
+    let mut pythons = serde_json::Map::new();
+    let venv = target_dir.join("bench").join("venv");
     for (spec, example) in &selected {
         let binary = example.binary(&target_dir, "release");
+        let python = bench::python_for(spec, example, &venv, options.python_setup);
+        pythons.insert(spec.name.to_string(), python_description(&python));
         measured.extend(bench::bench_crate(
             spec,
             example,
             &binary,
             runs,
             options.quick,
+            &python,
         )?);
     }
     eprintln!("bench: measuring this machine's lower bounds");
     let bounds = lower_bounds::measure(options.quick)?;
 
-    let machine = machine_description();
+    let mut machine = machine_description();
+    machine["python_per_crate"] = serde_json::Value::Object(pythons);
     print_table(&measured, &bounds, &machine, runs, options.quick);
     let out_dir = target_dir.join("bench");
     fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
@@ -77,7 +85,8 @@ pub fn bench(options: &Options) -> Result<bool> {
     Ok(complete)
 }
 
-/// The machine, for the record: cores, CPU model, date, toolchains.
+/// The machine, for the record: cores, CPU model, date, toolchains (the C
+/// compiler's too).
 fn machine_description() -> serde_json::Value {
     let cpu = fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -98,7 +107,34 @@ fn machine_description() -> serde_json::Value {
         "date": command_line_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         "rustc": command_line_output("rustc", &["--version"]),
         "python": command_line_output("python3", &["--version"]),
+        "c_compiler": command_line_output("cc", &["--version"])
+            .lines()
+            .next()
+            .unwrap_or("unknown")
+            .to_string(),
     })
+}
+
+/// The Python a crate's side ran with: its path, its version and its
+/// installed packages; or why the side was skipped.
+fn python_description(
+    python: &std::result::Result<std::path::PathBuf, String>,
+) -> serde_json::Value {
+    match python {
+        Err(reason) => json!({ "skipped": reason }),
+        Ok(python) => {
+            let program = python.to_string_lossy();
+            let packages = command_line_output(
+                &program,
+                &["-m", "pip", "freeze", "--disable-pip-version-check"],
+            );
+            json!({
+                "interpreter": program,
+                "version": command_line_output(&program, &["--version"]),
+                "packages": packages.lines().collect::<Vec<_>>(),
+            })
+        }
+    }
 }
 
 fn command_line_output(program: &str, args: &[&str]) -> String {

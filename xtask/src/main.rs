@@ -60,6 +60,9 @@ enum Task {
         /// One small run of everything, to check that every row produces a figure
         #[arg(long)]
         quick: bool,
+        /// Do not create or fill target/bench/venv: skip a crate's Python side when neither python3 nor that venv has its modules
+        #[arg(long)]
+        no_python_setup: bool,
     },
 }
 
@@ -95,10 +98,16 @@ fn run(task: Task) -> Result<bool> {
             run_all::run_all(&options)?
         }
         Task::CopyCheck { names } => copy_check::copy_check(&names)?,
-        Task::Bench { names, runs, quick } => bench_report::bench(&bench_report::Options {
+        Task::Bench {
+            names,
+            runs,
+            quick,
+            no_python_setup,
+        } => bench_report::bench(&bench_report::Options {
             names,
             runs: runs as usize,
             quick,
+            python_setup: !no_python_setup,
         })?,
         Task::Tidy => {
             let problems = tidy::problems(&workspace::root())?;

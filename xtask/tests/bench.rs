@@ -95,13 +95,16 @@ fn every_spec_names_a_crate_of_the_workspace() {
 
 #[test]
 fn a_missing_python_module_is_named() {
+    let python = std::path::Path::new("python3");
     assert_eq!(
-        python_missing(&["json"]),
+        python_missing(python, &["json"]),
         None,
         "the standard library imports"
     );
-    let reason = python_missing(&["no_such_module_for_the_bench"]).expect("a reason");
+    let reason = python_missing(python, &["no_such_module_for_the_bench"]).expect("a reason");
     assert!(reason.contains("no_such_module_for_the_bench"), "{reason}");
+    let reason = python_missing(std::path::Path::new("/no/such/python"), &[]).expect("a reason");
+    assert!(reason.contains("is not installed"), "{reason}");
 }
 
 #[test]
