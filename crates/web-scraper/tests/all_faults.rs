@@ -4,22 +4,14 @@
 //! worst case, and memory stays bounded. Alone in its own test binary, so
 //! that the peak memory measured is this run's.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+use support::memory::peak_rss_mib;
 use web_scraper::client::{FetchConfig, Fetcher};
 use web_scraper::crawl::{self, Scraper};
 use web_scraper::server::{ADVERSARIAL, ServeOptions, SiteServer};
-
-/// This process's peak resident memory in MiB, from `/proc/self/status`.
-fn peak_rss_mib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status
-        .lines()
-        .find(|line| line.starts_with("VmHWM:"))
-        .unwrap();
-    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib / 1024
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fault_route_at_once_ends_in_one_result_each() {

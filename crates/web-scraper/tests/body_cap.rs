@@ -2,19 +2,11 @@
 //! bounded while it does. Alone in its own test binary, so that the peak
 //! memory measured is this test's.
 
+mod support;
+
+use support::memory::peak_rss_mib;
 use web_scraper::client::{FetchConfig, FetchError, Fetcher};
 use web_scraper::server::{ServeOptions, SiteServer};
-
-/// This process's peak resident memory in MiB, from `/proc/self/status`.
-fn peak_rss_mib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status
-        .lines()
-        .find(|line| line.starts_with("VmHWM:"))
-        .unwrap();
-    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib / 1024
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_1_gib_stream_stops_at_the_cap_with_memory_bounded() {

@@ -3,19 +3,11 @@
 //! counts decoded bytes, with memory bounded. Alone in its own test binary,
 //! so that the peak memory measured is this file's.
 
+mod support;
+
+use support::memory::peak_rss_mib;
 use web_scraper::client::{FetchConfig, FetchError, Fetcher};
 use web_scraper::server::{ServeOptions, SiteServer};
-
-/// This process's peak resident memory in MiB, from `/proc/self/status`.
-fn peak_rss_mib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status
-        .lines()
-        .find(|line| line.starts_with("VmHWM:"))
-        .unwrap();
-    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib / 1024
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_content_coding_reads_back_to_the_same_page() {

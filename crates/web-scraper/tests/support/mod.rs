@@ -1,7 +1,12 @@
-//! Test helpers. `expected.rs` is a byte-for-byte copy of the workspace's
+//! Test helpers. `memory.rs` measures a test binary's peak memory.
+//! `expected.rs` is a byte-for-byte copy of the workspace's
 //! checker (`xtask/src/expected.rs`), kept here so the tests travel with the
 //! crate; `cargo xtask tidy` fails if the two drift apart.
 
 // The tour test uses only `check`; the copy must stay whole to stay identical.
 #[allow(dead_code)]
 pub mod expected;
+
+// Only the tests that measure memory use it.
+#[allow(dead_code)]
+pub mod memory;
