@@ -77,19 +77,9 @@ impl LockedCounter {
     /// Takes the lock, undoing the half-done increment of a holder that
     /// died with it.
     pub fn lock(&self) -> io::Result<CounterGuard<'_, impl DerefMut<Target = Ledger> + '_>> {
-        let mut ledger = self.ledger.lock()?;
-        let state = if ledger.previous_owner_died() {
-            let rolled_back = roll_back(&mut ledger);
-            self.recoveries.fetch_add(1, Ordering::SeqCst);
-            Locked::Recovered { rolled_back }
-        } else {
-            Locked::Clean
-        };
-        Ok(CounterGuard {
-            ledger,
-            state,
-            _lock: std::marker::PhantomData,
-        })
+        let ledger = self.ledger.lock()?;
+        let owner_died = ledger.previous_owner_died();
+        Ok(CounterGuard::repaired(ledger, owner_died, &self.recoveries))
     }
 
     /// How many times a dead holder's lock was recovered.
@@ -134,18 +124,9 @@ impl FileLockedCounter {
         &'a self,
         memory: &'a SharedMemory<B>,
     ) -> io::Result<CounterGuard<'a, impl DerefMut<Target = Ledger> + 'a>> {
-        let mut ledger = self.ledger.lock(memory)?;
-        let state = if roll_back(&mut ledger) {
-            self.recoveries.fetch_add(1, Ordering::SeqCst);
-            Locked::Recovered { rolled_back: true }
-        } else {
-            Locked::Clean
-        };
-        Ok(CounterGuard {
-            ledger,
-            state,
-            _lock: std::marker::PhantomData,
-        })
+        let ledger = self.ledger.lock(memory)?;
+        // The record lock tells nobody; only the pending record does.
+        Ok(CounterGuard::repaired(ledger, false, &self.recoveries))
     }
 
     /// How many times a dead holder's half-done increment was undone.
@@ -163,6 +144,24 @@ pub struct CounterGuard<'a, G: DerefMut<Target = Ledger>> {
 }
 
 impl<G: DerefMut<Target = Ledger>> CounterGuard<'_, G> {
+    /// The guard for a ledger just locked: a half-done increment is undone,
+    /// and a recovery is counted when the lock said its owner died or the
+    /// undo record was still pending.
+    fn repaired(mut ledger: G, owner_died: bool, recoveries: &AtomicU64) -> Self {
+        let rolled_back = roll_back(&mut ledger);
+        let state = if owner_died || rolled_back {
+            recoveries.fetch_add(1, Ordering::SeqCst);
+            Locked::Recovered { rolled_back }
+        } else {
+            Locked::Clean
+        };
+        CounterGuard {
+            ledger,
+            state,
+            _lock: std::marker::PhantomData,
+        }
+    }
+
     /// The counter's value.
     pub fn get(&self) -> u64 {
         self.ledger.count
