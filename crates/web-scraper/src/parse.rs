@@ -79,14 +79,7 @@ pub fn parse(html: &str, base: &Url) -> Result<Parsed, ParseError> {
         .next()
         .map(|title| title.text().collect::<String>().trim().to_string())
         .unwrap_or_default();
-    let chars = document
-        .tree
-        .values()
-        .map(|node| match node {
-            Node::Text(text) => text.chars().count(),
-            _ => 0,
-        })
-        .sum();
+    let chars = text_chars(&document);
     let links = document
         .select(links_selector)
         .filter_map(|anchor| anchor.value().attr("href"))
@@ -97,6 +90,18 @@ pub fn parse(html: &str, base: &Url) -> Result<Parsed, ParseError> {
         chars,
         links,
     })
+}
+
+/// The characters of every text node, as `len(soup.text)` counts them.
+fn text_chars(document: &Html) -> usize {
+    document
+        .tree
+        .values()
+        .map(|node| match node {
+            Node::Text(text) => text.chars().count(),
+            _ => 0,
+        })
+        .sum()
 }
 
 /// `Html::parse_document`, fed in pieces, refusing a page past the limits.
@@ -353,15 +358,7 @@ mod tests {
         let html = format!("<title>T</title><ul>{}</ul>", row.repeat(PIECE / 10));
         let pieces = parse(&html, &base()).unwrap();
         let whole = Html::parse_document(&html);
-        let chars: usize = whole
-            .tree
-            .values()
-            .map(|node| match node {
-                Node::Text(text) => text.chars().count(),
-                _ => 0,
-            })
-            .sum();
-        assert_eq!(pieces.chars, chars);
+        assert_eq!(pieces.chars, text_chars(&whole));
         assert_eq!(pieces.links.len(), PIECE / 10);
     }
 }
