@@ -47,6 +47,32 @@ pub struct Row {
     pub unit: &'static str,
     pub better: Better,
     pub target: Target,
+    /// The lower bound this row is also read against, if any.
+    pub floor: Option<Floor>,
+}
+
+/// A row's floor: one of this machine's lower bounds, measured in the same
+/// run, and how many times its cost the Rust figure may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Floor {
+    /// The [`Bound`](crate::lower_bounds::Bound)'s name.
+    pub bound: &'static str,
+    /// The most times the floor's cost per operation; `None` reports the
+    /// distance with no target.
+    pub at_most: Option<f64>,
+}
+
+/// Seconds per operation, from a time per operation or a rate.
+pub fn cost_per_operation(value: f64, unit: &str) -> Option<f64> {
+    let seconds = match unit {
+        "ns" => value * 1e-9,
+        "us" => value * 1e-6,
+        "ms" => value * 1e-3,
+        "s" => value,
+        "/s" if value > 0.0 => 1.0 / value,
+        _ => return None,
+    };
+    Some(seconds)
 }
 
 /// How to bench one crate: the arguments of both sides, full and quick, and
@@ -89,6 +115,10 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "ns",
                     better: Better::Lower,
                     target: Target::RatioAtLeast(4.0),
+                    floor: Some(Floor {
+                        bound: "contended Mutex increment (one thread per core)",
+                        at_most: None,
+                    }),
                 },
                 Row {
                     workload: "the same: parking_lot::Mutex vs threading.Lock",
@@ -97,6 +127,10 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "ns",
                     better: Better::Lower,
                     target: Target::RatioAtLeast(4.0),
+                    floor: Some(Floor {
+                        bound: "contended Mutex increment (one thread per core)",
+                        at_most: Some(1.5),
+                    }),
                 },
                 Row {
                     workload: "the same: AtomicU64::fetch_add vs threading.Lock",
@@ -105,6 +139,10 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "ns",
                     better: Better::Lower,
                     target: Target::RatioAtLeast(15.0),
+                    floor: Some(Floor {
+                        bound: "contended atomic increment (one thread per core)",
+                        at_most: Some(1.15),
+                    }),
                 },
             ],
         },
@@ -125,6 +163,10 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "ms",
                     better: Better::Lower,
                     target: Target::RustAtMost(1.2),
+                    floor: Some(Floor {
+                        bound: "spawn and wait of a trivial child",
+                        at_most: None,
+                    }),
                 },
                 Row {
                     workload: "the same, vs Python's spawn start method",
@@ -133,6 +175,7 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "ms",
                     better: Better::Lower,
                     target: Target::RatioAtLeast(20.0),
+                    floor: None,
                 },
             ],
         },
@@ -168,6 +211,7 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RatioAtLeast(2.0),
+                    floor: None,
                 },
                 Row {
                     workload: "submit + as_completed of 20k tiny tasks vs ProcessPoolExecutor",
@@ -176,6 +220,10 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RatioAtLeast(5.0),
+                    floor: Some(Floor {
+                        bound: "Unix-socket round trip, sustained",
+                        at_most: None,
+                    }),
                 },
                 Row {
                     workload: "primes < 3M: speedup with 2 workers (Python: processes)",
@@ -184,6 +232,7 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "x",
                     better: Better::Higher,
                     target: Target::RustAtLeast(1.8),
+                    floor: None,
                 },
             ],
         },
@@ -204,6 +253,7 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RatioAtLeast(50.0),
+                    floor: None,
                 },
                 Row {
                     workload: "the same: robust pthread mutex vs Value + get_lock()",
@@ -212,6 +262,7 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RatioAtLeast(10.0),
+                    floor: None,
                 },
                 Row {
                     workload: "the same: a record lock on the block's file (every Unix) vs Value + get_lock()",
@@ -223,6 +274,7 @@ pub fn specs() -> Vec<CrateBench> {
                     // semaphore takes none uncontended: robustness on
                     // every Unix costs speed, and this row shows how much.
                     target: Target::RatioAtLeast(0.5),
+                    floor: None,
                 },
             ],
         },
@@ -258,6 +310,7 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "x",
                     better: Better::Higher,
                     target: Target::RustAtLeast(1.85),
+                    floor: None,
                 },
                 Row {
                     workload: "primes < 3M: rayon vs Python's best (processes)",
@@ -266,6 +319,7 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "s",
                     better: Better::Lower,
                     target: Target::RatioAtLeast(30.0),
+                    floor: None,
                 },
                 Row {
                     workload: "submit + result of 100k tiny tasks",
@@ -274,6 +328,7 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RustAtLeast(1_000_000.0),
+                    floor: None,
                 },
             ],
         },
@@ -353,6 +408,7 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RatioAtLeast(30.0),
+                    floor: None,
                 },
                 Row {
                     workload: "the same: pages crawled",
@@ -361,6 +417,7 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "pages",
                     better: Better::Higher,
                     target: Target::SameAsPython,
+                    floor: None,
                 },
                 Row {
                     workload: "the same: digest of the sorted URLs (the same set of pages)",
@@ -369,6 +426,7 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "id",
                     better: Better::Higher,
                     target: Target::SameAsPython,
+                    floor: None,
                 },
                 Row {
                     workload: "the same: the crawler's peak memory",
@@ -377,6 +435,7 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "MB",
                     better: Better::Lower,
                     target: Target::RustAtMost(150.0),
+                    floor: None,
                 },
                 Row {
                     workload: "113 pages as a list, 50 ms latency, 16 at a time (ideal 320/s)",
@@ -385,6 +444,7 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RustAtLeast(272.0),
+                    floor: None,
                 },
                 Row {
                     workload: "the same: digest of the sorted URLs",
@@ -393,6 +453,7 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "id",
                     better: Better::Higher,
                     target: Target::SameAsPython,
+                    floor: None,
                 },
             ],
         },

@@ -61,6 +61,7 @@ pub fn bench(options: &Options) -> Result<bool> {
     let mut machine = machine_description();
     machine["python_per_crate"] = serde_json::Value::Object(pythons);
     print_table(&measured, &bounds, &machine, runs, options.quick);
+    print_floors(&measured, &bounds);
     let out_dir = target_dir.join("bench");
     fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
     fs::write(
@@ -266,12 +267,90 @@ fn print_table(
     }
 }
 
+/// A row read against its floor: the bound, the Rust median's cost per
+/// operation as a multiple of the bound's, and whether that is within the
+/// row's floor target.
+pub struct AgainstFloor<'a> {
+    pub row: &'a Measured,
+    pub bound: &'a Bound,
+    pub times_floor: f64,
+    pub at_most: Option<f64>,
+}
+
+impl AgainstFloor<'_> {
+    /// `None` when the row has no floor target.
+    pub fn met(&self) -> Option<bool> {
+        self.at_most.map(|at_most| self.times_floor <= at_most)
+    }
+}
+
+/// Every row that has a floor measured in this run, with its distance.
+pub fn against_floors<'a>(measured: &'a [Measured], bounds: &'a [Bound]) -> Vec<AgainstFloor<'a>> {
+    measured
+        .iter()
+        .filter_map(|row| {
+            let floor = row.row.floor?;
+            let bound = bounds.iter().find(|bound| bound.name == floor.bound)?;
+            let rust = bench::cost_per_operation(median(&row.rust)?, row.row.unit)?;
+            let best = bench::cost_per_operation(bound.value, bound.unit)?;
+            Some(AgainstFloor {
+                row,
+                bound,
+                times_floor: rust / best,
+                at_most: floor.at_most,
+            })
+        })
+        .collect()
+}
+
+fn floor_cells(against: &AgainstFloor<'_>) -> [String; 6] {
+    [
+        against.row.crate_name.to_string(),
+        against.row.row.workload.to_string(),
+        format!(
+            "{} ({})",
+            against.bound.name,
+            format_value(against.bound.value, against.bound.unit)
+        ),
+        format!("{:.2}x", against.times_floor),
+        against
+            .at_most
+            .map_or_else(|| "reported".to_string(), |at_most| format!("≤ {at_most}x")),
+        match against.met() {
+            Some(true) => "met".to_string(),
+            Some(false) => "NOT MET".to_string(),
+            None => "-".to_string(),
+        },
+    ]
+}
+
+fn print_floors(measured: &[Measured], bounds: &[Bound]) {
+    let rows = against_floors(measured, bounds);
+    if rows.is_empty() {
+        return;
+    }
+    println!();
+    println!("against this machine's floor (cost per operation, as a multiple of the bound's):");
+    for against in &rows {
+        println!("  {}", floor_cells(against).join("  "));
+    }
+}
+
 fn markdown_table(measured: &[Measured], bounds: &[Bound]) -> String {
     let mut text = String::from(
         "| crate | workload | Rust | Python | ratio | target | met |\n|---|---|---|---|---|---|---|\n",
     );
     for row in measured {
         text.push_str(&format!("| {} |\n", cells(row).join(" | ")));
+    }
+    let floors = against_floors(measured, bounds);
+    if !floors.is_empty() {
+        text.push_str(
+            "\n| crate | workload | floor | times the floor | target | met |\n|---|---|---|---|---|---|\n",
+        );
+        for against in &floors {
+            text.push_str(&format!("| {} |\n", floor_cells(against).join(" | ")));
+        }
     }
     text.push_str("\n| lower bound on this machine | figure |\n|---|---|\n");
     for bound in bounds {
@@ -291,6 +370,7 @@ fn results_json(
     runs: usize,
     options: &Options,
 ) -> serde_json::Value {
+    let floors = against_floors(measured, bounds);
     let rows: Vec<serde_json::Value> = measured
         .iter()
         .map(|row| {
@@ -314,6 +394,12 @@ fn results_json(
                 "ratio_median": median(&row.ratios()),
                 "target": target,
                 "met": row.met(),
+                "floor": floors.iter().find(|against| std::ptr::eq(against.row, row)).map(|against| json!({
+                    "bound": against.bound.name,
+                    "times_floor": against.times_floor,
+                    "at_most": against.at_most,
+                    "met": against.met(),
+                })),
             })
         })
         .collect();

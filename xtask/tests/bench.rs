@@ -13,6 +13,7 @@ fn row(better: Better, target: Target) -> Row {
         unit: "ns",
         better,
         target,
+        floor: None,
     }
 }
 
@@ -118,4 +119,56 @@ fn a_ceiling_is_met_at_or_below_it() {
     };
     assert_eq!(spawn(vec![0.6, 1.0, 1.3]).met(), Some(true), "median 1.0");
     assert_eq!(spawn(vec![1.3, 1.4, 0.9]).met(), Some(false), "median 1.3");
+}
+
+#[test]
+fn a_row_is_read_against_its_floor_in_cost_per_operation() {
+    use xtask::bench::Floor;
+    use xtask::bench_report::against_floors;
+    use xtask::lower_bounds::Bound;
+    let bounds = [
+        Bound {
+            name: "atomic",
+            value: 20.0,
+            unit: "ns",
+        },
+        Bound {
+            name: "round trip",
+            value: 10.0,
+            unit: "us",
+        },
+    ];
+    let with_floor = |unit, rust: Vec<f64>, bound, at_most| Measured {
+        crate_name: "c",
+        row: Row {
+            unit,
+            floor: Some(Floor { bound, at_most }),
+            ..row(Better::Lower, Target::RustAtMost(1.0))
+        },
+        rust,
+        python: Vec::new(),
+        python_skipped: None,
+    };
+    let measured = [
+        // 22 ns against a 20 ns floor: 1.1x, within 1.15x.
+        with_floor("ns", vec![21.0, 22.0, 23.0], "atomic", Some(1.15)),
+        // 50,000 tasks a second is 20 us a task: twice a 10 us round trip.
+        with_floor("/s", vec![50_000.0], "round trip", None),
+        // A floor that was not measured: no row.
+        with_floor("ns", vec![1.0], "missing", Some(2.0)),
+    ];
+    let rows = against_floors(&measured, &bounds);
+    assert_eq!(rows.len(), 2);
+    assert!(
+        (rows[0].times_floor - 1.1).abs() < 1e-9,
+        "{}",
+        rows[0].times_floor
+    );
+    assert_eq!(rows[0].met(), Some(true));
+    assert!(
+        (rows[1].times_floor - 2.0).abs() < 1e-9,
+        "{}",
+        rows[1].times_floor
+    );
+    assert_eq!(rows[1].met(), None);
 }
