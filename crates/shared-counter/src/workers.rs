@@ -22,8 +22,16 @@ use std::time::{Duration, Instant};
 /// for it.
 pub const WORKER_FLAG: &str = "--shared-counter-worker";
 
-/// Workers are this very binary, re-executed.
-const SELF_EXE: &str = "/proc/self/exe";
+/// This very binary, to re-execute as a worker: `/proc/self/exe` on Linux,
+/// which names the running binary even after its file is replaced;
+/// elsewhere the path [`std::env::current_exe`] reports.
+fn self_exe() -> std::path::PathBuf {
+    if cfg!(target_os = "linux") {
+        std::path::PathBuf::from("/proc/self/exe")
+    } else {
+        std::env::current_exe().unwrap_or_default()
+    }
+}
 
 /// How long a worker waits for the start signal before giving up.
 const START_LIMIT: Duration = Duration::from_secs(30);
@@ -109,7 +117,7 @@ impl Workers {
         };
         for (index, plan) in plans.iter().enumerate() {
             let child = memory
-                .command(SELF_EXE)
+                .command(self_exe())
                 .arg(WORKER_FLAG)
                 .arg(plan.role.encode())
                 .args([index.to_string(), plan.increments.to_string()])

@@ -1,7 +1,7 @@
 //! `bench`: the figures `cargo xtask bench` compares with `reference.py`.
 
 use super::scraper;
-use anyhow::{Context, Result, ensure};
+use anyhow::{Result, ensure};
 use url::Url;
 use web_scraper::client::FetchConfig;
 use web_scraper::crawl::{self, CrawlOptions, Summary};
@@ -118,14 +118,29 @@ pub fn digest(mut urls: Vec<String>) -> u64 {
     hash & ((1 << 52) - 1)
 }
 
-/// This process's peak resident memory, from `/proc/self/status`.
+/// This process's peak resident memory in MB, from `getrusage`: the same
+/// figure as `/proc/self/status`'s VmHWM on Linux, and available on every
+/// Unix. Linux counts `ru_maxrss` in KiB, macOS in bytes.
+#[cfg(unix)]
 fn peak_rss_mb() -> Result<f64> {
-    let status =
-        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("no VmHWM line in /proc/self/status")?;
-    Ok(kib / 1024.0)
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given, which is valid
+    // writable memory of the right type.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) } != 0 {
+        return Err(anyhow::Error::from(std::io::Error::last_os_error()).context("getrusage"));
+    }
+    // SAFETY: getrusage succeeded, so it filled the struct in.
+    let peak = unsafe { usage.assume_init() }.ru_maxrss as f64;
+    let bytes = if cfg!(target_os = "macos") {
+        peak
+    } else {
+        peak * 1024.0
+    };
+    Ok(bytes / (1024.0 * 1024.0))
+}
+
+/// Peak memory is read on Unix only.
+#[cfg(not(unix))]
+fn peak_rss_mb() -> Result<f64> {
+    anyhow::bail!("the bench measures peak memory on Unix only")
 }
