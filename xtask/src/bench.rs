@@ -25,41 +25,99 @@ pub enum Better {
     Higher,
 }
 
+/// Who a figure comes from in a pair: the crate's own `bench`, its
+/// `reference.py`, or one of its [`Peer`]s, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Rust,
+    Python,
+    Peer(&'static str),
+}
+
+impl Side {
+    /// How the report names this side.
+    pub fn label(self) -> &'static str {
+        match self {
+            Side::Rust => "Rust",
+            Side::Python => "Python",
+            Side::Peer(name) => name,
+        }
+    }
+}
+
 /// What a row must reach.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Target {
-    /// Rust at least this many times better than Python.
+    /// Rust at least this many times better than the row's reference.
     RatioAtLeast(f64),
     /// Rust's own figure at least this (for figures where higher is better).
     RustAtLeast(f64),
     /// Rust's own figure at most this (for figures where lower is better).
     RustAtMost(f64),
-    /// Equal to Python's in every pair: a digest of the work both did.
-    SameAsPython,
+    /// Equal to the reference's in every pair: a digest of the work both did.
+    SameAsReference,
+    /// Shown, with no target: the row is there for its floor, or to be read.
+    Reported,
 }
 
-/// One compared figure.
+/// One compared figure: Rust's `rust_key` against `reference_key` printed
+/// by `against` in the same pair.
 #[derive(Debug, Clone, Copy)]
 pub struct Row {
     pub workload: &'static str,
     pub rust_key: &'static str,
-    pub python_key: &'static str,
+    pub against: Side,
+    pub reference_key: &'static str,
     pub unit: &'static str,
     pub better: Better,
     pub target: Target,
-    /// The lower bound this row is also read against, if any.
+    /// The floor this row is also read against, if any.
     pub floor: Option<Floor>,
 }
 
-/// A row's floor: one of this machine's lower bounds, measured in the same
-/// run, and how many times its cost the Rust figure may take.
+/// A row's floor: the most this machine could do at the row's work,
+/// measured in the same run, and how close Rust must come.
 #[derive(Debug, Clone, Copy)]
 pub struct Floor {
-    /// The [`Bound`](crate::lower_bounds::Bound)'s name.
-    pub bound: &'static str,
-    /// The most times the floor's cost per operation; `None` reports the
-    /// distance with no target.
-    pub at_most: Option<f64>,
+    pub of: FloorOf,
+    /// `None` reports the distance with no target.
+    pub target: Option<FloorTarget>,
+}
+
+/// Where a floor's figure comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum FloorOf {
+    /// One of the machine's lower bounds, by its
+    /// [`Bound`](crate::lower_bounds::Bound)'s name, measured once after
+    /// the crates.
+    Bound(&'static str),
+    /// A figure that a side prints in every pair, in the row's unit: C's
+    /// time for the same loop, or a parse-only pass over the same pages.
+    Figure {
+        side: Side,
+        key: &'static str,
+        name: &'static str,
+    },
+}
+
+/// How close to its floor a row must come.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FloorTarget {
+    /// At most this many times the floor's cost per operation.
+    CostAtMost(f64),
+    /// At least this fraction of the floor's speed (1 / cost).
+    SpeedAtLeast(f64),
+}
+
+impl FloorTarget {
+    /// Whether Rust's cost per operation, as a multiple of the floor's,
+    /// is within the target.
+    pub fn met(self, times_floor: f64) -> bool {
+        match self {
+            FloorTarget::CostAtMost(at_most) => times_floor <= at_most,
+            FloorTarget::SpeedAtLeast(fraction) => 1.0 / times_floor >= fraction,
+        }
+    }
 }
 
 /// Seconds per operation, from a time per operation or a rate.
@@ -73,6 +131,29 @@ pub fn cost_per_operation(value: f64, unit: &str) -> Option<f64> {
         _ => return None,
     };
     Some(seconds)
+}
+
+/// Another program measured in the same pairs as a crate's bench: the tool
+/// a user would pick instead (Scrapy), or the same loop in C as a floor.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    /// The name its rows and floors use ([`Side::Peer`]).
+    pub name: &'static str,
+    pub program: PeerProgram,
+    pub args: &'static [&'static str],
+    pub quick_args: &'static [&'static str],
+}
+
+/// What a peer runs, from a file in the crate.
+#[derive(Debug, Clone, Copy)]
+pub enum PeerProgram {
+    /// A C file, built once per bench with the system C compiler at `-O2`
+    /// (`cc -O2 -pthread FILE -lm`); skipped, with the reason, where there
+    /// is no C compiler.
+    C(&'static str),
+    /// A Python script, run with the Python the crate's `reference.py`
+    /// runs with, and skipped when that is.
+    Python(&'static str),
 }
 
 /// How to bench one crate: the arguments of both sides, full and quick, and
@@ -91,6 +172,8 @@ pub struct CrateBench {
     /// sides becomes server N's URL.
     pub serve: &'static [Serve],
     pub quick_serve: &'static [Serve],
+    /// Run in every pair, between Python and Rust.
+    pub peers: &'static [Peer],
     pub rows: &'static [Row],
 }
 
@@ -107,41 +190,45 @@ pub fn specs() -> Vec<CrateBench> {
             python_modules: &[],
             serve: &[],
             quick_serve: &[],
+            peers: &[],
             rows: &[
                 Row {
                     workload: "4 threads x 1M increments: std Mutex vs threading.Lock",
                     rust_key: "mutex_ns_per_increment",
-                    python_key: "lock_ns_per_increment",
+                    against: Side::Python,
+                    reference_key: "lock_ns_per_increment",
                     unit: "ns",
                     better: Better::Lower,
                     target: Target::RatioAtLeast(4.0),
                     floor: Some(Floor {
-                        bound: "contended Mutex increment (one thread per core)",
-                        at_most: None,
+                        of: FloorOf::Bound("contended Mutex increment (one thread per core)"),
+                        target: None,
                     }),
                 },
                 Row {
                     workload: "the same: parking_lot::Mutex vs threading.Lock",
                     rust_key: "parking_lot_mutex_ns_per_increment",
-                    python_key: "lock_ns_per_increment",
+                    against: Side::Python,
+                    reference_key: "lock_ns_per_increment",
                     unit: "ns",
                     better: Better::Lower,
                     target: Target::RatioAtLeast(4.0),
                     floor: Some(Floor {
-                        bound: "contended Mutex increment (one thread per core)",
-                        at_most: Some(1.5),
+                        of: FloorOf::Bound("contended Mutex increment (one thread per core)"),
+                        target: Some(FloorTarget::CostAtMost(1.5)),
                     }),
                 },
                 Row {
                     workload: "the same: AtomicU64::fetch_add vs threading.Lock",
                     rust_key: "atomic_ns_per_increment",
-                    python_key: "lock_ns_per_increment",
+                    against: Side::Python,
+                    reference_key: "lock_ns_per_increment",
                     unit: "ns",
                     better: Better::Lower,
                     target: Target::RatioAtLeast(15.0),
                     floor: Some(Floor {
-                        bound: "contended atomic increment (one thread per core)",
-                        at_most: Some(1.15),
+                        of: FloorOf::Bound("contended atomic increment (one thread per core)"),
+                        target: Some(FloorTarget::CostAtMost(1.15)),
                     }),
                 },
             ],
@@ -155,23 +242,26 @@ pub fn specs() -> Vec<CrateBench> {
             python_modules: &[],
             serve: &[],
             quick_serve: &[],
+            peers: &[],
             rows: &[
                 Row {
                     workload: "start and join 50 no-op children, per child (Python: fork)",
                     rust_key: "spawn_ms_per_child",
-                    python_key: "fork_ms_per_child",
+                    against: Side::Python,
+                    reference_key: "fork_ms_per_child",
                     unit: "ms",
                     better: Better::Lower,
                     target: Target::RustAtMost(1.2),
                     floor: Some(Floor {
-                        bound: "spawn and wait of a trivial child",
-                        at_most: None,
+                        of: FloorOf::Bound("spawn and wait of a trivial child"),
+                        target: None,
                     }),
                 },
                 Row {
                     workload: "the same, vs Python's spawn start method",
                     rust_key: "spawn_ms_per_child",
-                    python_key: "spawn_ms_per_child",
+                    against: Side::Python,
+                    reference_key: "spawn_ms_per_child",
                     unit: "ms",
                     better: Better::Lower,
                     target: Target::RatioAtLeast(20.0),
@@ -203,11 +293,20 @@ pub fn specs() -> Vec<CrateBench> {
             python_modules: &[],
             serve: &[],
             quick_serve: &[],
+            peers: &[Peer {
+                name: "C",
+                program: PeerProgram::C("bench/primes.c"),
+                // LIMIT CHUNKS REPEAT THREADS: the bench's 64 chunks, once,
+                // on 1 thread and on as many threads as it has workers.
+                args: &["3000000", "64", "1", "2"],
+                quick_args: &["100000", "64", "1", "2"],
+            }],
             rows: &[
                 Row {
                     workload: "map of square over 1M ints, 2 workers, vs Pool.map",
                     rust_key: "map_per_s",
-                    python_key: "pool_map_per_s",
+                    against: Side::Python,
+                    reference_key: "pool_map_per_s",
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RatioAtLeast(2.0),
@@ -216,23 +315,59 @@ pub fn specs() -> Vec<CrateBench> {
                 Row {
                     workload: "submit + as_completed of 20k tiny tasks vs ProcessPoolExecutor",
                     rust_key: "tiny_tasks_per_s",
-                    python_key: "tiny_tasks_per_s",
+                    against: Side::Python,
+                    reference_key: "tiny_tasks_per_s",
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RatioAtLeast(5.0),
                     floor: Some(Floor {
-                        bound: "Unix-socket round trip, sustained",
-                        at_most: None,
+                        of: FloorOf::Bound("Unix-socket round trip, sustained"),
+                        target: None,
                     }),
                 },
                 Row {
                     workload: "primes < 3M: speedup with 2 workers (Python: processes)",
                     rust_key: "primes_speedup",
-                    python_key: "primes_speedup",
+                    against: Side::Python,
+                    reference_key: "primes_speedup",
                     unit: "x",
                     better: Better::Higher,
-                    target: Target::RustAtLeast(1.8),
+                    target: Target::RustAtLeast(1.85),
                     floor: None,
+                },
+                Row {
+                    workload: "primes < 3M, 1 worker, vs 1 Python process",
+                    rust_key: "primes_one_worker_s",
+                    against: Side::Python,
+                    reference_key: "primes_one_worker_s",
+                    unit: "s",
+                    better: Better::Lower,
+                    target: Target::Reported,
+                    floor: Some(Floor {
+                        of: FloorOf::Figure {
+                            side: Side::Peer("C"),
+                            key: "c_primes_sequential_s",
+                            name: "the same loop in C (-O2), one thread",
+                        },
+                        target: Some(FloorTarget::SpeedAtLeast(0.95)),
+                    }),
+                },
+                Row {
+                    workload: "primes < 3M, 2 workers, vs 2 Python processes",
+                    rust_key: "primes_workers_s",
+                    against: Side::Python,
+                    reference_key: "primes_workers_s",
+                    unit: "s",
+                    better: Better::Lower,
+                    target: Target::Reported,
+                    floor: Some(Floor {
+                        of: FloorOf::Figure {
+                            side: Side::Peer("C"),
+                            key: "c_primes_parallel_s",
+                            name: "the same loop in C (-O2), 2 pthreads",
+                        },
+                        target: None,
+                    }),
                 },
             ],
         },
@@ -245,11 +380,13 @@ pub fn specs() -> Vec<CrateBench> {
             python_modules: &[],
             serve: &[],
             quick_serve: &[],
+            peers: &[],
             rows: &[
                 Row {
                     workload: "4 processes x 1M increments: fetch_add vs Value + get_lock()",
                     rust_key: "atomic_per_s",
-                    python_key: "locked_per_s",
+                    against: Side::Python,
+                    reference_key: "locked_per_s",
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RatioAtLeast(50.0),
@@ -258,7 +395,8 @@ pub fn specs() -> Vec<CrateBench> {
                 Row {
                     workload: "the same: robust pthread mutex vs Value + get_lock()",
                     rust_key: "locked_per_s",
-                    python_key: "locked_per_s",
+                    against: Side::Python,
+                    reference_key: "locked_per_s",
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RatioAtLeast(10.0),
@@ -267,7 +405,8 @@ pub fn specs() -> Vec<CrateBench> {
                 Row {
                     workload: "the same: a record lock on the block's file (every Unix) vs Value + get_lock()",
                     rust_key: "file-lock_per_s",
-                    python_key: "locked_per_s",
+                    against: Side::Python,
+                    reference_key: "locked_per_s",
                     unit: "/s",
                     better: Better::Higher,
                     // Two system calls per increment, where Python's
@@ -302,29 +441,63 @@ pub fn specs() -> Vec<CrateBench> {
             python_modules: &[],
             serve: &[],
             quick_serve: &[],
+            peers: &[Peer {
+                name: "C",
+                program: PeerProgram::C("bench/primes.c"),
+                // LIMIT CHUNKS REPEAT THREADS (0: one per core, as rayon).
+                args: &["3000000", "64", "3", "0"],
+                quick_args: &["100000", "64", "1", "0"],
+            }],
             rows: &[
                 Row {
                     workload: "primes < 3M in 64 chunks: parallel speedup (Python: processes)",
                     rust_key: "primes_speedup",
-                    python_key: "primes_processes_speedup",
+                    against: Side::Python,
+                    reference_key: "primes_processes_speedup",
                     unit: "x",
                     better: Better::Higher,
                     target: Target::RustAtLeast(1.85),
                     floor: None,
                 },
                 Row {
+                    workload: "primes < 3M on one thread, vs Python on one thread",
+                    rust_key: "primes_sequential_s",
+                    against: Side::Python,
+                    reference_key: "primes_sequential_s",
+                    unit: "s",
+                    better: Better::Lower,
+                    target: Target::Reported,
+                    floor: Some(Floor {
+                        of: FloorOf::Figure {
+                            side: Side::Peer("C"),
+                            key: "c_primes_sequential_s",
+                            name: "the same loop in C (-O2), one thread",
+                        },
+                        target: Some(FloorTarget::SpeedAtLeast(0.95)),
+                    }),
+                },
+                Row {
                     workload: "primes < 3M: rayon vs Python's best (processes)",
                     rust_key: "primes_parallel_s",
-                    python_key: "primes_best_s",
+                    against: Side::Python,
+                    reference_key: "primes_best_s",
                     unit: "s",
                     better: Better::Lower,
                     target: Target::RatioAtLeast(30.0),
-                    floor: None,
+                    floor: Some(Floor {
+                        of: FloorOf::Figure {
+                            side: Side::Peer("C"),
+                            key: "c_primes_parallel_s",
+                            name: "the same loop in C (-O2), a pthread per core",
+                        },
+                        target: None,
+                    }),
                 },
                 Row {
                     workload: "submit + result of 100k tiny tasks",
                     rust_key: "tiny_tasks_per_s",
-                    python_key: "tiny_tasks_per_s",
+                    against: Side::Python,
+                    reference_key: "tiny_tasks_per_s",
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RustAtLeast(1_000_000.0),
@@ -376,7 +549,7 @@ pub fn specs() -> Vec<CrateBench> {
                 "--slow-pages",
                 "20",
             ],
-            python_modules: &["requests", "bs4"],
+            python_modules: &["requests", "bs4", "scrapy"],
             // The toolchain's std docs, served by the crate itself, once as
             // fast as it can and once 50 ms behind every response. The quick
             // run serves the bundled site instead.
@@ -400,47 +573,108 @@ pub fn specs() -> Vec<CrateBench> {
                     latency_ms: 50,
                 },
             ],
+            // The tool a Python user would pick for crawling: the same
+            // start, scope, concurrency and extraction.
+            peers: &[Peer {
+                name: "Scrapy",
+                program: PeerProgram::Python("reference_scrapy.py"),
+                args: &["--url", "{0}std/index.html", "--scope", "{0}std/"],
+                quick_args: &["--url", "{0}index.html"],
+            }],
             rows: &[
                 Row {
                     workload: "crawl the std docs, 16 at a time, vs requests + bs4 with 16 threads",
                     rust_key: "crawl_pages_per_s",
-                    python_key: "crawl_pages_per_s",
+                    against: Side::Python,
+                    reference_key: "crawl_pages_per_s",
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RatioAtLeast(30.0),
-                    floor: None,
+                    floor: Some(Floor {
+                        of: FloorOf::Figure {
+                            side: Side::Rust,
+                            key: "parse_floor_pages_per_s",
+                            name: "parse only: the same pages from memory, every core",
+                        },
+                        target: Some(FloorTarget::SpeedAtLeast(0.7)),
+                    }),
                 },
                 Row {
                     workload: "the same: pages crawled",
                     rust_key: "crawl_pages",
-                    python_key: "crawl_pages",
+                    against: Side::Python,
+                    reference_key: "crawl_pages",
                     unit: "pages",
                     better: Better::Higher,
-                    target: Target::SameAsPython,
+                    target: Target::SameAsReference,
                     floor: None,
                 },
                 Row {
                     workload: "the same: digest of the sorted URLs (the same set of pages)",
                     rust_key: "crawl_digest",
-                    python_key: "crawl_digest",
+                    against: Side::Python,
+                    reference_key: "crawl_digest",
                     unit: "id",
                     better: Better::Higher,
-                    target: Target::SameAsPython,
+                    target: Target::SameAsReference,
                     floor: None,
                 },
                 Row {
                     workload: "the same: the crawler's peak memory",
                     rust_key: "peak_rss_mb",
-                    python_key: "peak_rss_mb",
+                    against: Side::Python,
+                    reference_key: "peak_rss_mb",
                     unit: "MB",
                     better: Better::Lower,
                     target: Target::RustAtMost(150.0),
                     floor: None,
                 },
                 Row {
+                    workload: "the same crawl vs Scrapy, 16 at a time overall and per domain",
+                    rust_key: "crawl_pages_per_s",
+                    against: Side::Peer("Scrapy"),
+                    reference_key: "crawl_pages_per_s",
+                    unit: "/s",
+                    better: Better::Higher,
+                    target: Target::RatioAtLeast(20.0),
+                    floor: None,
+                },
+                Row {
+                    workload: "the same: pages Scrapy crawled",
+                    rust_key: "crawl_pages",
+                    against: Side::Peer("Scrapy"),
+                    reference_key: "crawl_pages",
+                    unit: "pages",
+                    better: Better::Higher,
+                    target: Target::SameAsReference,
+                    floor: None,
+                },
+                Row {
+                    workload: "the same: digest of Scrapy's sorted URLs",
+                    rust_key: "crawl_digest",
+                    against: Side::Peer("Scrapy"),
+                    reference_key: "crawl_digest",
+                    unit: "id",
+                    better: Better::Higher,
+                    target: Target::SameAsReference,
+                    floor: None,
+                },
+                Row {
+                    // At most 40% of Scrapy's peak: 2.5 times less.
+                    workload: "the same: peak memory vs Scrapy's",
+                    rust_key: "peak_rss_mb",
+                    against: Side::Peer("Scrapy"),
+                    reference_key: "peak_rss_mb",
+                    unit: "MB",
+                    better: Better::Lower,
+                    target: Target::RatioAtLeast(2.5),
+                    floor: None,
+                },
+                Row {
                     workload: "113 pages as a list, 50 ms latency, 16 at a time (ideal 320/s)",
                     rust_key: "slow_pages_per_s",
-                    python_key: "slow_pages_per_s",
+                    against: Side::Python,
+                    reference_key: "slow_pages_per_s",
                     unit: "/s",
                     better: Better::Higher,
                     target: Target::RustAtLeast(272.0),
@@ -449,10 +683,11 @@ pub fn specs() -> Vec<CrateBench> {
                 Row {
                     workload: "the same: digest of the sorted URLs",
                     rust_key: "slow_digest",
-                    python_key: "slow_digest",
+                    against: Side::Python,
+                    reference_key: "slow_digest",
                     unit: "id",
                     better: Better::Higher,
-                    target: Target::SameAsPython,
+                    target: Target::SameAsReference,
                     floor: None,
                 },
             ],
@@ -460,47 +695,68 @@ pub fn specs() -> Vec<CrateBench> {
     ]
 }
 
-/// The figures of one row: every pair's Rust and Python value.
+/// The figures of one row: every pair's Rust value, its reference's, and
+/// its floor's when the floor is a figure of the pairs.
 #[derive(Debug, Clone)]
 pub struct Measured {
     pub crate_name: &'static str,
     pub row: Row,
     pub rust: Vec<f64>,
-    /// Empty when Python was not run.
-    pub python: Vec<f64>,
-    /// Why Python was not run, when it was not.
-    pub python_skipped: Option<String>,
+    /// Empty when the reference's side was not run.
+    pub reference: Vec<f64>,
+    /// Why the reference's side was not run, when it was not.
+    pub reference_skipped: Option<String>,
+    /// The floor's figure in each pair ([`FloorOf::Figure`]); empty when
+    /// the floor is a machine bound, or its side was not run.
+    pub floor: Vec<f64>,
+    /// Why the floor's side was not run, when it was not.
+    pub floor_skipped: Option<String>,
 }
 
 impl Measured {
-    /// Rust's advantage in each pair: how many times better than Python.
+    /// A row with no figures yet.
+    pub fn new(crate_name: &'static str, row: Row) -> Self {
+        Self {
+            crate_name,
+            row,
+            rust: Vec::new(),
+            reference: Vec::new(),
+            reference_skipped: None,
+            floor: Vec::new(),
+            floor_skipped: None,
+        }
+    }
+
+    /// Rust's advantage in each pair: how many times better than the
+    /// reference.
     pub fn ratios(&self) -> Vec<f64> {
         self.rust
             .iter()
-            .zip(&self.python)
-            .map(|(&rust, &python)| match self.row.better {
-                Better::Lower => python / rust,
-                Better::Higher => rust / python,
+            .zip(&self.reference)
+            .map(|(&rust, &reference)| match self.row.better {
+                Better::Lower => reference / rust,
+                Better::Higher => rust / reference,
             })
             .collect()
     }
 
     /// Whether the target was met, on the medians; `None` when it cannot be
-    /// judged (no Python figures for a ratio target).
+    /// judged (no reference figures for a ratio target, or no target).
     pub fn met(&self) -> Option<bool> {
         match self.row.target {
             Target::RatioAtLeast(ratio) => median(&self.ratios()).map(|median| median >= ratio),
             Target::RustAtLeast(floor) => median(&self.rust).map(|median| median >= floor),
             Target::RustAtMost(ceiling) => median(&self.rust).map(|median| median <= ceiling),
-            Target::SameAsPython if self.python.is_empty() => None,
-            Target::SameAsPython => Some(
-                self.rust.len() == self.python.len()
+            Target::SameAsReference if self.reference.is_empty() => None,
+            Target::SameAsReference => Some(
+                self.rust.len() == self.reference.len()
                     && self
                         .rust
                         .iter()
-                        .zip(&self.python)
-                        .all(|(rust, python)| rust == python),
+                        .zip(&self.reference)
+                        .all(|(rust, reference)| rust == reference),
             ),
+            Target::Reported => None,
         }
     }
 }
@@ -638,7 +894,40 @@ fn run_once(name: &str, mut command: Command, reproduce: String) -> Result<BTree
     Ok(parse_figures(&outcome.stdout))
 }
 
-/// Benches one crate: `runs` alternating pairs of Python then Rust.
+/// Builds a peer's C file with the system C compiler at `-O2`, into
+/// `out_dir`. `Err` says why the peer is skipped.
+pub fn build_c(source: &Path, out_dir: &Path, name: &str) -> std::result::Result<PathBuf, String> {
+    let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    std::fs::create_dir_all(out_dir)
+        .map_err(|error| format!("creating {}: {error}", out_dir.display()))?;
+    let binary = out_dir.join(name);
+    let output = Command::new(&compiler)
+        .args(["-O2", "-pthread", "-o"])
+        .arg(&binary)
+        .arg(source)
+        .arg("-lm")
+        .output()
+        .map_err(|_| format!("no C compiler: `{compiler}` is not installed"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`{compiler} -O2` failed on {}: {}",
+            source.display(),
+            runner::tail(&String::from_utf8_lossy(&output.stderr), 5)
+        ));
+    }
+    Ok(binary)
+}
+
+/// A side of a crate's pairs, ready to run: its command's program and
+/// arguments, or why it is skipped.
+struct Runnable {
+    side: Side,
+    command: std::result::Result<(PathBuf, Vec<String>), String>,
+    reproduce: String,
+}
+
+/// Benches one crate: `runs` alternating rounds of Python, each peer, then
+/// Rust, all against the same servers.
 pub fn bench_crate(
     spec: &CrateBench,
     example: &Example,
@@ -646,9 +935,9 @@ pub fn bench_crate(
     runs: usize,
     quick: bool,
     python: &std::result::Result<PathBuf, String>,
+    c_dir: &Path,
 ) -> Result<Vec<Measured>> {
-    let python_skipped = python.as_ref().err().cloned();
-    if let Some(reason) = &python_skipped {
+    if let Err(reason) = python {
         eprintln!("bench: {}: Python side skipped: {reason}", spec.name);
     }
     let (rust_args, python_args, serve) = if quick {
@@ -665,56 +954,108 @@ pub fn bench_crate(
         .iter()
         .map(|&serve| Server::start(binary, serve))
         .collect::<Result<Vec<_>>>()?;
-    let rust_args = substitute(rust_args, &servers);
-    let python_args = substitute(python_args, &servers);
-    let reference = example.dir.join("reference.py");
-    let mut measured: Vec<Measured> = spec
-        .rows
-        .iter()
-        .map(|&row| Measured {
-            crate_name: spec.name,
-            row,
-            rust: Vec::new(),
-            python: Vec::new(),
-            python_skipped: python_skipped.clone(),
-        })
-        .collect();
-    for pair in 1..=runs {
-        eprintln!("bench: {} pair {pair} of {runs}", spec.name);
-        if let Ok(python) = python {
-            let mut command = Command::new(python);
-            command.arg(&reference).args(&python_args);
-            let reproduce = format!(
-                "{} crates/{}/reference.py {}",
-                python.display(),
-                spec.name,
-                python_args.join(" ")
-            );
-            let figures = run_once(spec.name, command, reproduce.clone())?;
-            record(&mut measured, &figures, &reproduce, Side::Python)?;
+    let crate_file = |file: &str| example.dir.join(file);
+    let python_side = |script: &str, args: &[&str], side: Side| {
+        let args = substitute(args, &servers);
+        let command = python.clone().map(|python| {
+            (
+                python,
+                std::iter::once(crate_file(script).display().to_string())
+                    .chain(args.iter().cloned())
+                    .collect(),
+            )
+        });
+        let shown = python.as_ref().map_or_else(
+            |_| "python3".to_string(),
+            |python| python.display().to_string(),
+        );
+        Runnable {
+            side,
+            command,
+            reproduce: format!("{shown} crates/{}/{script} {}", spec.name, args.join(" ")),
         }
-        let mut command = Command::new(binary);
-        command.args(&rust_args);
-        let reproduce = format!(
+    };
+    let mut sides = vec![python_side("reference.py", python_args, Side::Python)];
+    for peer in spec.peers {
+        let args = if quick { peer.quick_args } else { peer.args };
+        match peer.program {
+            PeerProgram::Python(script) => {
+                sides.push(python_side(script, args, Side::Peer(peer.name)))
+            }
+            PeerProgram::C(source) => {
+                let stem = Path::new(source)
+                    .file_stem()
+                    .map_or_else(|| "peer".into(), |stem| stem.to_string_lossy());
+                let built = build_c(&crate_file(source), c_dir, &format!("{}-{stem}", spec.name));
+                if let Err(reason) = &built {
+                    eprintln!("bench: {}: {} side skipped: {reason}", spec.name, peer.name);
+                }
+                let args = substitute(args, &servers);
+                sides.push(Runnable {
+                    side: Side::Peer(peer.name),
+                    reproduce: format!(
+                        "cc -O2 -pthread crates/{}/{source} -lm && ./a.out {}",
+                        spec.name,
+                        args.join(" ")
+                    ),
+                    command: built.map(|binary| (binary, args)),
+                });
+            }
+        }
+    }
+    let rust_args = substitute(rust_args, &servers);
+    sides.push(Runnable {
+        side: Side::Rust,
+        reproduce: format!(
             "cargo run --release -p {} -- {}",
             spec.name,
             rust_args.join(" ")
-        );
-        let figures = run_once(spec.name, command, reproduce.clone())?;
-        record(&mut measured, &figures, &reproduce, Side::Rust)?;
+        ),
+        command: Ok((binary.to_path_buf(), rust_args)),
+    });
+    let skipped = |side: Side| {
+        sides
+            .iter()
+            .find(|runnable| runnable.side == side)
+            .map_or_else(
+                || Some(format!("{} has no side named {}", spec.name, side.label())),
+                |runnable| runnable.command.as_ref().err().cloned(),
+            )
+    };
+    let mut measured: Vec<Measured> = spec
+        .rows
+        .iter()
+        .map(|&row| {
+            let mut measured = Measured::new(spec.name, row);
+            measured.reference_skipped = skipped(row.against);
+            if let Some(Floor {
+                of: FloorOf::Figure { side, .. },
+                ..
+            }) = row.floor
+            {
+                measured.floor_skipped = skipped(side);
+            }
+            measured
+        })
+        .collect();
+    for pair in 1..=runs {
+        eprintln!("bench: {} round {pair} of {runs}", spec.name);
+        for runnable in &sides {
+            let Ok((program, args)) = &runnable.command else {
+                continue;
+            };
+            let mut command = Command::new(program);
+            command.args(args);
+            let figures = run_once(spec.name, command, runnable.reproduce.clone())?;
+            record(&mut measured, &figures, &runnable.reproduce, runnable.side)?;
+        }
     }
     Ok(measured)
 }
 
-/// Which side of a pair a run was.
-#[derive(Clone, Copy)]
-enum Side {
-    Python,
-    Rust,
-}
-
-/// Adds one run's figures to each row, by that side's key; a missing key
-/// is an error naming the command that should have printed it.
+/// Adds one run's figures to each row that reads that side: as its Rust
+/// figure, its reference's or its floor's. A missing key is an error
+/// naming the command that should have printed it.
 fn record(
     measured: &mut [Measured],
     figures: &BTreeMap<String, f64>,
@@ -722,14 +1063,28 @@ fn record(
     side: Side,
 ) -> Result<()> {
     for row in measured {
-        let (key, values) = match side {
-            Side::Python => (row.row.python_key, &mut row.python),
-            Side::Rust => (row.row.rust_key, &mut row.rust),
-        };
-        let value = figures
-            .get(key)
-            .with_context(|| format!("`{reproduce}` printed no `{key}=` line"))?;
-        values.push(*value);
+        let mut wanted: Vec<(&str, &mut Vec<f64>)> = Vec::new();
+        if side == Side::Rust {
+            wanted.push((row.row.rust_key, &mut row.rust));
+        }
+        if side == row.row.against {
+            wanted.push((row.row.reference_key, &mut row.reference));
+        }
+        if let Some(FloorOf::Figure {
+            side: floor_side,
+            key,
+            ..
+        }) = row.row.floor.map(|floor| floor.of)
+            && floor_side == side
+        {
+            wanted.push((key, &mut row.floor));
+        }
+        for (key, values) in wanted {
+            let value = figures
+                .get(key)
+                .with_context(|| format!("`{reproduce}` printed no `{key}=` line"))?;
+            values.push(*value);
+        }
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Running `cargo xtask bench` end to end, and reporting it: a table on
 //! stdout, and `target/bench/results.json`, `results.md` and `ratios.svg`.
 
-use crate::bench::{self, Better, Measured, Target, median, spread};
+use crate::bench::{self, Better, FloorOf, FloorTarget, Measured, Side, Target, median, spread};
 use crate::lower_bounds::{self, Bound};
 use crate::workspace;
 use anyhow::{Context, Result, ensure};
@@ -42,6 +42,7 @@ pub fn bench(options: &Options) -> Result<bool> {
     let mut measured = Vec::new();
     let mut pythons = serde_json::Map::new();
     let venv = target_dir.join("bench").join("venv");
+    let c_dir = target_dir.join("bench").join("c");
     for (spec, example) in &selected {
         let binary = example.binary(&target_dir, "release");
         let python = bench::python_for(spec, example, &venv, options.python_setup);
@@ -53,6 +54,7 @@ pub fn bench(options: &Options) -> Result<bool> {
             runs,
             options.quick,
             &python,
+            &c_dir,
         )?);
     }
     eprintln!("bench: measuring this machine's lower bounds");
@@ -72,15 +74,21 @@ pub fn bench(options: &Options) -> Result<bool> {
         out_dir.join("results.md"),
         markdown_table(&measured, &bounds),
     )?;
-    draw_chart(&measured, &out_dir.join("ratios.svg"))?;
+    draw_chart(&measured, &bounds, &out_dir.join("ratios.svg"))?;
     eprintln!(
         "bench: wrote results.json, results.md and ratios.svg in {}",
         out_dir.display()
     );
 
-    // Every row has its figures, or says why its Python side was skipped.
+    // Every row has its figures, or says why a side was skipped.
     let complete = measured.iter().all(|row| {
-        !row.rust.is_empty() && (row.python_skipped.is_some() || !row.python.is_empty())
+        let floor_complete = match row.row.floor.map(|floor| floor.of) {
+            Some(FloorOf::Figure { .. }) => row.floor_skipped.is_some() || !row.floor.is_empty(),
+            _ => true,
+        };
+        !row.rust.is_empty()
+            && (row.reference_skipped.is_some() || !row.reference.is_empty())
+            && floor_complete
     });
     ensure!(!measured.is_empty(), "no crate had a bench to run");
     Ok(complete)
@@ -179,24 +187,27 @@ fn summary(values: &[f64], unit: &str) -> String {
     }
 }
 
-fn target_text(target: Target, unit: &str) -> String {
-    match target {
-        Target::RatioAtLeast(ratio) => format!("≥ {ratio}x Python"),
-        Target::RustAtLeast(floor) => format!("Rust ≥ {}", format_value(floor, unit)),
-        Target::RustAtMost(ceiling) => format!("Rust ≤ {}", format_value(ceiling, unit)),
-        Target::SameAsPython => "= Python".to_string(),
+fn target_text(row: &bench::Row) -> String {
+    let against = row.against.label();
+    match row.target {
+        Target::RatioAtLeast(ratio) => format!("≥ {ratio}x {against}"),
+        Target::RustAtLeast(floor) => format!("Rust ≥ {}", format_value(floor, row.unit)),
+        Target::RustAtMost(ceiling) => format!("Rust ≤ {}", format_value(ceiling, row.unit)),
+        Target::SameAsReference => format!("= {against}"),
+        Target::Reported => "reported".to_string(),
     }
 }
 
-fn met_text(row: &Measured) -> &'static str {
-    match row.met() {
+fn met_text(met: Option<bool>) -> &'static str {
+    match met {
         Some(true) => "met",
         Some(false) => "NOT MET",
         None => "—",
     }
 }
 
-/// The cells of one table row: crate, workload, Rust, Python, ratio, target, met.
+/// The cells of one table row: crate, workload, Rust, reference, ratio,
+/// target, met.
 fn cells(row: &Measured) -> [String; 7] {
     let unit = row.row.unit;
     let ratio = summary(&row.ratios(), "x");
@@ -204,14 +215,38 @@ fn cells(row: &Measured) -> [String; 7] {
         row.crate_name.to_string(),
         row.row.workload.to_string(),
         summary(&row.rust, unit),
-        match &row.python_skipped {
-            Some(reason) => format!("skipped: {reason}"),
-            None => summary(&row.python, unit),
+        match &row.reference_skipped {
+            Some(reason) => format!("{} skipped: {reason}", row.row.against.label()),
+            None => format!(
+                "{} {}",
+                row.row.against.label(),
+                summary(&row.reference, unit)
+            ),
         },
         ratio,
-        target_text(row.row.target, unit),
-        met_text(row).to_string(),
+        target_text(&row.row),
+        met_text(row.met()).to_string(),
     ]
+}
+
+/// Rows of cells in columns as wide as their widest cell.
+fn print_aligned(rows: &[[String; 7]]) {
+    let widths: Vec<usize> = (0..7)
+        .map(|column| {
+            rows.iter()
+                .map(|row| row[column].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("{}", line.join("  ").trim_end());
+    }
 }
 
 fn print_table(
@@ -228,34 +263,26 @@ fn print_table(
         );
     }
     println!(
-        "{} cores, {}, {}; {runs} alternating pair(s) per crate; ratio = times better than Python, pair by pair",
+        "{} cores, {}, {}; {runs} alternating round(s) per crate; ratio = times better than the reference (Python or a peer), round by round",
         machine["cores"],
         machine["cpu"].as_str().unwrap_or("?"),
         machine["date"].as_str().unwrap_or("?")
     );
     let header = [
-        "crate", "workload", "Rust", "Python", "ratio", "target", "met",
+        "crate",
+        "workload",
+        "Rust",
+        "reference",
+        "ratio",
+        "target",
+        "met",
     ]
     .map(String::from);
-    let rows: Vec<[String; 7]> = std::iter::once(header)
-        .chain(measured.iter().map(cells))
-        .collect();
-    let widths: Vec<usize> = (0..7)
-        .map(|column| {
-            rows.iter()
-                .map(|row| row[column].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for row in &rows {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        println!("{}", line.join("  ").trim_end());
-    }
+    print_aligned(
+        &std::iter::once(header)
+            .chain(measured.iter().map(cells))
+            .collect::<Vec<_>>(),
+    );
     println!();
     println!("lower bounds on this machine:");
     for bound in bounds {
@@ -267,78 +294,142 @@ fn print_table(
     }
 }
 
-/// A row read against its floor: the bound, the Rust median's cost per
-/// operation as a multiple of the bound's, and whether that is within the
-/// row's floor target.
+/// A row read against its floor: the floor's name and figure, Rust's cost
+/// per operation as a multiple of the floor's, and whether that is within
+/// the row's floor target.
 pub struct AgainstFloor<'a> {
     pub row: &'a Measured,
-    pub bound: &'a Bound,
+    pub name: &'a str,
+    /// The floor's figure (the median of the rounds, for a figure of the
+    /// rounds), in `unit`.
+    pub value: f64,
+    pub unit: &'a str,
+    /// The median, round by round where the floor is a figure of the
+    /// rounds, of Rust's cost over the floor's.
     pub times_floor: f64,
-    pub at_most: Option<f64>,
+    pub target: Option<FloorTarget>,
 }
 
 impl AgainstFloor<'_> {
     /// `None` when the row has no floor target.
     pub fn met(&self) -> Option<bool> {
-        self.at_most.map(|at_most| self.times_floor <= at_most)
+        self.target.map(|target| target.met(self.times_floor))
+    }
+
+    /// Rust's speed as a fraction of the floor's.
+    pub fn fraction(&self) -> f64 {
+        1.0 / self.times_floor
     }
 }
 
 /// Every row that has a floor measured in this run, with its distance.
 pub fn against_floors<'a>(measured: &'a [Measured], bounds: &'a [Bound]) -> Vec<AgainstFloor<'a>> {
+    let cost = bench::cost_per_operation;
     measured
         .iter()
         .filter_map(|row| {
             let floor = row.row.floor?;
-            let bound = bounds.iter().find(|bound| bound.name == floor.bound)?;
-            let rust = bench::cost_per_operation(median(&row.rust)?, row.row.unit)?;
-            let best = bench::cost_per_operation(bound.value, bound.unit)?;
+            let unit = row.row.unit;
+            let (name, value, unit, times_floor) = match floor.of {
+                FloorOf::Bound(name) => {
+                    let bound = bounds.iter().find(|bound| bound.name == name)?;
+                    let times = cost(median(&row.rust)?, unit)? / cost(bound.value, bound.unit)?;
+                    (bound.name, bound.value, bound.unit, times)
+                }
+                FloorOf::Figure { name, .. } => {
+                    let times: Option<Vec<f64>> = row
+                        .rust
+                        .iter()
+                        .zip(&row.floor)
+                        .map(|(&rust, &floor)| Some(cost(rust, unit)? / cost(floor, unit)?))
+                        .collect();
+                    (name, median(&row.floor)?, unit, median(&times?)?)
+                }
+            };
             Some(AgainstFloor {
                 row,
-                bound,
-                times_floor: rust / best,
-                at_most: floor.at_most,
+                name,
+                value,
+                unit,
+                times_floor,
+                target: floor.target,
             })
         })
         .collect()
 }
 
-fn floor_cells(against: &AgainstFloor<'_>) -> [String; 6] {
+fn floor_target_text(target: Option<FloorTarget>) -> String {
+    match target {
+        None => "reported".to_string(),
+        Some(FloorTarget::CostAtMost(at_most)) => format!("≤ {at_most}x its cost"),
+        Some(FloorTarget::SpeedAtLeast(fraction)) => {
+            format!("≥ {:.0}% of its speed", fraction * 100.0)
+        }
+    }
+}
+
+fn floor_cells(against: &AgainstFloor<'_>) -> [String; 7] {
     [
         against.row.crate_name.to_string(),
         against.row.row.workload.to_string(),
         format!(
             "{} ({})",
-            against.bound.name,
-            format_value(against.bound.value, against.bound.unit)
+            against.name,
+            format_value(against.value, against.unit)
         ),
         format!("{:.2}x", against.times_floor),
-        against
-            .at_most
-            .map_or_else(|| "reported".to_string(), |at_most| format!("≤ {at_most}x")),
-        match against.met() {
-            Some(true) => "met".to_string(),
-            Some(false) => "NOT MET".to_string(),
-            None => "-".to_string(),
-        },
+        format!("{:.0}%", against.fraction() * 100.0),
+        floor_target_text(against.target),
+        met_text(against.met()).to_string(),
     ]
+}
+
+/// The rows whose floor could not be measured in this run, with why.
+fn floors_skipped(measured: &[Measured]) -> Vec<String> {
+    measured
+        .iter()
+        .filter_map(|row| {
+            let reason = row.floor_skipped.as_ref()?;
+            Some(format!(
+                "{}: {}: floor skipped: {reason}",
+                row.crate_name, row.row.workload
+            ))
+        })
+        .collect()
 }
 
 fn print_floors(measured: &[Measured], bounds: &[Bound]) {
     let rows = against_floors(measured, bounds);
-    if rows.is_empty() {
+    if rows.is_empty() && floors_skipped(measured).is_empty() {
         return;
     }
     println!();
-    println!("against this machine's floor (cost per operation, as a multiple of the bound's):");
-    for against in &rows {
-        println!("  {}", floor_cells(against).join("  "));
+    println!(
+        "against this machine's floor (Rust's cost per operation as a multiple of the floor's, and its speed as a share of the floor's):"
+    );
+    let header = [
+        "crate",
+        "workload",
+        "floor",
+        "times its cost",
+        "share of its speed",
+        "target",
+        "met",
+    ]
+    .map(String::from);
+    print_aligned(
+        &std::iter::once(header)
+            .chain(rows.iter().map(floor_cells))
+            .collect::<Vec<_>>(),
+    );
+    for skipped in floors_skipped(measured) {
+        println!("  {skipped}");
     }
 }
 
 fn markdown_table(measured: &[Measured], bounds: &[Bound]) -> String {
     let mut text = String::from(
-        "| crate | workload | Rust | Python | ratio | target | met |\n|---|---|---|---|---|---|---|\n",
+        "| crate | workload | Rust | reference | ratio | target | met |\n|---|---|---|---|---|---|---|\n",
     );
     for row in measured {
         text.push_str(&format!("| {} |\n", cells(row).join(" | ")));
@@ -346,11 +437,14 @@ fn markdown_table(measured: &[Measured], bounds: &[Bound]) -> String {
     let floors = against_floors(measured, bounds);
     if !floors.is_empty() {
         text.push_str(
-            "\n| crate | workload | floor | times the floor | target | met |\n|---|---|---|---|---|---|\n",
+            "\n| crate | workload | floor | times its cost | share of its speed | target | met |\n|---|---|---|---|---|---|---|\n",
         );
         for against in &floors {
             text.push_str(&format!("| {} |\n", floor_cells(against).join(" | ")));
         }
+    }
+    for skipped in floors_skipped(measured) {
+        text.push_str(&format!("\n{skipped}\n"));
     }
     text.push_str("\n| lower bound on this machine | figure |\n|---|---|\n");
     for bound in bounds {
@@ -378,7 +472,8 @@ fn results_json(
                 Target::RatioAtLeast(ratio) => json!({ "ratio_at_least": ratio }),
                 Target::RustAtLeast(floor) => json!({ "rust_at_least": floor }),
                 Target::RustAtMost(ceiling) => json!({ "rust_at_most": ceiling }),
-                Target::SameAsPython => json!({ "same_as_python": true }),
+                Target::SameAsReference => json!({ "same_as_reference": true }),
+                Target::Reported => json!(null),
             };
             json!({
                 "crate": row.crate_name,
@@ -386,20 +481,29 @@ fn results_json(
                 "unit": row.row.unit,
                 "lower_is_better": row.row.better == Better::Lower,
                 "rust": row.rust,
-                "python": row.python,
-                "python_skipped": row.python_skipped,
+                "reference_side": row.row.against.label(),
+                "reference": row.reference,
+                "reference_skipped": row.reference_skipped,
                 "ratios": row.ratios(),
                 "rust_median": median(&row.rust),
-                "python_median": median(&row.python),
+                "reference_median": median(&row.reference),
                 "ratio_median": median(&row.ratios()),
                 "target": target,
                 "met": row.met(),
                 "floor": floors.iter().find(|against| std::ptr::eq(against.row, row)).map(|against| json!({
-                    "bound": against.bound.name,
+                    "name": against.name,
+                    "value": against.value,
+                    "unit": against.unit,
+                    "per_round": row.floor,
                     "times_floor": against.times_floor,
-                    "at_most": against.at_most,
+                    "share_of_floor_speed": against.fraction(),
+                    "target": against.target.map(|target| match target {
+                        FloorTarget::CostAtMost(at_most) => json!({ "cost_at_most": at_most }),
+                        FloorTarget::SpeedAtLeast(fraction) => json!({ "speed_at_least": fraction }),
+                    }),
                     "met": against.met(),
                 })),
+                "floor_skipped": row.floor_skipped,
             })
         })
         .collect();
@@ -410,48 +514,139 @@ fn results_json(
     json!({ "machine": machine, "runs": runs, "quick": options.quick, "rows": rows, "lower_bounds": bounds })
 }
 
-/// A horizontal bar per row: the median ratio, green when the target is met,
-/// red when not, with a black mark at the ratio target where there is one.
-fn draw_chart(measured: &[Measured], path: &Path) -> Result<()> {
-    let bars: Vec<(String, f64, Option<f64>, bool)> = measured
+/// One bar of the chart: a median, and the target to mark on it.
+struct Bar {
+    label: String,
+    value: f64,
+    target: Option<f64>,
+    met: Option<bool>,
+}
+
+/// The chart, in three panels on log axes, each bar green when its target
+/// is met, red when not, blue when it has none, with a black mark at the
+/// target:
+/// - times better than Python or a peer, the median of the rounds;
+/// - Rust's speed as a share of this machine's floor's, with a line at 1;
+/// - speedups on all cores against one (Rust's own figure), apart, since
+///   they are not "times better than" anything.
+fn draw_chart(measured: &[Measured], bounds: &[Bound], path: &Path) -> Result<()> {
+    let is_speedup = |row: &Measured| row.row.unit == "x";
+    let ratios: Vec<Bar> = measured
         .iter()
         // A digest's "ratio" means nothing: it is equal or it is not.
-        .filter(|row| row.row.target != Target::SameAsPython)
+        .filter(|row| row.row.target != Target::SameAsReference && !is_speedup(row))
         .filter_map(|row| {
-            let ratio = median(&row.ratios())?;
-            let target = match row.row.target {
-                Target::RatioAtLeast(ratio) => Some(ratio),
-                Target::RustAtLeast(_) | Target::RustAtMost(_) | Target::SameAsPython => None,
+            // Peers are named; Python is the default, and the workloads say so.
+            let against = match row.row.against {
+                Side::Peer(name) => format!(" ({name})"),
+                Side::Rust | Side::Python => String::new(),
             };
-            Some((
-                format!("{}: {}", row.crate_name, row.row.workload),
-                ratio,
-                target,
-                row.met() == Some(true),
-            ))
+            Some(Bar {
+                label: format!("{}: {}{against}", row.crate_name, row.row.workload),
+                value: median(&row.ratios())?,
+                target: match row.row.target {
+                    Target::RatioAtLeast(ratio) => Some(ratio),
+                    _ => None,
+                },
+                met: row.met(),
+            })
         })
         .collect();
-    // The first row at the top: plotters counts segments from the bottom.
-    let bars: Vec<_> = bars.into_iter().rev().collect();
-    let height = 80 + 36 * bars.len().max(1) as u32;
-    let root = SVGBackend::new(path, (1200, height)).into_drawing_area();
-    root.fill(&WHITE).map_err(chart_error)?;
-    let widest = bars
+    let floors: Vec<Bar> = against_floors(measured, bounds)
         .iter()
-        .map(|bar| bar.1.max(bar.2.unwrap_or(0.0)))
-        .fold(1.0, f64::max)
-        * 1.1;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "Rust vs Python: times better (bar), target (black mark)",
-            ("sans-serif", 18),
-        )
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(520)
+        .map(|against| Bar {
+            label: format!(
+                "{}: {} (floor: {})",
+                against.row.crate_name, against.row.row.workload, against.name
+            ),
+            value: against.fraction(),
+            target: against.target.map(|target| match target {
+                FloorTarget::CostAtMost(at_most) => 1.0 / at_most,
+                FloorTarget::SpeedAtLeast(fraction) => fraction,
+            }),
+            met: against.met(),
+        })
+        .collect();
+    let speedups: Vec<Bar> = measured
+        .iter()
+        .filter(|row| is_speedup(row))
+        .filter_map(|row| {
+            let reference = median(&row.reference)
+                .map(|value| format!(", {} {value:.2}x", row.row.against.label()))
+                .unwrap_or_default();
+            Some(Bar {
+                label: format!("{}: {}{reference}", row.crate_name, row.row.workload),
+                value: median(&row.rust)?,
+                target: match row.row.target {
+                    Target::RustAtLeast(at_least) => Some(at_least),
+                    _ => None,
+                },
+                met: row.met(),
+            })
+        })
+        .collect();
+    let panels = [
+        (
+            "Times better than Python or a peer (log axis)",
+            "times better, median of the rounds",
+            ratios,
+            false,
+        ),
+        (
+            "Speed as a share of this machine's floor, measured in the same run (log axis; 1 = the floor)",
+            "Rust's speed / the floor's",
+            floors,
+            true,
+        ),
+        (
+            "Speedup on all cores over one (log axis; 1 = no speedup)",
+            "Rust's speedup",
+            speedups,
+            true,
+        ),
+    ];
+    let heights: Vec<u32> = panels
+        .iter()
+        .map(|panel| 90 + 26 * panel.2.len().max(1) as u32)
+        .collect();
+    let root = SVGBackend::new(path, (1400, heights.iter().sum())).into_drawing_area();
+    root.fill(&WHITE).map_err(chart_error)?;
+    let mut rest = root;
+    for ((title, x_desc, bars, mark_one), height) in panels.iter().zip(&heights) {
+        let (area, below) = rest.split_vertically(*height);
+        draw_panel(&area, title, x_desc, bars, *mark_one)?;
+        rest = below;
+    }
+    Ok(())
+}
+
+fn draw_panel(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    title: &str,
+    x_desc: &str,
+    bars: &[Bar],
+    mark_one: bool,
+) -> Result<()> {
+    // The first bar at the top: plotters counts segments from the bottom.
+    let bars: Vec<&Bar> = bars.iter().rev().collect();
+    let values = bars
+        .iter()
+        .flat_map(|bar| [Some(bar.value), bar.target])
+        .flatten()
+        .chain(mark_one.then_some(1.0))
+        .filter(|value| *value > 0.0);
+    let (low, high) = values.fold((1.0f64, 1.0f64), |(low, high), value| {
+        (low.min(value), high.max(value))
+    });
+    let (low, high) = (low / 1.6, high * 1.6);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 17))
+        .margin(10)
+        .x_label_area_size(34)
+        .y_label_area_size(760)
         // A segmented 0..n has n + 1 slots; n - 1 gives one slot per bar.
         .build_cartesian_2d(
-            0.0..widest,
+            (low..high).log_scale(),
             (0..bars.len().saturating_sub(1)).into_segmented(),
         )
         .map_err(chart_error)?;
@@ -461,42 +656,59 @@ fn draw_chart(measured: &[Measured], path: &Path) -> Result<()> {
         .y_label_formatter(&|value| match value {
             SegmentValue::CenterOf(index) => bars
                 .get(*index)
-                .map(|bar| bar.0.clone())
+                .map(|bar| bar.label.clone())
                 .unwrap_or_default(),
             _ => String::new(),
         })
-        .x_desc("times better than Python (median of the pairs)")
+        .x_labels(8)
+        .x_label_formatter(&|value| format!("{value:.2}x"))
+        .label_style(("sans-serif", 13))
+        .x_desc(x_desc)
         .draw()
         .map_err(chart_error)?;
     chart
-        .draw_series(bars.iter().enumerate().map(|(index, (_, ratio, _, met))| {
-            let colour = if *met { GREEN.mix(0.6) } else { RED.mix(0.6) };
+        .draw_series(bars.iter().enumerate().map(|(index, bar)| {
+            let colour = match bar.met {
+                Some(true) => GREEN.mix(0.6),
+                Some(false) => RED.mix(0.6),
+                None => BLUE.mix(0.4),
+            };
             Rectangle::new(
                 [
-                    (0.0, SegmentValue::Exact(index)),
-                    (*ratio, SegmentValue::Exact(index + 1)),
+                    (low, SegmentValue::Exact(index)),
+                    (bar.value, SegmentValue::Exact(index + 1)),
                 ],
                 colour.filled(),
             )
         }))
         .map_err(chart_error)?;
+    let mark = |value: f64, index: usize, style: ShapeStyle| {
+        PathElement::new(
+            vec![
+                (value, SegmentValue::Exact(index)),
+                (value, SegmentValue::Exact(index + 1)),
+            ],
+            style,
+        )
+    };
     chart
         .draw_series(
             bars.iter()
                 .enumerate()
-                .filter_map(|(index, (_, _, target, _))| {
-                    let target = (*target)?;
-                    Some(PathElement::new(
-                        vec![
-                            (target, SegmentValue::Exact(index)),
-                            (target, SegmentValue::Exact(index + 1)),
-                        ],
-                        BLACK.stroke_width(3),
-                    ))
-                }),
+                .filter_map(|(index, bar)| Some(mark(bar.target?, index, BLACK.stroke_width(3)))),
         )
         .map_err(chart_error)?;
-    root.present().map_err(chart_error)?;
+    if mark_one && !bars.is_empty() {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![
+                    (1.0, SegmentValue::Exact(0)),
+                    (1.0, SegmentValue::Exact(bars.len())),
+                ],
+                BLACK.mix(0.5).stroke_width(1),
+            )))
+            .map_err(chart_error)?;
+    }
     Ok(())
 }
 

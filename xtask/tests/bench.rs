@@ -2,14 +2,15 @@
 //! bigger means "Rust is better", and judging targets.
 
 use xtask::bench::{
-    Better, Measured, Row, Target, median, parse_figures, python_missing, specs, spread,
+    Better, Measured, Row, Side, Target, median, parse_figures, python_missing, specs, spread,
 };
 
 fn row(better: Better, target: Target) -> Row {
     Row {
         workload: "w",
         rust_key: "r",
-        python_key: "p",
+        against: Side::Python,
+        reference_key: "p",
         unit: "ns",
         better,
         target,
@@ -37,21 +38,17 @@ fn median_and_spread() {
 #[test]
 fn ratios_are_taken_pair_by_pair_and_say_how_much_better_rust_is() {
     let times = Measured {
-        crate_name: "c",
-        row: row(Better::Lower, Target::RatioAtLeast(4.0)),
         rust: vec![10.0, 20.0],
-        python: vec![50.0, 60.0],
-        python_skipped: None,
+        reference: vec![50.0, 60.0],
+        ..Measured::new("c", row(Better::Lower, Target::RatioAtLeast(4.0)))
     };
     assert_eq!(times.ratios(), [5.0, 3.0]);
     assert_eq!(times.met(), Some(true), "the median ratio is 4");
 
     let rates = Measured {
-        crate_name: "c",
-        row: row(Better::Higher, Target::RatioAtLeast(4.0)),
         rust: vec![300.0],
-        python: vec![100.0],
-        python_skipped: None,
+        reference: vec![100.0],
+        ..Measured::new("c", row(Better::Higher, Target::RatioAtLeast(4.0)))
     };
     assert_eq!(rates.ratios(), [3.0]);
     assert_eq!(rates.met(), Some(false));
@@ -60,19 +57,15 @@ fn ratios_are_taken_pair_by_pair_and_say_how_much_better_rust_is() {
 #[test]
 fn absolute_targets_judge_rusts_own_figure() {
     let speedup = Measured {
-        crate_name: "c",
-        row: row(Better::Higher, Target::RustAtLeast(1.85)),
         rust: vec![1.9, 1.8, 1.95],
-        python: vec![],
-        python_skipped: None,
+        reference: vec![],
+        ..Measured::new("c", row(Better::Higher, Target::RustAtLeast(1.85)))
     };
     assert_eq!(speedup.met(), Some(true));
     let without_python = Measured {
-        crate_name: "c",
-        row: row(Better::Lower, Target::RatioAtLeast(2.0)),
         rust: vec![1.0],
-        python: vec![],
-        python_skipped: None,
+        reference: vec![],
+        ..Measured::new("c", row(Better::Lower, Target::RatioAtLeast(2.0)))
     };
     assert_eq!(
         without_python.met(),
@@ -111,19 +104,35 @@ fn a_missing_python_module_is_named() {
 #[test]
 fn a_ceiling_is_met_at_or_below_it() {
     let spawn = |rust: Vec<f64>| Measured {
-        crate_name: "c",
-        row: row(Better::Lower, Target::RustAtMost(1.2)),
         rust,
-        python: vec![],
-        python_skipped: None,
+        ..Measured::new("c", row(Better::Lower, Target::RustAtMost(1.2)))
     };
     assert_eq!(spawn(vec![0.6, 1.0, 1.3]).met(), Some(true), "median 1.0");
     assert_eq!(spawn(vec![1.3, 1.4, 0.9]).met(), Some(false), "median 1.3");
 }
 
 #[test]
-fn a_row_is_read_against_its_floor_in_cost_per_operation() {
-    use xtask::bench::Floor;
+fn a_reported_row_has_no_verdict_and_a_digest_must_match_in_every_round() {
+    let reported = Measured {
+        rust: vec![1.0],
+        reference: vec![50.0],
+        ..Measured::new("c", row(Better::Lower, Target::Reported))
+    };
+    assert_eq!(reported.ratios(), [50.0]);
+    assert_eq!(reported.met(), None);
+    let digest = |rust: Vec<f64>, reference: Vec<f64>| Measured {
+        rust,
+        reference,
+        ..Measured::new("c", row(Better::Higher, Target::SameAsReference))
+    };
+    assert_eq!(digest(vec![7.0, 7.0], vec![7.0, 7.0]).met(), Some(true));
+    assert_eq!(digest(vec![7.0, 7.0], vec![7.0, 8.0]).met(), Some(false));
+    assert_eq!(digest(vec![7.0], vec![]).met(), None, "reference not run");
+}
+
+#[test]
+fn a_row_is_read_against_a_machine_bound_in_cost_per_operation() {
+    use xtask::bench::{Floor, FloorOf, FloorTarget};
     use xtask::bench_report::against_floors;
     use xtask::lower_bounds::Bound;
     let bounds = [
@@ -138,16 +147,19 @@ fn a_row_is_read_against_its_floor_in_cost_per_operation() {
             unit: "us",
         },
     ];
-    let with_floor = |unit, rust: Vec<f64>, bound, at_most| Measured {
-        crate_name: "c",
-        row: Row {
-            unit,
-            floor: Some(Floor { bound, at_most }),
-            ..row(Better::Lower, Target::RustAtMost(1.0))
-        },
+    let with_floor = |unit, rust: Vec<f64>, bound, at_most: Option<f64>| Measured {
         rust,
-        python: Vec::new(),
-        python_skipped: None,
+        ..Measured::new(
+            "c",
+            Row {
+                unit,
+                floor: Some(Floor {
+                    of: FloorOf::Bound(bound),
+                    target: at_most.map(FloorTarget::CostAtMost),
+                }),
+                ..row(Better::Lower, Target::RustAtMost(1.0))
+            },
+        )
     };
     let measured = [
         // 22 ns against a 20 ns floor: 1.1x, within 1.15x.
@@ -170,5 +182,102 @@ fn a_row_is_read_against_its_floor_in_cost_per_operation() {
         "{}",
         rows[1].times_floor
     );
+    assert!((rows[1].fraction() - 0.5).abs() < 1e-9);
     assert_eq!(rows[1].met(), None);
+}
+
+#[test]
+fn a_row_is_read_against_a_figure_of_the_same_rounds_round_by_round() {
+    use xtask::bench::{Floor, FloorOf, FloorTarget};
+    use xtask::bench_report::against_floors;
+    // Seconds for the same loop: Rust 1.0 and 1.2 s, C 1.0 and 1.0 s, so
+    // 1.0x and 1.2x C's cost; the median 1.1x is 91% of C's speed.
+    let primes = |fraction| Measured {
+        rust: vec![1.0, 1.2],
+        floor: vec![1.0, 1.0],
+        ..Measured::new(
+            "c",
+            Row {
+                unit: "s",
+                floor: Some(Floor {
+                    of: FloorOf::Figure {
+                        side: Side::Peer("C"),
+                        key: "c_s",
+                        name: "C",
+                    },
+                    target: Some(FloorTarget::SpeedAtLeast(fraction)),
+                }),
+                ..row(Better::Lower, Target::Reported)
+            },
+        )
+    };
+    let measured = [primes(0.95), primes(0.9)];
+    let rows = against_floors(&measured, &[]);
+    assert_eq!(rows.len(), 2);
+    assert!((rows[0].times_floor - 1.1).abs() < 1e-9);
+    assert_eq!(rows[0].met(), Some(false), "91% is under 95%");
+    assert_eq!(rows[1].met(), Some(true), "91% is over 90%");
+    // Pages per second: a crawl of 700/s against a parse-only 1000/s.
+    let crawl = Measured {
+        rust: vec![700.0],
+        floor: vec![1000.0],
+        ..Measured::new(
+            "c",
+            Row {
+                unit: "/s",
+                better: Better::Higher,
+                floor: Some(Floor {
+                    of: FloorOf::Figure {
+                        side: Side::Rust,
+                        key: "parse_per_s",
+                        name: "parse only",
+                    },
+                    target: Some(FloorTarget::SpeedAtLeast(0.7)),
+                }),
+                ..row(Better::Higher, Target::Reported)
+            },
+        )
+    };
+    let rows = against_floors(std::slice::from_ref(&crawl), &[]);
+    assert!((rows[0].fraction() - 0.7).abs() < 1e-9);
+    assert_eq!(rows[0].met(), Some(true));
+}
+
+#[test]
+fn every_floor_and_reference_names_a_side_the_crate_runs() {
+    use xtask::bench::FloorOf;
+    for spec in specs() {
+        let runs = |side: Side| match side {
+            Side::Rust | Side::Python => true,
+            Side::Peer(name) => spec.peers.iter().any(|peer| peer.name == name),
+        };
+        for row in spec.rows {
+            assert!(runs(row.against), "{}: {}", spec.name, row.workload);
+            assert_ne!(row.against, Side::Rust, "{}", row.workload);
+            if let Some(floor) = row.floor
+                && let FloorOf::Figure { side, .. } = floor.of
+            {
+                assert!(runs(side), "{}: {}'s floor", spec.name, row.workload);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_c_peer_that_does_not_compile_is_skipped_with_the_compilers_words() {
+    let dir = std::env::temp_dir().join(format!("xtask-bench-c-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = dir.join("broken.c");
+    std::fs::write(&source, "int main(void) { return nope; }\n").unwrap();
+    let reason = xtask::bench::build_c(&source, &dir, "broken").expect_err("it cannot build");
+    assert!(reason.contains("nope"), "{reason}");
+    std::fs::write(
+        &source,
+        "#include <stdio.h>\nint main(void) { puts(\"c_x=1\"); return 0; }\n",
+    )
+    .unwrap();
+    let binary = xtask::bench::build_c(&source, &dir, "fine").expect("it builds");
+    let output = std::process::Command::new(&binary).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "c_x=1\n");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -293,3 +293,35 @@ fn delay_ms_spaces_out_the_requests_to_one_host() {
     // Three starts at least 150 ms apart: 300 ms from the first to the last.
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
+
+#[test]
+fn bench_fetches_each_page_again_for_its_parse_only_floor() {
+    let site = Site::start(ServeOptions::bundled());
+    let output = run(&["bench", "--url", &site.url("index.html")]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = stdout(&output);
+    let figure = |key: &str| -> f64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("no {key}= in:\n{text}"))
+            .parse()
+            .unwrap()
+    };
+    let pages = figure("parse_floor_pages");
+    assert!(pages > 0.0 && pages <= figure("crawl_ok"), "{text}");
+    assert!(figure("parse_floor_pages_per_s") > 0.0, "{text}");
+    // The crawl fetched every URL once; the floor fetched each parsed page
+    // a second time, and nothing else (robots.txt, read for its rules and
+    // again as a linked URL, is no page).
+    let hits = site.server.hits();
+    let twice = hits
+        .iter()
+        .filter(|&(path, &count)| count == 2 && !path.ends_with("robots.txt"))
+        .count();
+    assert_eq!(twice as f64, pages, "{hits:?}");
+    assert!(
+        hits.iter()
+            .all(|(path, &count)| count <= 2 || path.ends_with("robots.txt")),
+        "{hits:?}"
+    );
+}

@@ -1,10 +1,17 @@
-//! `bench`: the figures `cargo xtask bench` compares with `reference.py`.
+//! `bench`: the figures `cargo xtask bench` compares with `reference.py`
+//! and Scrapy, and the parse-only floor the crawl is read against.
 
 use super::scraper;
-use anyhow::{Result, ensure};
+use anyhow::{Context, Result, ensure};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 use url::Url;
-use web_scraper::client::FetchConfig;
+use web_scraper::client::{FetchConfig, Fetcher};
 use web_scraper::crawl::{self, CrawlOptions, Summary};
+use web_scraper::parse;
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -44,12 +51,22 @@ pub async fn bench(args: &BenchArgs) -> Result<()> {
     };
     let (summary, found) = quiet_crawl(args.url.clone(), &options, config.clone()).await?;
     ensure!(summary.ok > 0, "the crawl of {} found no pages", args.url);
-    let urls: Vec<String> = found.into_iter().map(|(url, _)| url).collect();
+    let pages: Vec<String> = found
+        .iter()
+        .filter(|visit| visit.parsed)
+        .map(|visit| visit.url.clone())
+        .collect();
+    let urls: Vec<String> = found.into_iter().map(|visit| visit.url).collect();
     println!("crawl_pages={}", urls.len());
     println!("crawl_ok={}", summary.ok);
     println!("crawl_pages_per_s={:.1}", summary.pages_per_s);
     println!("crawl_digest={}", digest(urls));
+    // Read before the floor below loads every page into memory at once.
     println!("peak_rss_mb={:.1}", peak_rss_mb()?);
+    let floor = parse_floor(config.clone(), &pages).await?;
+    println!("parse_floor_pages={}", floor.pages);
+    println!("parse_floor_threads={}", floor.threads);
+    println!("parse_floor_pages_per_s={:.1}", floor.pages_per_s);
     if let Some(slow_url) = &args.slow_url {
         // The seed's list mode, where latency is all there is to hide:
         // fetch a list of pages at once. The list comes from a crawl that
@@ -62,8 +79,8 @@ pub async fn bench(args: &BenchArgs) -> Result<()> {
         let (_, found) = quiet_crawl(slow_url.clone(), &options, config.clone()).await?;
         let urls: Vec<String> = found
             .into_iter()
-            .filter(|(_, ok)| *ok)
-            .map(|(url, _)| url)
+            .filter(|visit| visit.ok)
+            .map(|visit| visit.url)
             .collect();
         let list = urls
             .iter()
@@ -85,22 +102,93 @@ pub async fn bench(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// A crawl that prints nothing: its summary and the URLs it fetched, each
-/// with whether it was read as a page.
+/// What the parse-only floor measured.
+struct ParseFloor {
+    pages: usize,
+    threads: usize,
+    pages_per_s: f64,
+}
+
+/// The most a crawl of these pages could reach on this machine: each page
+/// fetched again into memory first (not timed), then every page parsed by
+/// the crawl's own [`parse::parse`] on one thread per core, each thread
+/// taking the next page, with no network, no server and no scheduler in
+/// the timed part. A crawl's pages/s over this is the share of the
+/// machine's parsing speed the crawl keeps.
+async fn parse_floor(config: FetchConfig, pages: &[String]) -> Result<ParseFloor> {
+    let concurrency = config.concurrency.max(1);
+    let fetcher = Arc::new(Fetcher::new(config).context("building the HTTP client")?);
+    let permits = Arc::new(Semaphore::new(concurrency));
+    let mut fetches = JoinSet::new();
+    for page in pages {
+        let url = Url::parse(page)?;
+        let (fetcher, permits) = (fetcher.clone(), permits.clone());
+        fetches.spawn(async move {
+            let _permit = permits.acquire_owned().await.expect("never closed");
+            let fetch = fetcher.fetch_no_redirects(&url).await;
+            fetch.result.map(|body| (url, body.text))
+        });
+    }
+    let mut bodies = Vec::with_capacity(pages.len());
+    while let Some(joined) = fetches.join_next().await {
+        if let Ok(body) = joined? {
+            bodies.push(body);
+        }
+    }
+    ensure!(
+        bodies.len() == pages.len(),
+        "{} of the crawl's {} pages could not be fetched again for the parse-only floor",
+        pages.len() - bodies.len(),
+        pages.len()
+    );
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let next = AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while let Some((url, text)) = bodies.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    // Kept, so the parse cannot be optimised away.
+                    std::hint::black_box(parse::parse(text, url).ok());
+                }
+            });
+        }
+    });
+    Ok(ParseFloor {
+        pages: bodies.len(),
+        threads,
+        pages_per_s: bodies.len() as f64 / started.elapsed().as_secs_f64(),
+    })
+}
+
+/// One URL a crawl fetched.
+struct Visit {
+    url: String,
+    /// It ended well: a page, or a redirect queued.
+    ok: bool,
+    /// It was parsed as a page.
+    parsed: bool,
+}
+
+/// A crawl that prints nothing: its summary and the URLs it fetched.
 async fn quiet_crawl(
     start: Url,
     options: &CrawlOptions,
     config: FetchConfig,
-) -> Result<(Summary, Vec<(String, bool)>)> {
-    let mut urls = Vec::new();
+) -> Result<(Summary, Vec<Visit>)> {
+    let mut visits = Vec::new();
     let summary = scraper(config)?
         .crawl(start, options, crawl::never(), |result| {
             if !result.robots_skipped() {
-                urls.push((result.url.clone(), result.ok()));
+                visits.push(Visit {
+                    url: result.url.clone(),
+                    ok: result.ok(),
+                    parsed: result.ok() && result.title.is_some(),
+                });
             }
         })
         .await;
-    Ok((summary, urls))
+    Ok((summary, visits))
 }
 
 /// FNV-1a over the sorted URLs, each followed by a newline, cut to 52 bits
