@@ -91,11 +91,14 @@ class SameCrawl(scrapy.Spider):
                 return
             self.ok += 1
             links = response.xpath("//a/@href").getall()
-            # The record the crawl keeps of a page: title, text, links.
+            # The record the crawl keeps of a page: title, text, links. The
+            # text is XPath's string value of the document, every text node
+            # joined by lxml in one call: `//text()` would make a Selector
+            # per text node, and took a third of Scrapy's time in a profile.
             self.pages.append(
                 (
                     response.xpath("//title/text()").get("").strip(),
-                    sum(len(text) for text in response.xpath("//text()").getall()),
+                    len(response.xpath("string()").get()),
                     len(links),
                 )
             )

@@ -321,7 +321,9 @@ pub fn specs() -> Vec<CrateBench> {
                     better: Better::Higher,
                     target: Target::RatioAtLeast(5.0),
                     floor: Some(Floor {
-                        of: FloorOf::Bound("Unix-socket round trip, sustained"),
+                        of: FloorOf::Bound(
+                            "Unix-socket round trip, 16 in flight on a socket per core",
+                        ),
                         target: None,
                     }),
                 },

@@ -287,7 +287,7 @@ fn print_table(
     println!("lower bounds on this machine:");
     for bound in bounds {
         println!(
-            "  {:<50} {}",
+            "  {:<58} {}",
             bound.name,
             format_value(bound.value, bound.unit)
         );

@@ -4,6 +4,7 @@
 //!
 //! The xtask is built with optimisations even in the dev profile (see the
 //! workspace `Cargo.toml`), so these loops are measured as release code.
+//! A full run measures each bound five times and keeps the best.
 
 use anyhow::{Context, Result};
 use std::io::{Read, Write};
@@ -32,27 +33,45 @@ struct Sizes {
     increments: u64,
 }
 
+/// How many times each bound is measured in a full run; the best is kept,
+/// since a floor is what the machine can do, and a neighbour's noise only
+/// ever makes a figure worse.
+const REPEATS: usize = 5;
+
 pub fn measure(quick: bool) -> Result<Vec<Bound>> {
-    let sizes = if quick {
-        Sizes {
-            children: 10,
-            round_trips: 10_000,
-            increments: 100_000,
-        }
+    let (sizes, repeats) = if quick {
+        (
+            Sizes {
+                children: 10,
+                round_trips: 10_000,
+                increments: 100_000,
+            },
+            1,
+        )
     } else {
-        Sizes {
-            children: 50,
-            round_trips: 50_000,
-            increments: 2_000_000,
-        }
+        (
+            Sizes {
+                children: 50,
+                round_trips: 50_000,
+                increments: 2_000_000,
+            },
+            REPEATS,
+        )
     };
     let threads = thread::available_parallelism()
         .map(|cores| cores.get())
         .unwrap_or(1);
+    let best = |measure: &dyn Fn() -> Result<f64>| -> Result<f64> {
+        let mut best = f64::INFINITY;
+        for _ in 0..repeats {
+            best = best.min(measure()?);
+        }
+        Ok(best)
+    };
     Ok(vec![
         Bound {
             name: "spawn and wait of a trivial child",
-            value: spawn_and_wait_ms(sizes.children)?,
+            value: best(&|| spawn_and_wait_ms(sizes.children))?,
             unit: "ms",
         },
         // Both figures are real. On this VM a short burst of round trips is
@@ -60,22 +79,29 @@ pub fn measure(quick: bool) -> Result<Vec<Bound>> {
         // across virtual CPUs), so a pool's IPC figures land in between.
         Bound {
             name: "Unix-socket round trip, a burst of 2,000",
-            value: socket_round_trip_us(BURST)?,
+            value: best(&|| socket_round_trip_us(BURST))?,
             unit: "us",
         },
         Bound {
             name: "Unix-socket round trip, sustained",
-            value: socket_round_trip_us(sizes.round_trips)?,
+            value: best(&|| socket_round_trip_us(sizes.round_trips))?,
+            unit: "us",
+        },
+        // What a pool that keeps tasks in flight could reach at best: each
+        // task is a message there and one back, over one socket per worker.
+        Bound {
+            name: "Unix-socket round trip, 16 in flight on a socket per core",
+            value: best(&|| pipelined_round_trip_us(threads, sizes.round_trips))?,
             unit: "us",
         },
         Bound {
             name: "contended atomic increment (one thread per core)",
-            value: contended_atomic_ns(threads, sizes.increments),
+            value: best(&|| Ok(contended_atomic_ns(threads, sizes.increments)))?,
             unit: "ns",
         },
         Bound {
             name: "contended Mutex increment (one thread per core)",
-            value: contended_mutex_ns(threads, sizes.increments),
+            value: best(&|| Ok(contended_mutex_ns(threads, sizes.increments)))?,
             unit: "ns",
         },
     ])
@@ -120,6 +146,59 @@ fn socket_round_trip_us(count: usize) -> Result<f64> {
     echo.join()
         .map_err(|_| anyhow::anyhow!("the echo thread panicked"))??;
     Ok(per_item(elapsed, count as u64) * 1e6)
+}
+
+/// How many round trips the pipelined bound keeps in flight on a socket:
+/// the process pool's own number per worker.
+const IN_FLIGHT: usize = 16;
+
+/// `pairs` socket pairs side by side, each with an echo thread, each kept
+/// `IN_FLIGHT` one-byte messages ahead of its replies until `count` have
+/// come back: µs per round trip over all pairs together.
+fn pipelined_round_trip_us(pairs: usize, count: usize) -> Result<f64> {
+    let sockets = (0..pairs)
+        .map(|_| UnixStream::pair())
+        .collect::<std::io::Result<Vec<_>>>()
+        .context("creating socket pairs")?;
+    let start_line = Barrier::new(pairs);
+    let started = Instant::now();
+    thread::scope(|scope| -> Result<()> {
+        let runs: Vec<_> = sockets
+            .into_iter()
+            .map(|(mut ours, mut theirs)| {
+                scope.spawn(move || -> std::io::Result<()> {
+                    let mut byte = [0u8; 1];
+                    for _ in 0..count {
+                        theirs.read_exact(&mut byte)?;
+                        theirs.write_all(&byte)?;
+                    }
+                    Ok(())
+                });
+                let start_line = &start_line;
+                scope.spawn(move || -> std::io::Result<()> {
+                    start_line.wait();
+                    let mut byte = [7u8; 1];
+                    let ahead = IN_FLIGHT.min(count);
+                    for _ in 0..ahead {
+                        ours.write_all(&byte)?;
+                    }
+                    for sent in ahead..count + ahead {
+                        ours.read_exact(&mut byte)?;
+                        if sent < count {
+                            ours.write_all(&byte)?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for run in runs {
+            run.join()
+                .map_err(|_| anyhow::anyhow!("a socket thread panicked"))??;
+        }
+        Ok(())
+    })?;
+    Ok(per_item(started.elapsed(), (pairs * count) as u64) * 1e6)
 }
 
 fn contended_atomic_ns(threads: usize, increments: u64) -> f64 {

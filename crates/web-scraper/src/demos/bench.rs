@@ -144,16 +144,21 @@ async fn parse_floor(config: FetchConfig, pages: &[String]) -> Result<ParseFloor
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let next = AtomicUsize::new(0);
     let started = Instant::now();
-    std::thread::scope(|scope| {
+    std::thread::scope(|scope| -> Result<()> {
         for _ in 0..threads {
-            scope.spawn(|| {
-                while let Some((url, text)) = bodies.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    // Kept, so the parse cannot be optimised away.
-                    std::hint::black_box(parse::parse(text, url).ok());
-                }
-            });
+            // Named, so a profile tells these threads from the crawl's.
+            std::thread::Builder::new()
+                .name("parse-floor".into())
+                .spawn_scoped(scope, || {
+                    while let Some((url, text)) = bodies.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        // Kept, so the parse cannot be optimised away.
+                        std::hint::black_box(parse::parse(text, url).ok());
+                    }
+                })
+                .context("starting a parse thread")?;
         }
-    });
+        Ok(())
+    })?;
     Ok(ParseFloor {
         pages: bodies.len(),
         threads,
