@@ -5,6 +5,7 @@ use crate::bench::{self, Better, FloorOf, FloorTarget, Measured, Side, Target, m
 use crate::lower_bounds::{self, Bound};
 use crate::workspace;
 use anyhow::{Context, Result, ensure};
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use serde_json::json;
 use std::fs;
@@ -522,10 +523,11 @@ struct Bar {
     met: Option<bool>,
 }
 
-/// The chart, in three panels on log axes, each bar green when its target
+/// The chart, in three panels, each bar green when its target
 /// is met, red when not, blue when it has none, with a black mark at the
 /// target:
-/// - times better than Python or a peer, the median of the rounds;
+/// - times better than Python or a peer, the median of the rounds, on a
+///   log axis;
 /// - Rust's speed as a share of this machine's floor's, with a line at 1;
 /// - speedups on all cores against one (Rust's own figure), apart, since
 ///   they are not "times better than" anything.
@@ -593,13 +595,13 @@ fn draw_chart(measured: &[Measured], bounds: &[Bound], path: &Path) -> Result<()
             false,
         ),
         (
-            "Speed as a share of this machine's floor, measured in the same run (log axis; 1 = the floor)",
+            "Speed as a share of this machine's floor, measured in the same run (1 = the floor)",
             "Rust's speed / the floor's",
             floors,
             true,
         ),
         (
-            "Speedup on all cores over one (log axis; 1 = no speedup)",
+            "Speedup on all cores over one (1 = no speedup)",
             "Rust's speedup",
             speedups,
             true,
@@ -612,23 +614,34 @@ fn draw_chart(measured: &[Measured], bounds: &[Bound], path: &Path) -> Result<()
     let root = SVGBackend::new(path, (1400, heights.iter().sum())).into_drawing_area();
     root.fill(&WHITE).map_err(chart_error)?;
     let mut rest = root;
-    for ((title, x_desc, bars, mark_one), height) in panels.iter().zip(&heights) {
+    for (index, ((title, x_desc, bars, mark_one), height)) in
+        panels.iter().zip(&heights).enumerate()
+    {
         let (area, below) = rest.split_vertically(*height);
-        draw_panel(&area, title, x_desc, bars, *mark_one)?;
+        let (low, high) = extent(bars, *mark_one);
+        // Ratios span three decades: a log axis. Shares of a floor and
+        // speedups sit within a few times 1: a linear one from 0 reads best.
+        if index == 0 {
+            draw_panel(
+                &area,
+                title,
+                x_desc,
+                bars,
+                *mark_one,
+                (low..high).log_scale(),
+                low,
+            )?;
+        } else {
+            draw_panel(&area, title, x_desc, bars, *mark_one, 0.0..high, 0.0)?;
+        }
         rest = below;
     }
     Ok(())
 }
 
-fn draw_panel(
-    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
-    title: &str,
-    x_desc: &str,
-    bars: &[Bar],
-    mark_one: bool,
-) -> Result<()> {
-    // The first bar at the top: plotters counts segments from the bottom.
-    let bars: Vec<&Bar> = bars.iter().rev().collect();
+/// The range an axis must show: every bar and target, and 1 where marked,
+/// with room on both sides.
+fn extent(bars: &[Bar], mark_one: bool) -> (f64, f64) {
     let values = bars
         .iter()
         .flat_map(|bar| [Some(bar.value), bar.target])
@@ -638,17 +651,33 @@ fn draw_panel(
     let (low, high) = values.fold((1.0f64, 1.0f64), |(low, high), value| {
         (low.min(value), high.max(value))
     });
-    let (low, high) = (low / 1.6, high * 1.6);
+    (low / 1.6, high * 1.25)
+}
+
+/// One panel: a bar per row from `base`, on the x axis `x`.
+fn draw_panel<X>(
+    area: &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    title: &str,
+    x_desc: &str,
+    bars: &[Bar],
+    mark_one: bool,
+    x: X,
+    base: f64,
+) -> Result<()>
+where
+    X: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+{
+    // The first bar at the top: plotters counts segments from the bottom.
+    let bars: Vec<&Bar> = bars.iter().rev().collect();
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 17))
         .margin(10)
         .x_label_area_size(34)
         .y_label_area_size(760)
-        // A segmented 0..n has n + 1 slots; n - 1 gives one slot per bar.
-        .build_cartesian_2d(
-            (low..high).log_scale(),
-            (0..bars.len().saturating_sub(1)).into_segmented(),
-        )
+        // A segmented 0..n has n + 1 slots; n - 1 gives one slot per bar
+        // (and a lone bar two slots, as 0..0 draws nothing).
+        .build_cartesian_2d(x, (0..bars.len().max(2) - 1).into_segmented())
         .map_err(chart_error)?;
     chart
         .configure_mesh()
@@ -675,7 +704,7 @@ fn draw_panel(
             };
             Rectangle::new(
                 [
-                    (low, SegmentValue::Exact(index)),
+                    (base, SegmentValue::Exact(index)),
                     (bar.value, SegmentValue::Exact(index + 1)),
                 ],
                 colour.filled(),
