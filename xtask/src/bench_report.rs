@@ -18,6 +18,9 @@ pub struct Options {
     pub quick: bool,
     /// Install a crate's missing Python modules into `target/bench/venv`.
     pub python_setup: bool,
+    /// A skipped side or floor fails the run (CI), rather than being shown
+    /// with its reason.
+    pub strict: bool,
 }
 
 /// Builds in release mode, benches every selected crate and writes the
@@ -91,6 +94,21 @@ pub fn bench(options: &Options) -> Result<bool> {
             && (row.reference_skipped.is_some() || !row.reference.is_empty())
             && floor_complete
     });
+    let skipped: Vec<String> = measured
+        .iter()
+        .flat_map(|row| {
+            [&row.reference_skipped, &row.floor_skipped]
+                .into_iter()
+                .flatten()
+                .map(|reason| format!("{}: {}: {reason}", row.crate_name, row.row.workload))
+        })
+        .collect();
+    if options.strict && !skipped.is_empty() {
+        for skip in &skipped {
+            eprintln!("bench: --strict: skipped: {skip}");
+        }
+        return Ok(false);
+    }
     ensure!(!measured.is_empty(), "no crate had a bench to run");
     Ok(complete)
 }

@@ -63,6 +63,9 @@ enum Task {
         /// Do not create or fill target/bench/venv: skip a crate's Python side when neither python3 nor that venv has its modules
         #[arg(long)]
         no_python_setup: bool,
+        /// Fail when any row's Python, peer or floor is skipped, instead of showing why (CI)
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -103,11 +106,13 @@ fn run(task: Task) -> Result<bool> {
             runs,
             quick,
             no_python_setup,
+            strict,
         } => bench_report::bench(&bench_report::Options {
             names,
             runs: runs as usize,
             quick,
             python_setup: !no_python_setup,
+            strict,
         })?,
         Task::Tidy => {
             let problems = tidy::problems(&workspace::root())?;
