@@ -3,12 +3,16 @@
  * src/primes.rs, in C, built by `cargo xtask bench` with the system C
  * compiler at -O2 (cc -O2 -pthread bench/primes.c -lm). Same numbers (u32),
  * same chunks (0..limit in nearly equal ranges), counted once on one thread
- * and once on one thread per core, each thread taking the next chunk from a
- * shared counter, as rayon's workers steal them.
+ * and once on THREADS threads (rayon's one per core), each thread taking the
+ * next chunk from a shared counter, as rayon's workers steal them.
  *
  *     ./primes LIMIT CHUNKS REPEAT THREADS
  *
  * THREADS 0 means one per core.
+ *
+ * process-pool's bench/primes.c is the same program for its own numbers
+ * (u64) and chunks: each crate keeps its own copy, so that it still
+ * benches once copied out alone.
  *
  * Prints key=value lines: c_primes_found, c_primes_sequential_s and
  * c_primes_parallel_s (each the median of REPEAT runs), c_threads.
@@ -77,7 +81,12 @@ static double run(long threads, uint64_t *count) {
     if (threads == 1) {
         worker(NULL);
     } else {
-        for (long i = 0; i < threads; i++) pthread_create(&ids[i], NULL, worker, NULL);
+        for (long i = 0; i < threads; i++) {
+            if (pthread_create(&ids[i], NULL, worker, NULL) != 0) {
+                perror("primes: pthread_create");
+                exit(1);
+            }
+        }
         for (long i = 0; i < threads; i++) pthread_join(ids[i], NULL);
     }
     *count = atomic_load(&found);
