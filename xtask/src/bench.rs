@@ -1,10 +1,11 @@
 //! `cargo xtask bench`: each crate's `bench` subcommand against its
-//! `reference.py`, alternating A B A B so that drift in machine speed hits
-//! both sides alike, with the ratio taken pair by pair.
+//! `reference.py` and its [`Peer`]s (Scrapy, the same loop in C), in rounds
+//! of Python, peers, Rust, so that drift in machine speed hits every side
+//! alike, with each ratio taken round by round.
 //!
-//! Which figures to compare, and the targets from the design, are listed in
-//! [`specs`]: one entry per crate, naming the `key=value` keys that the
-//! crate's bench and its Python reference print.
+//! Which figures to compare, their floors, and the targets from the design,
+//! are listed in [`specs`]: one entry per crate, naming the `key=value` keys
+//! that the crate's bench, its Python reference and its peers print.
 
 use crate::bench_serve::{Serve, Server, Site, substitute};
 use crate::runner::{self, Check};
@@ -133,7 +134,7 @@ pub fn cost_per_operation(value: f64, unit: &str) -> Option<f64> {
     Some(seconds)
 }
 
-/// Another program measured in the same pairs as a crate's bench: the tool
+/// Another program measured in the same rounds as a crate's bench: the tool
 /// a user would pick instead (Scrapy), or the same loop in C as a floor.
 #[derive(Debug, Clone, Copy)]
 pub struct Peer {
@@ -698,7 +699,7 @@ pub fn specs() -> Vec<CrateBench> {
 }
 
 /// The figures of one row: every pair's Rust value, its reference's, and
-/// its floor's when the floor is a figure of the pairs.
+/// its floor's when the floor is a figure of the rounds.
 #[derive(Debug, Clone)]
 pub struct Measured {
     pub crate_name: &'static str,
@@ -708,7 +709,7 @@ pub struct Measured {
     pub reference: Vec<f64>,
     /// Why the reference's side was not run, when it was not.
     pub reference_skipped: Option<String>,
-    /// The floor's figure in each pair ([`FloorOf::Figure`]); empty when
+    /// The floor's figure in each round ([`FloorOf::Figure`]); empty when
     /// the floor is a machine bound, or its side was not run.
     pub floor: Vec<f64>,
     /// Why the floor's side was not run, when it was not.
@@ -920,7 +921,7 @@ pub fn build_c(source: &Path, out_dir: &Path, name: &str) -> std::result::Result
     Ok(binary)
 }
 
-/// A side of a crate's pairs, ready to run: its command's program and
+/// A side of a crate's rounds, ready to run: its command's program and
 /// arguments, or why it is skipped.
 struct Runnable {
     side: Side,
@@ -951,7 +952,7 @@ pub fn bench_crate(
     } else {
         (spec.rust_args, spec.python_args, spec.serve)
     };
-    // Stopped when dropped, after the last pair.
+    // Stopped when dropped, after the last round.
     let servers = serve
         .iter()
         .map(|&serve| Server::start(binary, serve))
@@ -1040,8 +1041,8 @@ pub fn bench_crate(
             measured
         })
         .collect();
-    for pair in 1..=runs {
-        eprintln!("bench: {} round {pair} of {runs}", spec.name);
+    for round in 1..=runs {
+        eprintln!("bench: {} round {round} of {runs}", spec.name);
         for runnable in &sides {
             let Ok((program, args)) = &runnable.command else {
                 continue;

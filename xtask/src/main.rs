@@ -54,7 +54,7 @@ enum Task {
     Bench {
         /// The crates to bench (default: every crate with a bench)
         names: Vec<String>,
-        /// How many alternating Python/Rust pairs per crate
+        /// How many rounds per crate, each running Python, the peers, then Rust
         #[arg(long, value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
         runs: u64,
         /// One small run of everything, to check that every row produces a figure
