@@ -101,7 +101,7 @@ impl PageResult {
     }
 
     /// The result for a URL that was never fetched.
-    fn failed(url: &Url, depth: u32, error: FetchError) -> Self {
+    pub(crate) fn failed(url: &Url, depth: u32, error: FetchError) -> Self {
         let mut result = Self::empty(url, depth);
         result.error = Some(error);
         result
@@ -133,7 +133,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn add(&mut self, result: &PageResult) {
+    pub(crate) fn add(&mut self, result: &PageResult) {
         match result.error {
             None => self.ok += 1,
             Some(FetchError::RobotsDisallowed) => self.robots_skipped += 1,
@@ -144,7 +144,7 @@ impl Summary {
         }
     }
 
-    fn finish(&mut self, started: Instant) {
+    pub(crate) fn finish(&mut self, started: Instant) {
         self.elapsed_s = started.elapsed().as_secs_f64();
         let fetched = (self.ok + self.failed) as f64;
         self.pages_per_s = if self.elapsed_s > 0.0 {
@@ -213,6 +213,12 @@ impl Scraper {
     /// The fetcher, with its limits.
     pub fn fetcher(&self) -> &Fetcher {
         &self.fetcher
+    }
+
+    /// How many URLs a crawl works on at once: the requests allowed in
+    /// flight, plus one parse per core.
+    pub(crate) fn window(&self) -> usize {
+        self.fetcher.config().concurrency + self.cores
     }
 
     /// Fetches `url` and reads the page: its result, and its links when it
@@ -344,7 +350,7 @@ impl Scraper {
             depth,
             redirects,
         } = level;
-        let window = self.fetcher.config().concurrency + self.cores;
+        let window = self.window();
         let mut tasks = JoinSet::new();
         let mut pending = level.iter().enumerate();
         let mut spawn_next = |tasks: &mut JoinSet<_>| {
@@ -405,10 +411,7 @@ impl Scraper {
         let mut summary = Summary::default();
         let mut start = start;
         start.set_fragment(None);
-        let scope = match &options.scope {
-            Some(prefix) => start.join(prefix).map_or(prefix.clone(), String::from),
-            None => start.origin().ascii_serialization() + "/",
-        };
+        let scope = scope_of(&start, options);
         tokio::pin!(stop);
         let robots = if options.ignore_robots {
             Robots::AllowAll
@@ -483,7 +486,7 @@ impl Scraper {
     }
 
     /// The robots.txt rules for `url`'s origin.
-    async fn robots_for(&self, url: &Url) -> Robots {
+    pub(crate) async fn robots_for(&self, url: &Url) -> Robots {
         let Ok(robots_url) = url.join("/robots.txt") else {
             return Robots::AllowAll;
         };
@@ -492,7 +495,21 @@ impl Scraper {
     }
 }
 
-fn path_and_query(url: &Url) -> String {
+/// The prefix a crawl from `start` stays under: `--scope`, resolved
+/// against the start, or the start's origin.
+pub(crate) fn scope_of(start: &Url, options: &CrawlOptions) -> String {
+    match &options.scope {
+        Some(prefix) => start.join(prefix).map_or(prefix.clone(), String::from),
+        None => start.origin().ascii_serialization() + "/",
+    }
+}
+
+/// Whether `url` is on `origin` and under `scope`.
+pub(crate) fn in_scope(origin: &url::Origin, scope: &str, url: &Url) -> bool {
+    url.origin() == *origin && url.as_str().starts_with(scope)
+}
+
+pub(crate) fn path_and_query(url: &Url) -> String {
     match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_string(),
@@ -535,7 +552,7 @@ struct Frontier {
 
 impl Frontier {
     fn in_scope(&self, url: &Url) -> bool {
-        url.origin() == self.origin && url.as_str().starts_with(&self.scope)
+        in_scope(&self.origin, &self.scope, url)
     }
 
     /// Drops, and counts, the links of one page that [`Frontier::admit`]

@@ -39,6 +39,8 @@
 //!   and charset decoding;
 //! - [`parse`]: reading a page into owned data;
 //! - [`crawl`]: many URLs at once, and breadth-first crawls;
+//! - `frontier` (feature `redis`, on by default): one crawl shared by many
+//!   crawler processes, through a Redis server;
 //! - [`robots`]: robots.txt by RFC 9309;
 //! - [`server`]: the bundled site, any folder, and the fault routes;
 //! - [`output`]: text, JSON and JSON-lines results.
@@ -47,6 +49,8 @@
 
 pub mod client;
 pub mod crawl;
+#[cfg(feature = "redis")]
+pub mod frontier;
 pub mod output;
 pub mod parse;
 pub mod robots;

@@ -45,6 +45,8 @@ enum Command {
     Fetch(FetchArgs),
     /// Crawl one site breadth first, following same-origin links
     Crawl(CrawlArgs),
+    /// Print the figures of a crawl shared through Redis (see `crawl --frontier`)
+    CrawlStatus(StatusArgs),
     /// Serve a folder (or, with no folder, the bundled site) on 127.0.0.1
     Serve(ServeArgs),
     /// Fetch the bundled site's pages one at a time, then concurrently
@@ -80,7 +82,36 @@ struct CrawlArgs {
     #[arg(long)]
     ignore_robots: bool,
     #[command(flatten)]
+    shared: FrontierArgs,
+    #[command(flatten)]
     run: RunArgs,
+}
+
+/// Where a shared crawl's frontier is. The flags exist in every build, so
+/// that a build without the `redis` feature can say why it cannot use them.
+#[derive(Args)]
+struct FrontierArgs {
+    /// Share the crawl through this Redis server (redis://HOST:PORT/DB): every crawler given the same --frontier and --crawl-id works on one crawl
+    #[arg(long, value_name = "URL", requires = "crawl_id")]
+    frontier: Option<String>,
+    /// The shared crawl's name; rerunning with it resumes the crawl
+    #[arg(long, value_name = "NAME", requires = "frontier")]
+    crawl_id: Option<String>,
+    /// Seconds a URL stays leased to a crawler that has stopped renewing it (a dead one), before the others take it over
+    #[arg(long, default_value_t = 30.0)]
+    lease: f64,
+    /// Seconds to wait for Redis to connect, and for any one reply
+    #[arg(long, default_value_t = 5.0)]
+    redis_timeout: f64,
+}
+
+#[derive(Args)]
+struct StatusArgs {
+    #[command(flatten)]
+    shared: FrontierArgs,
+    /// How to print the figures
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
 }
 
 #[derive(Args)]
@@ -249,6 +280,56 @@ enum Failure {
     Run(anyhow::Error),
 }
 
+impl Failure {
+    /// A shared crawl's failure: bad input exits 2, the rest 1.
+    fn from_frontier(error: anyhow::Error) -> Self {
+        #[cfg(feature = "redis")]
+        if let Some(error) = error.downcast_ref::<web_scraper::frontier::FrontierError>()
+            && error.is_usage()
+        {
+            return Failure::Usage(error.to_string());
+        }
+        Failure::Run(error)
+    }
+}
+
+impl FrontierArgs {
+    /// The frontier's settings, checked; without the `redis` feature, why
+    /// there can be none.
+    #[cfg(feature = "redis")]
+    fn config(&self) -> Result<web_scraper::frontier::FrontierConfig, Failure> {
+        use web_scraper::frontier::{self, FrontierConfig};
+        let (Some(url), Some(crawl_id)) = (&self.frontier, &self.crawl_id) else {
+            return Err(Failure::Usage(
+                "give both --frontier redis://HOST:PORT/DB and --crawl-id NAME".into(),
+            ));
+        };
+        let seconds = |name: &str, value: f64| {
+            Duration::try_from_secs_f64(value)
+                .ok()
+                .filter(|duration| *duration >= Duration::from_millis(10))
+                .ok_or_else(|| Failure::Usage(format!("--{name} must be at least 0.01 seconds")))
+        };
+        let usage = |error: frontier::FrontierError| Failure::Usage(error.to_string());
+        frontier::check_url(url).map_err(usage)?;
+        frontier::check_crawl_id(crawl_id).map_err(usage)?;
+        Ok(FrontierConfig {
+            lease: seconds("lease", self.lease)?,
+            timeout: seconds("redis-timeout", self.redis_timeout)?,
+            ..FrontierConfig::new(url, crawl_id)
+        })
+    }
+
+    #[cfg(not(feature = "redis"))]
+    fn config(&self) -> Result<std::convert::Infallible, Failure> {
+        Err(Failure::Usage(
+            "this web-scraper was built without the `redis` feature, so it cannot share a crawl \
+             through --frontier; build it with `--features redis`"
+                .into(),
+        ))
+    }
+}
+
 impl From<anyhow::Error> for Failure {
     fn from(error: anyhow::Error) -> Self {
         Failure::Run(error)
@@ -278,8 +359,29 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 scope: args.scope,
                 ignore_robots: args.ignore_robots,
             };
-            let outcome = demos::fetch::crawl(args.url, &options, config, args.run.format).await?;
+            let outcome = match args.shared.frontier.is_some() {
+                false => demos::fetch::crawl(args.url, &options, config, args.run.format).await?,
+                true => {
+                    let frontier = args.shared.config()?;
+                    demos::fetch::crawl_shared(
+                        args.url,
+                        &options,
+                        config,
+                        frontier,
+                        args.run.format,
+                    )
+                    .await
+                    .map_err(Failure::from_frontier)?
+                }
+            };
             Ok(demos::fetch::exit_code(&outcome, args.run.fail_on_error))
+        }
+        Command::CrawlStatus(args) => {
+            let frontier = args.shared.config()?;
+            demos::fetch::crawl_status(frontier, args.format)
+                .await
+                .map_err(Failure::from_frontier)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => {
             demos::serve::serve(args.dir, args.port, Duration::from_millis(args.latency_ms))

@@ -39,6 +39,107 @@ pub async fn crawl(
     Ok(summary)
 }
 
+/// `crawl --frontier`: one crawler of a crawl shared through Redis.
+#[cfg(feature = "redis")]
+pub async fn crawl_shared(
+    start: Url,
+    options: &CrawlOptions,
+    config: FetchConfig,
+    frontier: web_scraper::frontier::FrontierConfig,
+    format: Format,
+) -> Result<Summary> {
+    use web_scraper::frontier::RedisFrontier;
+    let id = frontier.crawl_id.clone();
+    let scraper = scraper(config)?;
+    let frontier = RedisFrontier::connect(frontier).await?;
+    eprintln!("crawler {} joins crawl {id:?}", frontier.consumer());
+    let mut output = Output::new(format);
+    let shared = frontier
+        .crawl(&scraper, start, options, crawl::ctrl_c(), |result| {
+            output.result(result)
+        })
+        .await?;
+    if shared.already_finished {
+        let status = frontier.status().await?;
+        eprintln!(
+            "crawl {id:?} had already finished ({} ok, {} failed): nothing to do. \
+             Pick a new --crawl-id to crawl again.",
+            status.ok, status.failed
+        );
+    }
+    if shared.returned > 0 {
+        eprintln!(
+            "crawler stopped: {} URLs it held are back in the queue for the others",
+            shared.returned
+        );
+    }
+    if shared.lease_lost > 0 {
+        eprintln!(
+            "{} pages took longer than --lease, and another crawler finished them too",
+            shared.lease_lost
+        );
+    }
+    output.finish(&shared.summary);
+    Ok(shared.summary)
+}
+
+#[cfg(not(feature = "redis"))]
+pub async fn crawl_shared(
+    _: Url,
+    _: &CrawlOptions,
+    _: FetchConfig,
+    frontier: std::convert::Infallible,
+    _: Format,
+) -> Result<Summary> {
+    match frontier {}
+}
+
+/// `crawl-status`: a shared crawl's figures in Redis.
+#[cfg(feature = "redis")]
+pub async fn crawl_status(
+    frontier: web_scraper::frontier::FrontierConfig,
+    format: Format,
+) -> Result<()> {
+    use web_scraper::frontier::RedisFrontier;
+    let status = RedisFrontier::connect(frontier).await?.status().await?;
+    if format != Format::Text {
+        print_line(&serde_json::to_string(&status)?);
+        return Ok(());
+    }
+    let state = if status.finished {
+        "finished"
+    } else {
+        "running"
+    };
+    print_line(&format!(
+        "crawl {:?}: {state}, level {}",
+        status.crawl_id, status.level
+    ));
+    print_line(&format!("  options: {}", status.options));
+    print_line(&format!(
+        "  URLs: {} seen, {} admitted, {} queued, {} leased",
+        status.seen, status.admitted, status.queued, status.leased
+    ));
+    print_line(&format!(
+        "  pages: {} ok, {} failed, {} retried, {} robots-skipped, {} deduped, {} out of scope",
+        status.ok,
+        status.failed,
+        status.retried,
+        status.robots_skipped,
+        status.deduped,
+        status.out_of_scope
+    ));
+    for (name, ago) in &status.crawlers {
+        print_line(&format!("  crawler {name}: last renewed {ago:.1} s ago"));
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "redis"))]
+pub async fn crawl_status(frontier: std::convert::Infallible, _: Format) -> Result<()> {
+    match frontier {}
+}
+
 /// The exit code for a finished `fetch` or `crawl`.
 pub fn exit_code(summary: &Summary, fail_on_error: bool) -> ExitCode {
     if summary.interrupted {

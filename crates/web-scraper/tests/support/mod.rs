@@ -10,3 +10,8 @@ pub mod expected;
 // Only the tests that measure memory use it.
 #[allow(dead_code)]
 pub mod memory;
+
+// Only the shared-frontier tests start a Redis server.
+#[cfg(feature = "redis")]
+#[allow(dead_code)]
+pub mod redis_server;
