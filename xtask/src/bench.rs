@@ -522,6 +522,8 @@ pub fn specs() -> Vec<CrateBench> {
                 "{1}std/os/",
                 "--slow-pages",
                 "113",
+                "--frontier",
+                "{2}",
             ],
             python_args: &[
                 "--url",
@@ -543,6 +545,8 @@ pub fn specs() -> Vec<CrateBench> {
                 "{1}index.html",
                 "--slow-pages",
                 "20",
+                "--frontier",
+                "{2}",
             ],
             quick_python_args: &[
                 "--url",
@@ -565,6 +569,10 @@ pub fn specs() -> Vec<CrateBench> {
                     site: Site::RustDocs,
                     latency_ms: 50,
                 },
+                Serve {
+                    site: Site::Redis,
+                    latency_ms: 0,
+                },
             ],
             quick_serve: &[
                 Serve {
@@ -574,6 +582,10 @@ pub fn specs() -> Vec<CrateBench> {
                 Serve {
                     site: Site::Bundled,
                     latency_ms: 50,
+                },
+                Serve {
+                    site: Site::Redis,
+                    latency_ms: 0,
                 },
             ],
             // The tool a Python user would pick for crawling: the same
@@ -671,6 +683,68 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "MB",
                     better: Better::Lower,
                     target: Target::RatioAtLeast(2.5),
+                    floor: None,
+                },
+                Row {
+                    // At most 15% slower than the in-memory crawl, both run
+                    // as a `crawl` process printing its records.
+                    workload: "the same crawl, one crawler process with its frontier in Redis, vs in memory",
+                    rust_key: "redis_1_pages_per_s",
+                    against: Side::Rust,
+                    reference_key: "process_pages_per_s",
+                    unit: "/s",
+                    better: Better::Higher,
+                    target: Target::RatioAtLeast(0.85),
+                    floor: None,
+                },
+                Row {
+                    workload: "the same: pages, one Redis crawler vs in memory",
+                    rust_key: "redis_1_pages",
+                    against: Side::Rust,
+                    reference_key: "crawl_pages",
+                    unit: "pages",
+                    better: Better::Higher,
+                    target: Target::SameAsReference,
+                    floor: None,
+                },
+                Row {
+                    workload: "the same: digest, one Redis crawler vs in memory",
+                    rust_key: "redis_1_digest",
+                    against: Side::Rust,
+                    reference_key: "crawl_digest",
+                    unit: "id",
+                    better: Better::Higher,
+                    target: Target::SameAsReference,
+                    floor: None,
+                },
+                Row {
+                    workload: "the same crawl, two Redis crawler processes at once vs one",
+                    rust_key: "redis_2_pages_per_s",
+                    against: Side::Rust,
+                    reference_key: "redis_1_pages_per_s",
+                    unit: "/s",
+                    better: Better::Higher,
+                    target: Target::RatioAtLeast(1.0),
+                    floor: None,
+                },
+                Row {
+                    workload: "the same: pages, two Redis crawlers vs in memory",
+                    rust_key: "redis_2_pages",
+                    against: Side::Rust,
+                    reference_key: "crawl_pages",
+                    unit: "pages",
+                    better: Better::Higher,
+                    target: Target::SameAsReference,
+                    floor: None,
+                },
+                Row {
+                    workload: "the same: digest, two Redis crawlers vs in memory",
+                    rust_key: "redis_2_digest",
+                    against: Side::Rust,
+                    reference_key: "crawl_digest",
+                    unit: "id",
+                    better: Better::Higher,
+                    target: Target::SameAsReference,
                     floor: None,
                 },
                 Row {

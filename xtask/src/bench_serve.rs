@@ -15,6 +15,9 @@ pub enum Site {
     RustDocs,
     /// The crate's own bundled site (`serve` with no folder).
     Bundled,
+    /// Not a site: a `redis-server` of the bench's own, for a crawl
+    /// frontier; its URL is `redis://127.0.0.1:PORT/0`.
+    Redis,
 }
 
 /// One server to start before a crate's runs: `BINARY serve [DIR]
@@ -53,6 +56,9 @@ pub fn rust_docs() -> Result<PathBuf> {
 impl Server {
     /// Starts `binary serve` and reads the URL it prints on its first line.
     pub fn start(binary: &Path, serve: Serve) -> Result<Self> {
+        if serve.site == Site::Redis {
+            return Self::redis();
+        }
         let mut command = Command::new(binary);
         command.arg("serve");
         if serve.site == Site::RustDocs {
@@ -82,6 +88,57 @@ impl Server {
         }
         Ok(server)
     }
+}
+
+impl Server {
+    /// A `redis-server` on 127.0.0.1 and a free port, keeping nothing on
+    /// disk, answering PING before this returns.
+    fn redis() -> Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .context("finding a free port")?
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .context(
+                "starting redis-server for web-scraper's shared-frontier rows \
+                 (Debian: apt-get install redis-server)",
+            )?;
+        let mut server = Server {
+            child,
+            url: format!("redis://127.0.0.1:{port}/0"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                bail!("redis-server exited at once, with {status}");
+            }
+            if redis_answers(port) {
+                return Ok(server);
+            }
+            if Instant::now() > deadline {
+                bail!("redis-server on port {port} did not answer PING within 20 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Whether a Redis server on `port` answers PING.
+fn redis_answers(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut reply = [0; 16];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream
+            .read(&mut reply)
+            .is_ok_and(|n| reply[..n].starts_with(b"+PONG"))
 }
 
 impl Drop for Server {

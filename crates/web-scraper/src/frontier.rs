@@ -55,6 +55,9 @@ const GROUP: &str = "crawlers";
 /// leases run out, or the level's end.
 const POLL: Duration = Duration::from_millis(20);
 
+/// How often a crawler with nothing to do looks for leases run out.
+const CLAIM_EVERY: Duration = Duration::from_millis(100);
+
 /// Where the frontier is, and how long its leases last.
 #[derive(Debug, Clone)]
 pub struct FrontierConfig {
@@ -453,6 +456,7 @@ impl RedisFrontier {
             depth: 0,
             met: HashSet::new(),
             held: HashSet::new(),
+            next_claim: Instant::now(),
             fetches: JoinSet::new(),
             finishes: JoinSet::new(),
         };
@@ -479,6 +483,8 @@ struct Crawler<'a> {
     /// Links this crawler has already passed to Redis: they are in `seen`,
     /// so a repeat costs no round trip.
     met: HashSet<Url>,
+    /// When next to look for leases that have run out.
+    next_claim: Instant,
     /// The stream ids of the URLs leased to this crawler.
     held: HashSet<String>,
     /// Pages being fetched and parsed: the entry's id, the result, the links.
@@ -514,13 +520,18 @@ impl Crawler<'_> {
     ) -> Result<(), FrontierError> {
         let window = self.scraper.window();
         let lease = self.frontier.config.lease;
+        // Taking work costs a round trip that holds this loop up, so it is
+        // taken a few URLs at a time rather than one per finished page.
+        let batch = (window / 4).max(1);
         let mut renew = tokio::time::interval(lease / 3);
         renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let busy = self.fetches.len() + self.finishes.len();
+            let room = window.saturating_sub(busy);
+            let looked = busy == 0 || room >= batch;
             let mut found = 0;
-            if busy < window {
-                let entries = self.take(window - busy).await?;
+            if looked {
+                let entries = self.take(room).await?;
                 found = entries.len();
                 for entry in entries {
                     self.start(entry, shared, report);
@@ -536,7 +547,9 @@ impl Crawler<'_> {
                     }
                 }
             }
-            let idle = found == 0 && self.fetches.len() + self.finishes.len() < window;
+            // Found nothing: look again after a pause, unless a page of
+            // this crawler's finishes first.
+            let idle = looked && found == 0;
             tokio::select! {
                 Some(joined) = self.fetches.join_next() => {
                     let (id, result, links) = joined.expect("fetch tasks do not panic");
@@ -590,7 +603,10 @@ impl Crawler<'_> {
             .flat_map(|reply| reply.keys)
             .flat_map(|key| key.ids)
             .collect();
-        if ids.is_empty() {
+        if ids.is_empty() && Instant::now() >= self.next_claim {
+            // Leases run out only when a crawler dies or stalls: looking a
+            // few times a second is enough.
+            self.next_claim = Instant::now() + CLAIM_EVERY;
             let claimed: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
                 .arg(&queue)
                 .arg(GROUP)

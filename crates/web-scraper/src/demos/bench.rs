@@ -35,6 +35,10 @@ pub struct BenchArgs {
     /// Requests in flight at once
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
+    /// Also crawl `--url` through this Redis frontier: as one crawler
+    /// process, then as two at once
+    #[arg(long, value_name = "URL")]
+    frontier: Option<String>,
 }
 
 /// `bench`: crawls, printing key=value figures that `cargo xtask bench`
@@ -63,6 +67,19 @@ pub async fn bench(args: &BenchArgs) -> Result<()> {
     println!("crawl_digest={}", digest(urls));
     // Read before the floor below loads every page into memory at once.
     println!("peak_rss_mb={:.1}", peak_rss_mb()?);
+    if let Some(frontier) = &args.frontier {
+        // The in-memory crawl again, the way the shared ones run: a
+        // process of its own, printing its records.
+        let alone = process_crawl(args, None, 1).await?;
+        println!("process_pages={}", alone.pages);
+        println!("process_pages_per_s={:.1}", alone.pages_per_s);
+        for crawlers in [1, 2] {
+            let shared = process_crawl(args, Some(frontier), crawlers).await?;
+            println!("redis_{crawlers}_pages={}", shared.pages);
+            println!("redis_{crawlers}_pages_per_s={:.1}", shared.pages_per_s);
+            println!("redis_{crawlers}_digest={}", shared.digest);
+        }
+    }
     let floor = parse_floor(config.clone(), &pages).await?;
     println!("parse_floor_pages={}", floor.pages);
     println!("parse_floor_threads={}", floor.threads);
@@ -100,6 +117,78 @@ pub async fn bench(args: &BenchArgs) -> Result<()> {
         println!("slow_digest={}", digest(urls));
     }
     Ok(())
+}
+
+/// What a crawl by crawler processes measured.
+struct ProcessCrawl {
+    pages: usize,
+    pages_per_s: f64,
+    digest: u64,
+}
+
+/// The bench's crawl by `crawlers` processes of this binary's `crawl`,
+/// sharing a fresh crawl id on `frontier` (or, with none, one process in
+/// memory), timed from their start to the last one's exit; the pages are
+/// the union of their records.
+async fn process_crawl(
+    args: &BenchArgs,
+    frontier: Option<&str>,
+    crawlers: usize,
+) -> Result<ProcessCrawl> {
+    let binary = std::env::current_exe().context("finding this binary")?;
+    let id = format!("bench-{}-{crawlers}-{}", std::process::id(), crawl_ids());
+    let shared = frontier
+        .map(|frontier| ["--frontier", frontier, "--crawl-id", &id])
+        .into_iter()
+        .flatten();
+    let concurrency = args.concurrency.to_string();
+    let started = Instant::now();
+    // Read together: a crawler whose stdout pipe is full stops, and its
+    // leases run out.
+    let mut children = JoinSet::new();
+    for _ in 0..crawlers {
+        let mut command = tokio::process::Command::new(&binary);
+        command
+            .args(["crawl", args.url.as_str()])
+            .args(shared.clone())
+            .args(["--concurrency", &concurrency, "--per-host", &concurrency])
+            .args(["--format", "jsonl"])
+            .args(args.scope.as_ref().map(|scope| ["--scope", scope]).into_iter().flatten())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        let child = command.spawn().context("starting a crawler")?;
+        children.spawn(child.wait_with_output());
+    }
+    let mut urls = Vec::new();
+    while let Some(output) = children.join_next().await {
+        let output = output??;
+        ensure!(
+            output.status.success(),
+            "a bench crawler failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for line in String::from_utf8(output.stdout)?.lines() {
+            let record: serde_json::Value = serde_json::from_str(line)?;
+            if let Some(url) = record["url"].as_str()
+                && record["error_kind"] != "robots-disallowed"
+            {
+                urls.push(url.to_string());
+            }
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    Ok(ProcessCrawl {
+        pages: urls.len(),
+        pages_per_s: urls.len() as f64 / elapsed,
+        digest: digest(urls),
+    })
+}
+
+/// A new number each call, so that every shared crawl has its own id.
+fn crawl_ids() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// What the parse-only floor measured.
