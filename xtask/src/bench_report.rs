@@ -282,7 +282,7 @@ fn print_table(
         );
     }
     println!(
-        "{} cores, {}, {}; {runs} alternating round(s) per crate; ratio = times better than the reference (Python or a peer), round by round",
+        "{} cores, {}, {}; {runs} alternating round(s) per crate; ratio = times better than the reference (Python, a peer, or another Rust run), round by round",
         machine["cores"],
         machine["cpu"].as_str().unwrap_or("?"),
         machine["date"].as_str().unwrap_or("?")
@@ -544,7 +544,7 @@ struct Bar {
 /// The chart, in three panels, each bar green when its target
 /// is met, red when not, blue when it has none, with a black mark at the
 /// target:
-/// - times better than Python or a peer, the median of the rounds, on a
+/// - times better than Python, a peer or another Rust run, the median of the rounds, on a
 ///   log axis;
 /// - Rust's speed as a share of this machine's floor's, with a line at 1;
 /// - speedups on all cores against one (Rust's own figure), apart, since
@@ -607,7 +607,7 @@ fn draw_chart(measured: &[Measured], bounds: &[Bound], path: &Path) -> Result<()
         .collect();
     let panels = [
         (
-            "Times better than Python or a peer (log axis)",
+            "Times better than Python, a peer, or another Rust run (log axis)",
             "times better, median of the rounds",
             ratios,
             false,

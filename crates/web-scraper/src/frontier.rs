@@ -33,6 +33,34 @@
 //!
 //! Each crawler fetches robots.txt itself, once, at the start: one request
 //! per crawler rather than shared state that could go stale.
+//!
+//! One crawler of a shared crawl; run the same program anywhere else with
+//! the same Redis URL and crawl id, and the crawlers split the work:
+//!
+//! ```no_run
+//! use web_scraper::client::{FetchConfig, Fetcher};
+//! use web_scraper::crawl::{CrawlOptions, Scraper};
+//! use web_scraper::frontier::{FrontierConfig, RedisFrontier};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let config = FrontierConfig::new("redis://127.0.0.1:6379/0", "my-crawl");
+//!     let frontier = RedisFrontier::connect(config).await?;
+//!     let scraper = Scraper::new(Fetcher::new(FetchConfig::default())?);
+//!     let start = url::Url::parse("http://127.0.0.1:8000/index.html")?;
+//!     let shared = frontier
+//!         .crawl(&scraper, start, &CrawlOptions::default(), std::future::pending(), |page| {
+//!             // Written before the page is acknowledged: keep it somewhere
+//!             // that survives this process.
+//!             println!("{} {:?}", page.url, page.status)
+//!         })
+//!         .await?;
+//!     println!("this crawler: {} ok, {} failed", shared.summary.ok, shared.summary.failed);
+//!     let status = frontier.status().await?;
+//!     println!("the whole crawl: {} ok, finished: {}", status.ok, status.finished);
+//!     Ok(())
+//! }
+//! ```
 
 use crate::client::FetchError;
 use crate::crawl::{self, CrawlOptions, PageResult, RedirectMode, Scraper, Summary};

@@ -106,6 +106,15 @@ impl Crawler {
         Self::spawn(&args)
     }
 
+    /// Its first line on stderr, read as soon as it is written.
+    fn first_stderr_line(&mut self) -> String {
+        let mut line = String::new();
+        BufReader::new(self.child.stderr.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        line
+    }
+
     /// How many records it has written so far.
     fn records_so_far(&self) -> usize {
         self.lines.lock().unwrap().len()
@@ -250,10 +259,10 @@ fn three_crawlers_share_one_crawl_and_fetch_each_page_once() {
     let Some(redis) = RedisServer::start("three_crawlers_share_one_crawl") else {
         return;
     };
-    let site = Site::start(40);
+    let site = Site::start(100);
     let expected = single_crawl(&site, &[]);
     let before = site.hits();
-    let flags = ["--concurrency", "2"];
+    let flags = ["--concurrency", "1"];
     let crawlers: Vec<Crawler> = (0..3)
         .map(|_| Crawler::shared(&site, &redis, "three", &flags))
         .collect();
@@ -328,16 +337,19 @@ fn a_crawler_killed_mid_crawl_loses_no_url() {
     let site = Site::start(150);
     let expected = single_crawl(&site, &[]);
     let before = site.hits();
-    let flags = ["--concurrency", "1", "--lease", "1"];
-    let victim = Crawler::shared(&site, &redis, "killed", &flags);
+    let flags = ["--concurrency", "1", "--lease", "2"];
+    let mut victim = Crawler::shared(&site, &redis, "killed", &flags);
     let others: Vec<Crawler> = (0..2)
         .map(|_| Crawler::shared(&site, &redis, "killed", &flags))
         .collect();
     wait_for("the victim's third record", || victim.records_so_far() >= 3);
+    // Frozen first, so that what it holds can be read before its leases
+    // run out; then killed as it stands.
+    victim.signal(libc::SIGSTOP);
+    let consumer = consumer_of(&victim.first_stderr_line());
+    let held = leased_to(&redis, "killed", &consumer);
     victim.signal(libc::SIGKILL);
-    let (_, victim_records, stderr) = victim.finish();
-    // Its leases outlive it by a second: read them before they run out.
-    let held = leased_to(&redis, "killed", &consumer_of(&stderr));
+    let (_, victim_records, _) = victim.finish();
     let mut runs = vec![victim_records];
     for crawler in others {
         let (status, records, stderr) = crawler.finish();
@@ -361,6 +373,7 @@ fn redis_killed_mid_crawl_stops_every_crawler_and_a_rerun_completes() {
     };
     let site = Site::start(150);
     let expected = single_crawl(&site, &[]);
+    let before = site.hits();
     let flags = ["--concurrency", "1", "--lease", "1", "--redis-timeout", "2"];
     let crawlers: Vec<Crawler> = (0..3)
         .map(|_| Crawler::shared(&site, &redis, "outage", &flags))
@@ -395,6 +408,16 @@ fn redis_killed_mid_crawl_stops_every_crawler_and_a_rerun_completes() {
         runs.push(records);
     }
     assert_eq!(union(&runs), expected);
+    // Only what was in flight when Redis died is fetched again.
+    let fetched = fetched_since(&site, &before);
+    assert!(fetched.values().all(|&hits| hits <= 2), "{fetched:?}");
+    // A crawler holds at most its window: the requests in flight (1 here)
+    // plus one per core.
+    let window = 1 + std::thread::available_parallelism().map_or(1, usize::from);
+    assert!(
+        fetched.values().filter(|&&hits| hits == 2).count() <= 3 * window,
+        "more pages fetched twice than three crawlers can hold: {fetched:?}"
+    );
 }
 
 #[test]

@@ -153,7 +153,13 @@ async fn process_crawl(
             .args(shared.clone())
             .args(["--concurrency", &concurrency, "--per-host", &concurrency])
             .args(["--format", "jsonl"])
-            .args(args.scope.as_ref().map(|scope| ["--scope", scope]).into_iter().flatten())
+            .args(
+                args.scope
+                    .as_ref()
+                    .map(|scope| ["--scope", scope])
+                    .into_iter()
+                    .flatten(),
+            )
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true);
