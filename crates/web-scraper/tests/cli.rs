@@ -325,3 +325,35 @@ fn bench_fetches_each_page_again_for_its_parse_only_floor() {
         "{hits:?}"
     );
 }
+
+/// A build without the `redis` feature (`--no-default-features`) says why
+/// it cannot share a crawl, and exits 2; CI runs this test in such a build.
+#[cfg(not(feature = "redis"))]
+#[test]
+fn without_the_redis_feature_frontier_exits_with_code_2() {
+    for args in [
+        &[
+            "crawl",
+            "http://127.0.0.1:1/",
+            "--frontier",
+            "redis://127.0.0.1:1/0",
+            "--crawl-id",
+            "x",
+        ][..],
+        &[
+            "crawl-status",
+            "--frontier",
+            "redis://127.0.0.1:1/0",
+            "--crawl-id",
+            "x",
+        ],
+    ] {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("built without the `redis` feature"),
+            "{stderr}"
+        );
+    }
+}
