@@ -62,7 +62,9 @@ pub enum Target {
 }
 
 /// One compared figure: Rust's `rust_key` against `reference_key` printed
-/// by `against` in the same pair.
+/// by `against` in the same round. `against` is Python, a peer, or Rust
+/// itself, for two of Rust's own figures (a crawl with its frontier in
+/// Redis against the same crawl in memory).
 #[derive(Debug, Clone, Copy)]
 pub struct Row {
     pub workload: &'static str,
