@@ -84,6 +84,10 @@ pub async fn bench(args: &BenchArgs) -> Result<()> {
     println!("parse_floor_pages={}", floor.pages);
     println!("parse_floor_threads={}", floor.threads);
     println!("parse_floor_pages_per_s={:.1}", floor.pages_per_s);
+    println!("scan_floor_pages_per_s={:.1}", floor.scan_pages_per_s);
+    println!("scan_same_links={}", floor.agreement.same_links);
+    println!("scan_same_titles={}", floor.agreement.same_titles);
+    println!("scan_chars_off_pct={:.3}", floor.agreement.chars_off_pct);
     if let Some(slow_url) = &args.slow_url {
         // The seed's list mode, where latency is all there is to hide:
         // fetch a list of pages at once. The list comes from a crawl that
@@ -202,6 +206,9 @@ struct ParseFloor {
     pages: usize,
     threads: usize,
     pages_per_s: f64,
+    /// The same pages read by `parse::scan`, the tokenizer with no tree.
+    scan_pages_per_s: f64,
+    agreement: ScanAgreement,
 }
 
 /// The most a crawl of these pages could reach on this machine: each page
@@ -254,11 +261,52 @@ async fn parse_floor(config: FetchConfig, pages: &[String]) -> Result<ParseFloor
         }
         Ok(())
     })?;
+    let pages_per_s = bodies.len() as f64 / started.elapsed().as_secs_f64();
+    // The same pages through the tokenizer alone, with no tree (see
+    // `parse::scan`): how much faster the crawl's parse could be, and how
+    // closely the two agree.
+    let next = AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| -> Result<()> {
+        for _ in 0..threads {
+            std::thread::Builder::new()
+                .name("scan-floor".into())
+                .spawn_scoped(scope, || {
+                    while let Some((url, text)) = bodies.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        std::hint::black_box(parse::scan(text, url).ok());
+                    }
+                })
+                .context("starting a scan thread")?;
+        }
+        Ok(())
+    })?;
+    let scan_pages_per_s = bodies.len() as f64 / started.elapsed().as_secs_f64();
+    let mut agreement = ScanAgreement::default();
+    for (url, text) in &bodies {
+        let (Ok(tree), Ok(scan)) = (parse::parse(text, url), parse::scan(text, url)) else {
+            continue;
+        };
+        agreement.same_links += usize::from(tree.links == scan.links);
+        agreement.same_titles += usize::from(tree.title == scan.title);
+        let off = scan.chars.abs_diff(tree.chars) as f64 / tree.chars.max(1) as f64;
+        agreement.chars_off_pct = agreement.chars_off_pct.max(off * 100.0);
+    }
     Ok(ParseFloor {
         pages: bodies.len(),
         threads,
-        pages_per_s: bodies.len() as f64 / started.elapsed().as_secs_f64(),
+        pages_per_s,
+        scan_pages_per_s,
+        agreement,
     })
+}
+
+/// How closely `parse::scan` matched `parse::parse` on the floor's pages.
+#[derive(Default)]
+struct ScanAgreement {
+    same_links: usize,
+    same_titles: usize,
+    /// The largest difference in the text count, as a share of the tree's.
+    chars_off_pct: f64,
 }
 
 /// One URL a crawl fetched.
