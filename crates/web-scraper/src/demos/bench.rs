@@ -244,43 +244,16 @@ async fn parse_floor(config: FetchConfig, pages: &[String]) -> Result<ParseFloor
         pages.len()
     );
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let next = AtomicUsize::new(0);
-    let started = Instant::now();
-    std::thread::scope(|scope| -> Result<()> {
-        for _ in 0..threads {
-            // Named, so a profile tells these threads from the crawl's.
-            std::thread::Builder::new()
-                .name("parse-floor".into())
-                .spawn_scoped(scope, || {
-                    while let Some((url, text)) = bodies.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        // Kept, so the parse cannot be optimised away.
-                        std::hint::black_box(parse::parse(text, url).ok());
-                    }
-                })
-                .context("starting a parse thread")?;
-        }
-        Ok(())
+    // Kept, so the parse cannot be optimised away.
+    let pages_per_s = read_on_every_core(&bodies, threads, "parse-floor", |text, url| {
+        std::hint::black_box(parse::parse(text, url).ok());
     })?;
-    let pages_per_s = bodies.len() as f64 / started.elapsed().as_secs_f64();
     // The same pages through the tokenizer alone, with no tree (see
     // `parse::scan`): how much faster the crawl's parse could be, and how
     // closely the two agree.
-    let next = AtomicUsize::new(0);
-    let started = Instant::now();
-    std::thread::scope(|scope| -> Result<()> {
-        for _ in 0..threads {
-            std::thread::Builder::new()
-                .name("scan-floor".into())
-                .spawn_scoped(scope, || {
-                    while let Some((url, text)) = bodies.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        std::hint::black_box(parse::scan(text, url).ok());
-                    }
-                })
-                .context("starting a scan thread")?;
-        }
-        Ok(())
+    let scan_pages_per_s = read_on_every_core(&bodies, threads, "scan-floor", |text, url| {
+        std::hint::black_box(parse::scan(text, url).ok());
     })?;
-    let scan_pages_per_s = bodies.len() as f64 / started.elapsed().as_secs_f64();
     let mut agreement = ScanAgreement::default();
     for (url, text) in &bodies {
         let (Ok(tree), Ok(scan)) = (parse::parse(text, url), parse::scan(text, url)) else {
@@ -298,6 +271,33 @@ async fn parse_floor(config: FetchConfig, pages: &[String]) -> Result<ParseFloor
         scan_pages_per_s,
         agreement,
     })
+}
+
+/// Pages per second of `read` over every page, on `threads` threads each
+/// taking the next page. The threads are named, so a profile tells them
+/// from the crawl's.
+fn read_on_every_core(
+    bodies: &[(Url, String)],
+    threads: usize,
+    name: &str,
+    read: impl Fn(&str, &Url) + Sync,
+) -> Result<f64> {
+    let next = AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| -> Result<()> {
+        for _ in 0..threads {
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn_scoped(scope, || {
+                    while let Some((url, text)) = bodies.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        read(text, url);
+                    }
+                })
+                .with_context(|| format!("starting a {name} thread"))?;
+        }
+        Ok(())
+    })?;
+    Ok(bodies.len() as f64 / started.elapsed().as_secs_f64())
 }
 
 /// How closely `parse::scan` matched `parse::parse` on the floor's pages.
