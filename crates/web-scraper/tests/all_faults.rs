@@ -151,7 +151,10 @@ async fn every_fault_route_at_once_ends_in_one_result_each() {
         };
         assert_eq!(kind(&format!("/_fault/encoded/{coding}")), expected);
     }
-    assert_eq!(kind("/_fault/adversarial/deep-divs"), "parse");
+    // The fetcher reads pages with `parse::scan`, which has no tree to
+    // nest, so 200,000 open `<div>`s cost it one linear pass; the tree
+    // parse refuses them (tests/adversarial.rs).
+    assert_eq!(kind("/_fault/adversarial/deep-divs"), "ok");
     assert_eq!(kind("/_fault/adversarial/many-links"), "ok");
     println!(
         "{} URLs in {took:?}; slowest fetch {slowest_fetch:?} (worst case {worst:?}), slowest parse {slowest_parse:?}",

@@ -162,7 +162,7 @@ fn the_cli_trusts_a_ca_cert_file_and_refuses_a_bad_one() {
     let stdout = String::from_utf8_lossy(&trusted.stdout);
     assert!(trusted.status.success(), "{stdout}");
     assert!(
-        stdout.contains(&format!("Fetched 639 characters from {url}")),
+        stdout.contains(&format!("Fetched 641 characters from {url}")),
         "{stdout}"
     );
     let stdout = String::from_utf8_lossy(&untrusted.stdout);
