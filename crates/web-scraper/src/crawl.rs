@@ -505,6 +505,32 @@ pub(crate) fn scope_of(start: &Url, options: &CrawlOptions) -> String {
     }
 }
 
+/// Drops the links of one page that are repeats within it, in `seen`, or
+/// out of scope, keeping the order of the rest; returns how many went as
+/// repeats and how many as out of scope. The in-memory crawl and the Redis
+/// frontier both thin a page's links this way.
+pub(crate) fn thin(
+    links: &mut Vec<Url>,
+    seen: &HashSet<Url>,
+    origin: &url::Origin,
+    scope: &str,
+) -> (usize, usize) {
+    let (mut deduped, mut out_of_scope) = (0, 0);
+    let mut on_page = HashSet::with_capacity(links.len());
+    links.retain(|link| {
+        if seen.contains(link) || !on_page.insert(link.clone()) {
+            deduped += 1;
+            false
+        } else if !in_scope(origin, scope, link) {
+            out_of_scope += 1;
+            false
+        } else {
+            true
+        }
+    });
+    (deduped, out_of_scope)
+}
+
 /// Whether `url` is on `origin` and under `scope`.
 pub(crate) fn in_scope(origin: &url::Origin, scope: &str, url: &Url) -> bool {
     url.origin() == *origin && url.as_str().starts_with(scope)
@@ -561,18 +587,9 @@ impl Frontier {
     /// page, URLs seen at earlier levels, and URLs out of scope. The order
     /// of the rest is kept, so the crawl stays the same on every run.
     fn thin(&self, links: &mut Vec<Url>, summary: &mut Summary) {
-        let mut on_page = HashSet::with_capacity(links.len());
-        links.retain(|link| {
-            if self.seen.contains(link) || !on_page.insert(link.clone()) {
-                summary.deduped += 1;
-                false
-            } else if !self.in_scope(link) {
-                summary.out_of_scope += 1;
-                false
-            } else {
-                true
-            }
-        });
+        let (deduped, out_of_scope) = thin(links, &self.seen, &self.origin, &self.scope);
+        summary.deduped += deduped;
+        summary.out_of_scope += out_of_scope;
     }
 
     /// Adds `url` to `level` if it is new, in scope, allowed and within the

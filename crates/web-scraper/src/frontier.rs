@@ -701,22 +701,10 @@ impl Crawler<'_> {
         let summary = &mut shared.summary;
         summary.add(&result);
         report(&result);
-        let (mut deduped, mut out_of_scope) = (0, 0);
         if self.max_depth.is_some_and(|max| self.depth >= max) {
             links.clear();
         }
-        let mut on_page = HashSet::with_capacity(links.len());
-        links.retain(|link| {
-            if self.met.contains(link) || !on_page.insert(link.clone()) {
-                deduped += 1;
-                false
-            } else if !crawl::in_scope(&self.origin, &self.scope, link) {
-                out_of_scope += 1;
-                false
-            } else {
-                true
-            }
-        });
+        let (deduped, out_of_scope) = crawl::thin(&mut links, &self.met, &self.origin, &self.scope);
         summary.deduped += deduped;
         summary.out_of_scope += out_of_scope;
         let outcome = match &result.error {
