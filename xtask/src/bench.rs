@@ -157,7 +157,21 @@ pub enum PeerProgram {
     /// A Python script, run with the Python the crate's `reference.py`
     /// runs with, and skipped when that is.
     Python(&'static str),
+    /// A crate's binary from crates.io, built without default features
+    /// into `target/bench/peers` only when the bench is run with `--peers`
+    /// (the build takes minutes), and skipped otherwise. It is not run by
+    /// the bench itself: its `args`, with `{bin}` its path, go to the Rust
+    /// side's run, which runs both on the same server and prints the
+    /// figures of both, so the Rust run's figures count for this peer too.
+    Crate {
+        package: &'static str,
+        version: &'static str,
+        bin: &'static str,
+    },
 }
+
+/// Why a [`PeerProgram::Crate`] peer is skipped without `--peers`.
+pub const PEERS_NOT_ASKED: &str = "built only with --peers (cargo install takes minutes)";
 
 /// How to bench one crate: the arguments of both sides, full and quick, and
 /// the rows to compare.
@@ -575,6 +589,10 @@ pub fn specs() -> Vec<CrateBench> {
                     site: Site::Redis,
                     latency_ms: 0,
                 },
+                Serve {
+                    site: Site::StdOnly,
+                    latency_ms: 0,
+                },
             ],
             quick_serve: &[
                 Serve {
@@ -589,15 +607,35 @@ pub fn specs() -> Vec<CrateBench> {
                     site: Site::Redis,
                     latency_ms: 0,
                 },
+                Serve {
+                    site: Site::Bundled,
+                    latency_ms: 0,
+                },
             ],
             // The tool a Python user would pick for crawling: the same
             // start, scope, concurrency and extraction.
-            peers: &[Peer {
-                name: "Scrapy",
-                program: PeerProgram::Python("reference_scrapy.py"),
-                args: &["--url", "{0}std/index.html", "--scope", "{0}std/"],
-                quick_args: &["--url", "{0}index.html"],
-            }],
+            peers: &[
+                Peer {
+                    name: "Scrapy",
+                    program: PeerProgram::Python("reference_scrapy.py"),
+                    args: &["--url", "{0}std/index.html", "--scope", "{0}std/"],
+                    quick_args: &["--url", "{0}index.html"],
+                },
+                // The crawler a Rust user would pick. Both it and `crawl`
+                // start at the std docs of a server that holds only `std/`
+                // and `static.files/`, since spider has no scope but the
+                // origin.
+                Peer {
+                    name: "spider-rs",
+                    program: PeerProgram::Crate {
+                        package: "spider_cli",
+                        version: "2.53.9",
+                        bin: "spider",
+                    },
+                    args: &["--spider", "{bin}", "--spider-url", "{3}std/index.html"],
+                    quick_args: &["--spider", "{bin}", "--spider-url", "{3}index.html"],
+                },
+            ],
             rows: &[
                 Row {
                     workload: "crawl the std docs, 16 at a time, vs requests + bs4 with 16 threads",
@@ -685,6 +723,69 @@ pub fn specs() -> Vec<CrateBench> {
                     unit: "MB",
                     better: Better::Lower,
                     target: Target::RatioAtLeast(2.5),
+                    floor: None,
+                },
+                Row {
+                    workload: "the same crawl as a process, vs spider-rs, on a server of std/ only (pages counted by the server)",
+                    rust_key: "versus_pages_per_s",
+                    against: Side::Peer("spider-rs"),
+                    reference_key: "spider_pages_per_s",
+                    unit: "/s",
+                    better: Better::Higher,
+                    target: Target::RatioAtLeast(0.8),
+                    floor: None,
+                },
+                Row {
+                    workload: "the same: pages (status 200) the server counted",
+                    rust_key: "versus_pages",
+                    against: Side::Peer("spider-rs"),
+                    reference_key: "spider_pages",
+                    unit: "pages",
+                    better: Better::Higher,
+                    target: Target::SameAsReference,
+                    floor: None,
+                },
+                Row {
+                    workload: "the same: requests the server counted (404s and robots.txt too)",
+                    rust_key: "versus_requests",
+                    against: Side::Peer("spider-rs"),
+                    reference_key: "spider_requests",
+                    unit: "pages",
+                    better: Better::Higher,
+                    target: Target::Reported,
+                    floor: None,
+                },
+                Row {
+                    // At most twice spider's peak.
+                    workload: "the same: peak memory vs spider-rs's",
+                    rust_key: "versus_peak_rss_mb",
+                    against: Side::Peer("spider-rs"),
+                    reference_key: "spider_peak_rss_mb",
+                    unit: "MB",
+                    better: Better::Lower,
+                    target: Target::RatioAtLeast(0.5),
+                    floor: None,
+                },
+                Row {
+                    workload: "the same: CPU time (user + system) vs spider-rs's",
+                    rust_key: "versus_cpu_s",
+                    against: Side::Peer("spider-rs"),
+                    reference_key: "spider_cpu_s",
+                    unit: "s",
+                    better: Better::Lower,
+                    target: Target::Reported,
+                    floor: None,
+                },
+                Row {
+                    // spider sometimes stops early; such runs are dropped
+                    // and run again, and counted here (both columns).
+                    workload: "the same: spider-rs runs dropped in the round for stopping early",
+                    rust_key: "spider_dropped",
+                    against: Side::Peer("spider-rs"),
+                    reference_key: "spider_dropped",
+                    unit: "runs",
+                    better: Better::Lower,
+                    target: Target::Reported,
                     floor: None,
                 },
                 Row {
@@ -816,6 +917,8 @@ impl Measured {
                 Better::Lower => reference / rust,
                 Better::Higher => rust / reference,
             })
+            // A count that is 0 on both sides has no ratio.
+            .filter(|ratio| ratio.is_finite())
             .collect()
     }
 
@@ -997,12 +1100,55 @@ pub fn build_c(source: &Path, out_dir: &Path, name: &str) -> std::result::Result
     Ok(binary)
 }
 
+/// Builds a [`PeerProgram::Crate`] peer with `cargo install` (no default
+/// features, its own lock file) into its own folder under `out_dir`, unless
+/// it is there already. `Err` says why the peer is skipped.
+pub fn build_crate(
+    package: &str,
+    version: &str,
+    bin: &str,
+    out_dir: &Path,
+) -> std::result::Result<PathBuf, String> {
+    let root = out_dir.join(format!("{package}-{version}"));
+    let binary = root.join("bin").join(bin);
+    if binary.is_file() {
+        return Ok(binary);
+    }
+    eprintln!(
+        "bench: building {package} {version} into {} (minutes)",
+        root.display()
+    );
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string()))
+        .args(["install", "--locked", "--no-default-features", "--quiet"])
+        .args(["--version", version, "--root"])
+        .arg(&root)
+        .arg(package)
+        .status()
+        .map_err(|error| format!("running cargo install {package}: {error}"))?;
+    if !status.success() || !binary.is_file() {
+        return Err(format!(
+            "`cargo install {package} --version {version}` failed ({status})"
+        ));
+    }
+    Ok(binary)
+}
+
 /// A side of a crate's rounds, ready to run: its command's program and
 /// arguments, or why it is skipped.
 struct Runnable {
     side: Side,
     command: std::result::Result<(PathBuf, Vec<String>), String>,
     reproduce: String,
+    /// Run inside the Rust side's run, not on its own
+    /// ([`PeerProgram::Crate`]).
+    embedded: bool,
+}
+
+/// Where a bench builds its peers: C files, and, with `--peers`, crates.
+pub struct PeerDirs<'a> {
+    pub c: &'a Path,
+    /// `None` without `--peers`: [`PeerProgram::Crate`] peers are skipped.
+    pub crates: Option<&'a Path>,
 }
 
 /// Benches one crate: `runs` alternating rounds of Python, each peer, then
@@ -1014,7 +1160,7 @@ pub fn bench_crate(
     runs: usize,
     quick: bool,
     python: &std::result::Result<PathBuf, String>,
-    c_dir: &Path,
+    peer_dirs: &PeerDirs,
 ) -> Result<Vec<Measured>> {
     if let Err(reason) = python {
         eprintln!("bench: {}: Python side skipped: {reason}", spec.name);
@@ -1052,8 +1198,10 @@ pub fn bench_crate(
             side,
             command,
             reproduce: format!("{shown} crates/{}/{script} {}", spec.name, args.join(" ")),
+            embedded: false,
         }
     };
+    let mut rust_args = substitute(rust_args, &servers);
     let mut sides = vec![python_side("reference.py", python_args, Side::Python)];
     for peer in spec.peers {
         let args = if quick { peer.quick_args } else { peer.args };
@@ -1065,7 +1213,11 @@ pub fn bench_crate(
                 let stem = Path::new(source)
                     .file_stem()
                     .map_or_else(|| "peer".into(), |stem| stem.to_string_lossy());
-                let built = build_c(&crate_file(source), c_dir, &format!("{}-{stem}", spec.name));
+                let built = build_c(
+                    &crate_file(source),
+                    peer_dirs.c,
+                    &format!("{}-{stem}", spec.name),
+                );
                 if let Err(reason) = &built {
                     eprintln!("bench: {}: {} side skipped: {reason}", spec.name, peer.name);
                 }
@@ -1078,11 +1230,42 @@ pub fn bench_crate(
                         args.join(" ")
                     ),
                     command: built.map(|binary| (binary, args)),
+                    embedded: false,
+                });
+            }
+            PeerProgram::Crate {
+                package,
+                version,
+                bin,
+            } => {
+                let built = match peer_dirs.crates {
+                    None => Err(PEERS_NOT_ASKED.to_string()),
+                    Some(dir) => build_crate(package, version, bin, dir),
+                };
+                match &built {
+                    Ok(path) => rust_args.extend(
+                        substitute(args, &servers)
+                            .into_iter()
+                            .map(|arg| arg.replace("{bin}", &path.display().to_string())),
+                    ),
+                    Err(reason) => {
+                        eprintln!("bench: {}: {} side skipped: {reason}", spec.name, peer.name)
+                    }
+                }
+                sides.push(Runnable {
+                    side: Side::Peer(peer.name),
+                    reproduce: format!("cargo xtask bench {} --peers", spec.name),
+                    command: built.map(|binary| (binary, Vec::new())),
+                    embedded: true,
                 });
             }
         }
     }
-    let rust_args = substitute(rust_args, &servers);
+    let embedded: Vec<Side> = sides
+        .iter()
+        .filter(|runnable| runnable.embedded && runnable.command.is_ok())
+        .map(|runnable| runnable.side)
+        .collect();
     sides.push(Runnable {
         side: Side::Rust,
         reproduce: format!(
@@ -1091,6 +1274,7 @@ pub fn bench_crate(
             rust_args.join(" ")
         ),
         command: Ok((binary.to_path_buf(), rust_args)),
+        embedded: false,
     });
     let skipped = |side: Side| {
         sides
@@ -1119,7 +1303,7 @@ pub fn bench_crate(
         .collect();
     for round in 1..=runs {
         eprintln!("bench: {} round {round} of {runs}", spec.name);
-        for runnable in &sides {
+        for runnable in sides.iter().filter(|runnable| !runnable.embedded) {
             let Ok((program, args)) = &runnable.command else {
                 continue;
             };
@@ -1127,6 +1311,11 @@ pub fn bench_crate(
             command.args(args);
             let figures = run_once(spec.name, command, runnable.reproduce.clone())?;
             record(&mut measured, &figures, &runnable.reproduce, runnable.side)?;
+            if runnable.side == Side::Rust {
+                for &side in &embedded {
+                    record(&mut measured, &figures, &runnable.reproduce, side)?;
+                }
+            }
         }
     }
     Ok(measured)

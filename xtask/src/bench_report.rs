@@ -19,8 +19,11 @@ pub struct Options {
     /// Install a crate's missing Python modules into `target/bench/venv`.
     pub python_setup: bool,
     /// A skipped side or floor fails the run (CI), rather than being shown
-    /// with its reason.
+    /// with its reason; a peer built only with `peers` is not counted.
     pub strict: bool,
+    /// Build and run the peers that are crates (spider-rs), which takes
+    /// minutes.
+    pub peers: bool,
 }
 
 /// Builds in release mode, benches every selected crate and writes the
@@ -47,6 +50,11 @@ pub fn bench(options: &Options) -> Result<bool> {
     let mut pythons = serde_json::Map::new();
     let venv = target_dir.join("bench").join("venv");
     let c_dir = target_dir.join("bench").join("c");
+    let crates_dir = target_dir.join("bench").join("peers");
+    let peer_dirs = bench::PeerDirs {
+        c: &c_dir,
+        crates: options.peers.then_some(crates_dir.as_path()),
+    };
     for (spec, example) in &selected {
         let binary = example.binary(&target_dir, "release");
         let python = bench::python_for(spec, example, &venv, options.python_setup);
@@ -58,7 +66,7 @@ pub fn bench(options: &Options) -> Result<bool> {
             runs,
             options.quick,
             &python,
-            &c_dir,
+            &peer_dirs,
         )?);
     }
     eprintln!("bench: measuring this machine's lower bounds");
@@ -100,6 +108,7 @@ pub fn bench(options: &Options) -> Result<bool> {
             [&row.reference_skipped, &row.floor_skipped]
                 .into_iter()
                 .flatten()
+                .filter(|reason| *reason != bench::PEERS_NOT_ASKED)
                 .map(|reason| format!("{}: {}: {reason}", row.crate_name, row.row.workload))
         })
         .collect();

@@ -15,6 +15,9 @@ pub enum Site {
     RustDocs,
     /// The crate's own bundled site (`serve` with no folder).
     Bundled,
+    /// Only `std/` and `static.files/` of the toolchain's HTML docs: a
+    /// site whose origin is the scope, for a crawler with no other scope.
+    StdOnly,
     /// Not a site: a `redis-server` of the bench's own, for a crawl
     /// frontier; its URL is `redis://127.0.0.1:PORT/0`.
     Redis,
@@ -53,6 +56,30 @@ pub fn rust_docs() -> Result<PathBuf> {
     Ok(docs)
 }
 
+/// A folder beside `binary`'s (`target/bench/std-only`) holding links to
+/// the std docs' `std/` and `static.files/` and nothing else.
+fn std_only(binary: &Path) -> Result<PathBuf> {
+    let docs = rust_docs()?;
+    let target = binary
+        .parent()
+        .and_then(Path::parent)
+        .context("the binary's target folder")?;
+    let dir = target.join("bench").join("std-only");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    for name in ["std", "static.files"] {
+        let link = dir.join(name);
+        if link.symlink_metadata().is_ok() {
+            continue;
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(docs.join(name), &link)
+            .with_context(|| format!("linking {}", link.display()))?;
+        #[cfg(not(unix))]
+        bail!("the std-only site needs symbolic links (Unix)");
+    }
+    Ok(dir)
+}
+
 impl Server {
     /// Starts `binary serve` and reads the URL it prints on its first line.
     pub fn start(binary: &Path, serve: Serve) -> Result<Self> {
@@ -61,8 +88,14 @@ impl Server {
         }
         let mut command = Command::new(binary);
         command.arg("serve");
-        if serve.site == Site::RustDocs {
-            command.arg(rust_docs()?);
+        match serve.site {
+            Site::RustDocs => {
+                command.arg(rust_docs()?);
+            }
+            Site::StdOnly => {
+                command.arg(std_only(binary)?);
+            }
+            Site::Bundled | Site::Redis => {}
         }
         command
             .args(["--port", "0", "--latency-ms", &serve.latency_ms.to_string()])

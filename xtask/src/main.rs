@@ -66,6 +66,9 @@ enum Task {
         /// Fail when any row's Python, peer or floor is skipped, instead of showing why (CI)
         #[arg(long)]
         strict: bool,
+        /// Also build and run the peers that come from crates.io (spider-rs for web-scraper); their build takes minutes
+        #[arg(long)]
+        peers: bool,
     },
 }
 
@@ -107,12 +110,14 @@ fn run(task: Task) -> Result<bool> {
             quick,
             no_python_setup,
             strict,
+            peers,
         } => bench_report::bench(&bench_report::Options {
             names,
             runs: runs as usize,
             quick,
             python_setup: !no_python_setup,
             strict,
+            peers,
         })?,
         Task::Tidy => {
             let problems = tidy::problems(&workspace::root())?;

@@ -7,16 +7,43 @@
 //! Parsing is CPU work, so it runs on tokio's blocking pool, at most one
 //! parse per core at a time.
 //!
-//! The crawl goes level by level: every page at depth d is fetched before
-//! any page at depth d + 1. That makes the set of pages a crawl visits the
-//! same on every run, whatever order responses arrive in, even with
-//! `--max-pages`.
+//! # The order of a crawl
+//!
+//! A crawl is breadth first: a URL's depth is its shortest distance in
+//! links from the start, and `--max-depth` and `--max-pages` count in that
+//! order. The simple way to get it is to go level by level, fetching every
+//! page at depth d before any at depth d + 1; but then each level ends
+//! waiting for its slowest page, with the cores idle.
+//!
+//! So fetching and admitting are kept apart:
+//! - **Fetching runs ahead.** A window of admitted URLs is fetched and
+//!   parsed at once, whatever their depth; when one finishes, the next
+//!   queued URL starts at once.
+//! - **Admitting waits.** A finished page's links are held, already
+//!   thinned of repeats and out-of-scope URLs, until the page may give them
+//!   up:
+//!   - by default, once no page less deep is unfinished. A link's depth is
+//!     then its parent's plus one and can be no less, since every page
+//!     that could have reached it sooner has given up its links already.
+//!     Pages at one depth give up theirs in whatever order they finish, so
+//!     the order of the records changes from run to run, but the set of
+//!     pages, their depths and every count in the [`Summary`] do not.
+//!   - with `--max-pages`, once every URL admitted before it has given up
+//!     its links. URLs are then admitted in exactly the order a
+//!     level-by-level crawl admits them, and the limit takes the first N
+//!     in breadth-first order, on every run.
+//!
+//! A page that takes long (a slow server, a large page) holds back only
+//! the links of pages deeper than it (with `--max-pages`, admitted after
+//! it): the crawl goes on fetching whatever is queued. At most
+//! [`LOOKAHEAD`] finished pages hold their links at once; past that, only
+//! the URLs that can end the wait are started.
 
 use crate::client::{FetchError, Fetcher, ROBOTS_AGENT};
 use crate::parse;
 use crate::robots::Robots;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -164,12 +191,113 @@ pub enum RedirectMode {
     Queue,
 }
 
-/// One level of a crawl (or a whole list of URLs), for `run_level`.
-struct Level<'a> {
-    urls: &'a [Url],
+/// A URL admitted for fetching, in [`Scraper::run`]'s queue.
+struct Entry {
+    url: Url,
     depth: u32,
-    redirects: RedirectMode,
 }
+
+impl Entry {
+    fn new(url: Url, depth: u32) -> Self {
+        Self { url, depth }
+    }
+}
+
+/// When a finished page may give up its links to the frontier.
+#[derive(Clone, Copy)]
+enum Release {
+    /// Once no page less deep is unfinished: the set of pages and their
+    /// depths are those of a level-by-level crawl, in any order.
+    ByDepth,
+    /// Once every URL admitted before it has been released: the order of
+    /// admission too, so `--max-pages` takes the first pages in
+    /// breadth-first order.
+    InOrder,
+}
+
+/// The pages of a [`Scraper::run`] that are unfinished, or finished with
+/// links not yet released.
+#[derive(Default)]
+struct Pages {
+    /// Pages in flight, by their place in the order of starting (which is
+    /// the order of admission).
+    in_flight: BTreeMap<usize, (Url, u32)>,
+    /// Finished pages' links, by depth and place.
+    held: BTreeMap<(u32, usize), Vec<Url>>,
+    next: usize,
+    /// How many pages, queued or in flight, are unfinished at each depth.
+    unfinished: BTreeMap<u32, usize>,
+}
+
+impl Pages {
+    /// Counts `count` URLs newly queued at `depth`.
+    fn admitted(&mut self, depth: u32, count: usize) {
+        if count > 0 {
+            *self.unfinished.entry(depth).or_default() += count;
+        }
+    }
+
+    /// The least depth with a page unfinished.
+    fn shallowest(&self) -> Option<u32> {
+        self.unfinished.keys().next().copied()
+    }
+
+    /// How many finished pages hold their links.
+    fn held(&self) -> usize {
+        self.held.len()
+    }
+
+    /// Records a page as started; returns its place.
+    fn start(&mut self, url: Url, depth: u32) -> usize {
+        let seq = self.next;
+        self.next += 1;
+        self.in_flight.insert(seq, (url, depth));
+        seq
+    }
+
+    /// Holds a finished page's links.
+    fn finish(&mut self, seq: usize, links: Vec<Url>) {
+        let (_, depth) = self.in_flight.remove(&seq).expect("a page in flight");
+        self.held.insert((depth, seq), links);
+        if let Some(count) = self.unfinished.get_mut(&depth) {
+            *count -= 1;
+            if *count == 0 {
+                self.unfinished.remove(&depth);
+            }
+        }
+    }
+
+    /// The next held page that may give up its links, with its depth.
+    fn next_release(&mut self, release: Release) -> Option<(u32, Vec<Url>)> {
+        let (&(depth, seq), _) = self.held.first_key_value()?;
+        let may = match release {
+            // The queue is in order of depth, so the first held page by
+            // depth is also the first by place.
+            Release::InOrder => self
+                .in_flight
+                .first_key_value()
+                .is_none_or(|(&first, _)| seq < first),
+            Release::ByDepth => self
+                .shallowest()
+                .is_none_or(|shallowest| depth <= shallowest),
+        };
+        if !may {
+            return None;
+        }
+        let links = self.held.remove(&(depth, seq)).expect("just seen");
+        Some((depth, links))
+    }
+
+    /// The pages started and not finished.
+    fn in_flight(&self) -> impl Iterator<Item = (&Url, u32)> {
+        self.in_flight.values().map(|(url, depth)| (url, *depth))
+    }
+}
+
+/// How many finished pages may hold their links at once, waiting for a
+/// page less deep (or, with `--max-pages`, admitted earlier) that takes
+/// long; past this, only the pages that can end the wait are started.
+pub const LOOKAHEAD: usize = 1024;
 
 /// Where a crawl may go.
 #[derive(Debug, Clone, Default)]
@@ -303,79 +431,97 @@ impl Scraper {
         let started = Instant::now();
         let mut summary = Summary::default();
         let mut seen = HashSet::new();
-        let mut level = Vec::new();
+        let mut queue = VecDeque::new();
         for mut url in urls {
             url.set_fragment(None);
             if seen.insert(url.clone()) {
-                level.push(url);
+                queue.push_back(Entry::new(url, 0));
             } else {
                 summary.deduped += 1;
             }
         }
         tokio::pin!(stop);
-        let drop_links = |links: &mut Vec<Url>, _: &mut Summary| links.clear();
-        self.run_level(
-            Level {
-                urls: &level,
-                depth: 0,
-                redirects: RedirectMode::Follow,
-            },
+        self.run(
+            queue,
+            RedirectMode::Follow,
+            None,
             &mut stop,
             &mut summary,
             &mut report,
-            &drop_links,
         )
         .await;
         summary.finish(started);
         summary
     }
 
-    /// Fetches one level's URLs concurrently, reporting each result as it
-    /// completes. Returns the links `keep` keeps of each URL, in the
-    /// level's order; if `stop` fires first, the unfinished URLs are
-    /// reported as interrupted and `summary.interrupted` is set.
+    /// Fetches the URLs of `queue`, and, with a `frontier`, the links it
+    /// admits, reporting each result as it completes. If `stop` fires
+    /// first, every URL admitted but not finished is reported as
+    /// interrupted and `summary.interrupted` is set.
     ///
-    /// Only a window of tasks exists at a time, the requests allowed in
-    /// flight plus one per core: spawning the whole level at once would let
-    /// fetched bodies pile up while they wait to be parsed.
-    async fn run_level(
+    /// A window of tasks runs at a time (the requests allowed in flight
+    /// plus one per core), taken from the queue in order, so that fetched
+    /// bodies never pile up waiting for a parse. A finished page's links
+    /// are held until the page may give them up ([`Release`]); see the
+    /// module docs for why.
+    async fn run(
         &self,
-        level: Level<'_>,
+        mut queue: VecDeque<Entry>,
+        redirects: RedirectMode,
+        mut frontier: Option<&mut Frontier>,
         stop: &mut Pin<&mut impl Future<Output = ()>>,
         summary: &mut Summary,
         report: &mut impl FnMut(&PageResult),
-        keep: &dyn Fn(&mut Vec<Url>, &mut Summary),
-    ) -> Vec<Vec<Url>> {
-        let Level {
-            urls: level,
-            depth,
-            redirects,
-        } = level;
+    ) {
         let window = self.window();
-        let mut tasks = JoinSet::new();
-        let mut pending = level.iter().enumerate();
-        let mut spawn_next = |tasks: &mut JoinSet<_>| {
-            if let Some((index, url)) = pending.next() {
-                let scraper = self.clone();
-                let url = url.clone();
-                tasks.spawn(async move { (index, scraper.visit(url, depth, redirects).await) });
-            }
+        let release = match &frontier {
+            Some(frontier) if frontier.max_pages.is_some() => Release::InOrder,
+            _ => Release::ByDepth,
         };
-        for _ in 0..window {
-            spawn_next(&mut tasks);
+        let mut pages = Pages::default();
+        for entry in &queue {
+            pages.admitted(entry.depth, 1);
         }
-        let mut slots: Vec<Option<Vec<Url>>> = vec![None; level.len()];
+        let mut tasks = JoinSet::new();
         loop {
+            while tasks.len() < window
+                && let Some(front) = queue.front()
+                // Past the lookahead, only what can release the held links.
+                && (pages.held() < LOOKAHEAD || Some(front.depth) == pages.shallowest())
+            {
+                let Entry { url, depth } = queue.pop_front().expect("just seen");
+                let seq = pages.start(url.clone(), depth);
+                let scraper = self.clone();
+                tasks.spawn(async move { (seq, scraper.visit(url, depth, redirects).await) });
+            }
             tokio::select! {
                 joined = tasks.join_next() => match joined {
-                    Some(Ok((index, (result, mut links)))) => {
-                        spawn_next(&mut tasks);
+                    Some(Ok((seq, (result, mut links)))) => {
                         summary.add(&result);
                         report(&result);
-                        keep(&mut links, summary);
-                        slots[index] = Some(links);
+                        let depth = result.depth;
+                        match frontier.as_deref() {
+                            // Thinned now, so that a page's repeats and
+                            // out-of-scope links never wait in memory.
+                            Some(frontier) if frontier.follows(depth) => {
+                                frontier.thin(&mut links, summary);
+                            }
+                            _ => links.clear(),
+                        }
+                        pages.finish(seq, links);
+                        while let Some((depth, links)) = pages.next_release(release) {
+                            if let Some(frontier) = frontier.as_deref_mut() {
+                                let before = queue.len();
+                                for link in links {
+                                    frontier.admit(link, depth + 1, &mut queue, summary, report);
+                                }
+                                pages.admitted(depth + 1, queue.len() - before);
+                            }
+                        }
                     }
                     Some(Err(error)) => panic!("a fetch task failed: {error}"),
+                    // No task left: nothing is in flight, so every held
+                    // page was released, and admitted nothing more.
                     None => break,
                 },
                 () = stop.as_mut() => {
@@ -385,22 +531,18 @@ impl Scraper {
                 }
             }
         }
-        let mut visited = Vec::with_capacity(level.len());
-        for (url, slot) in level.iter().zip(slots) {
-            match slot {
-                Some(slot) => visited.push(slot),
-                None => {
-                    let result = PageResult::failed(url, depth, FetchError::Interrupted);
-                    summary.add(&result);
-                    report(&result);
-                }
-            }
+        let unfinished = pages
+            .in_flight()
+            .chain(queue.iter().map(|entry| (&entry.url, entry.depth)));
+        for (url, depth) in unfinished {
+            let result = PageResult::failed(url, depth, FetchError::Interrupted);
+            summary.add(&result);
+            report(&result);
         }
-        visited
     }
 
-    /// Crawls from `start`, breadth first, level by level; see
-    /// [`Scraper::fetch_all`] for `stop` and `report`.
+    /// Crawls from `start`, breadth first; see [`Scraper::fetch_all`] for
+    /// `stop` and `report`, and the module docs for the order.
     pub async fn crawl(
         &self,
         start: Url,
@@ -435,53 +577,22 @@ impl Scraper {
             origin: start.origin(),
             scope,
             robots,
+            max_depth: options.max_depth,
             max_pages: options.max_pages,
             seen: HashSet::new(),
             admitted: 0,
         };
-
-        let mut level = Vec::new();
-        frontier.admit(start, 0, &mut level, &mut summary, &mut report);
-        let mut depth = 0;
-        while !level.is_empty() {
-            let follow = options.max_depth.is_none_or(|max| depth < max);
-            // Links are thinned as each page arrives, so that a level's
-            // worth of them never sits in memory whole: repeats within the
-            // page, pages seen at earlier levels, and links out of scope go.
-            let keep = |links: &mut Vec<Url>, summary: &mut Summary| {
-                if follow {
-                    frontier.thin(links, summary);
-                } else {
-                    links.clear();
-                }
-            };
-            let visited = self
-                .run_level(
-                    Level {
-                        urls: &level,
-                        depth,
-                        redirects: RedirectMode::Queue,
-                    },
-                    &mut stop,
-                    &mut summary,
-                    &mut report,
-                    &keep,
-                )
-                .await;
-            if summary.interrupted {
-                break;
-            }
-            let mut next = Vec::new();
-            if follow {
-                for links in visited {
-                    for link in links {
-                        frontier.admit(link, depth + 1, &mut next, &mut summary, &mut report);
-                    }
-                }
-            }
-            level = next;
-            depth += 1;
-        }
+        let mut queue = VecDeque::new();
+        frontier.admit(start, 0, &mut queue, &mut summary, &mut report);
+        self.run(
+            queue,
+            RedirectMode::Queue,
+            Some(&mut frontier),
+            &mut stop,
+            &mut summary,
+            &mut report,
+        )
+        .await;
         summary.finish(started);
         summary
     }
@@ -516,24 +627,45 @@ pub(crate) fn thin(
     scope: &str,
 ) -> (usize, usize) {
     let (mut deduped, mut out_of_scope) = (0, 0);
-    let mut on_page = HashSet::with_capacity(links.len());
-    links.retain(|link| {
-        if seen.contains(link) || !on_page.insert(link.clone()) {
-            deduped += 1;
-            false
-        } else if !in_scope(origin, scope, link) {
-            out_of_scope += 1;
-            false
-        } else {
-            true
-        }
-    });
+    let keep: Vec<bool> = {
+        let mut on_page = HashSet::with_capacity(links.len());
+        links
+            .iter()
+            .map(|link| {
+                if !on_page.insert(link.as_str()) || seen.contains(link) {
+                    deduped += 1;
+                    false
+                } else if !in_scope(origin, scope, link) {
+                    out_of_scope += 1;
+                    false
+                } else {
+                    true
+                }
+            })
+            .collect()
+    };
+    let mut keep = keep.into_iter();
+    links.retain(|_| keep.next().unwrap_or(false));
     (deduped, out_of_scope)
 }
 
-/// Whether `url` is on `origin` and under `scope`.
+/// Whether `url` is on `origin` and under `scope`. Compared part by part:
+/// `Url::origin` would copy the host for every link.
 pub(crate) fn in_scope(origin: &url::Origin, scope: &str, url: &Url) -> bool {
-    url.origin() == *origin && url.as_str().starts_with(scope)
+    use url::{Host, Origin};
+    let Origin::Tuple(scheme, host, port) = origin else {
+        return false;
+    };
+    let same_host = match (host, url.host()) {
+        (Host::Domain(ours), Some(Host::Domain(theirs))) => ours == theirs,
+        (Host::Ipv4(ours), Some(Host::Ipv4(theirs))) => *ours == theirs,
+        (Host::Ipv6(ours), Some(Host::Ipv6(theirs))) => *ours == theirs,
+        _ => false,
+    };
+    same_host
+        && url.scheme() == scheme
+        && url.port_or_known_default() == Some(*port)
+        && url.as_str().starts_with(scope)
 }
 
 pub(crate) fn path_and_query(url: &Url) -> String {
@@ -571,6 +703,7 @@ struct Frontier {
     origin: url::Origin,
     scope: String,
     robots: Robots,
+    max_depth: Option<u32>,
     max_pages: Option<usize>,
     seen: HashSet<Url>,
     /// URLs admitted for fetching so far.
@@ -582,23 +715,28 @@ impl Frontier {
         in_scope(&self.origin, &self.scope, url)
     }
 
+    /// Whether the links of a page at `depth` are followed.
+    fn follows(&self, depth: u32) -> bool {
+        self.max_depth.is_none_or(|max| depth < max)
+    }
+
     /// Drops, and counts, the links of one page that [`Frontier::admit`]
-    /// would turn away whatever else this level finds: repeats within the
-    /// page, URLs seen at earlier levels, and URLs out of scope. The order
-    /// of the rest is kept, so the crawl stays the same on every run.
+    /// would turn away whenever they came to it: repeats within the page,
+    /// URLs seen so far, and URLs out of scope. The order of the rest is
+    /// kept, so the crawl stays the same on every run.
     fn thin(&self, links: &mut Vec<Url>, summary: &mut Summary) {
         let (deduped, out_of_scope) = thin(links, &self.seen, &self.origin, &self.scope);
         summary.deduped += deduped;
         summary.out_of_scope += out_of_scope;
     }
 
-    /// Adds `url` to `level` if it is new, in scope, allowed and within the
-    /// page limit; otherwise counts or reports why not.
+    /// Queues `url` if it is new, in scope, allowed and within the page
+    /// limit; otherwise counts or reports why not.
     fn admit(
         &mut self,
         url: Url,
         depth: u32,
-        level: &mut Vec<Url>,
+        queue: &mut VecDeque<Entry>,
         summary: &mut Summary,
         report: &mut impl FnMut(&PageResult),
     ) {
@@ -621,6 +759,6 @@ impl Frontier {
             return;
         }
         self.admitted += 1;
-        level.push(url);
+        queue.push_back(Entry::new(url, depth));
     }
 }

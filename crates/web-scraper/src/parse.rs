@@ -165,7 +165,7 @@ pub fn most_attributes(html: &str) -> usize {
     let bytes = html.as_bytes();
     let mut most = 0;
     let mut at = 0;
-    while let Some(offset) = bytes[at..].iter().position(|&byte| byte == b'<') {
+    while let Some(offset) = memchr::memchr(b'<', &bytes[at..]) {
         at += offset + 1;
         if bytes[at..].starts_with(b"!--") {
             at = find(bytes, at + 3, b"-->").map_or(bytes.len(), |end| end + 3);
@@ -180,17 +180,22 @@ pub fn most_attributes(html: &str) -> usize {
         while at < bytes.len() && !is_space(bytes[at]) && !matches!(bytes[at], b'/' | b'>') {
             at += 1;
         }
-        let name = html[name_start..at].to_ascii_lowercase();
+        let name = &bytes[name_start..at];
         let (count, after) = count_attributes(bytes, at);
         most = most.max(count);
         at = after;
-        if !end_tag && RAW_TEXT.contains(&name.as_str()) {
-            if name == "plaintext" {
+        if end_tag {
+            continue;
+        }
+        if let Some(raw) = RAW_TEXT
+            .iter()
+            .find(|raw| name.eq_ignore_ascii_case(raw.as_bytes()))
+        {
+            if *raw == "plaintext" {
                 break;
             }
             // The text runs to the matching end tag, whatever case it is in.
-            let closing = format!("</{name}");
-            at = find_ignoring_case(bytes, at, closing.as_bytes()).unwrap_or(bytes.len());
+            at = find_end_tag(bytes, at, raw.as_bytes()).unwrap_or(bytes.len());
         }
     }
     most
@@ -247,19 +252,22 @@ fn is_space(byte: u8) -> bool {
 }
 
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .windows(needle.len())
-        .position(|window| window == needle)
-        .map(|at| from + at)
+    memchr::memmem::find(bytes.get(from..)?, needle).map(|at| from + at)
 }
 
-fn find_ignoring_case(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .windows(needle.len())
-        .position(|window| window.eq_ignore_ascii_case(needle))
-        .map(|at| from + at)
+/// Where `</name` starts at or after `from`, `name` in any case.
+fn find_end_tag(bytes: &[u8], mut from: usize, name: &[u8]) -> Option<usize> {
+    loop {
+        let at = find(bytes, from, b"</")?;
+        let after = at + 2;
+        if bytes
+            .get(after..after + name.len())
+            .is_some_and(|candidate| candidate.eq_ignore_ascii_case(name))
+        {
+            return Some(at);
+        }
+        from = after;
+    }
 }
 
 /// Reads the same three things as [`parse`] in one pass of html5ever's

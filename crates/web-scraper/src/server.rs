@@ -17,6 +17,12 @@
 //! | `/_fault/encoded/{coding}` | the bundled index page, compressed with `gzip`, `deflate`, `br` or `zstd` |
 //! | `/_fault/adversarial/{class}` | a 1–5 MB page built to make an HTML parser slow; [`ADVERSARIAL`] lists the classes |
 //! | `/_fault/bomb/{mib}` | about 1 KiB of gzip per MiB, that inflates to that many MiB of zeros |
+//!
+//! `/_hits` is not part of the site: it answers with the server's own count
+//! of the requests it has answered so far, as `key=value` lines
+//! (`requests=`, then `status_200=` and so on), and is not counted itself.
+//! A benchmark reads it before and after another crawler's run, to count
+//! that crawler's pages without trusting what the crawler says.
 
 use crate::site;
 use axum::Router;
@@ -167,6 +173,7 @@ impl SiteServer {
             options,
             flaky: Mutex::new(HashMap::new()),
             hits: Mutex::new(HashMap::new()),
+            statuses: Mutex::new(HashMap::new()),
         });
         let app = Router::new().fallback(handle).with_state(state.clone());
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -315,6 +322,8 @@ struct ServerState {
     flaky: Mutex<HashMap<String, u32>>,
     /// Requests per path and query, for tests.
     hits: Mutex<HashMap<String, u32>>,
+    /// Responses per status code, for `/_hits`.
+    statuses: Mutex<HashMap<u16, u64>>,
 }
 
 /// Locks a mutex; the maps behind these stay usable after a panic.
@@ -325,6 +334,29 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 async fn handle(State(state): State<Arc<ServerState>>, request: Request) -> Response {
+    if request.uri().path() == "/_hits" {
+        return hits_report(&state);
+    }
+    let response = route(&state, request).await;
+    *lock(&state.statuses)
+        .entry(response.status().as_u16())
+        .or_insert(0) += 1;
+    response
+}
+
+/// The `/_hits` answer: every response so far, in all and by status.
+fn hits_report(state: &ServerState) -> Response {
+    let statuses = lock(&state.statuses);
+    let mut codes: Vec<_> = statuses.iter().collect();
+    codes.sort();
+    let mut report = format!("requests={}\n", statuses.values().sum::<u64>());
+    for (code, count) in codes {
+        report.push_str(&format!("status_{code}={count}\n"));
+    }
+    report.into_response()
+}
+
+async fn route(state: &Arc<ServerState>, request: Request) -> Response {
     let target = request
         .uri()
         .path_and_query()
@@ -336,7 +368,7 @@ async fn handle(State(state): State<Arc<ServerState>>, request: Request) -> Resp
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or("").to_string();
     if let Some(fault) = path.strip_prefix("/_fault/") {
-        return fault_route(&state, fault, &query).await;
+        return fault_route(state, fault, &query).await;
     }
     if path == "/robots.txt"
         && let Some(status) = state.options.robots_status

@@ -336,3 +336,113 @@ async fn a_stop_while_robots_txt_is_slow_ends_the_crawl_at_once() {
     assert!(summary.interrupted);
     assert_eq!(reported, [Some(FetchError::Interrupted)]);
 }
+
+/// A folder of pages for one test, removed when dropped.
+struct PagesDir(std::path::PathBuf);
+
+impl PagesDir {
+    fn new(name: &str, pages: &[(&str, &str)]) -> Self {
+        let dir = std::env::temp_dir().join(format!("web-scraper-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (file, body) in pages {
+            std::fs::write(dir.join(file), body).unwrap();
+        }
+        PagesDir(dir)
+    }
+}
+
+impl Drop for PagesDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Depth 1: a page that takes 1.5 s, and a.html. Depth 2: b.html, found on
+/// a.html. Depth 3: c.html, found on b.html.
+const SLOW_SITE: &[(&str, &str)] = &[
+    (
+        "index.html",
+        "<title>i</title><a href='/_fault/slow-head/1500'>slow</a><a href='a.html'>a</a>",
+    ),
+    ("a.html", "<title>a</title><a href='b.html'>b</a>"),
+    ("b.html", "<title>b</title><a href='c.html'>c</a>"),
+    ("c.html", "<title>c</title>"),
+];
+
+/// Crawls [`SLOW_SITE`]; returns each record's path and depth, in the
+/// order reported, and where a path came in that order.
+async fn crawl_slow_site(name: &str, options: CrawlOptions) -> Vec<(String, u32)> {
+    let dir = PagesDir::new(name, SLOW_SITE);
+    let server = server_with(ServeOptions {
+        root: web_scraper::server::Root::Dir(dir.0.clone()),
+        ..ServeOptions::bundled()
+    })
+    .await;
+    let scraper = Scraper::new(Fetcher::new(FetchConfig::default()).unwrap());
+    let start = server.url().join("index.html").unwrap();
+    let mut order = Vec::new();
+    let run = scraper.crawl(start, &options, crawl::never(), |result| {
+        assert!(result.ok(), "{result:?}");
+        let path = url::Url::parse(&result.url).unwrap().path().to_string();
+        order.push((path, result.depth));
+    });
+    tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("the crawl finishes");
+    order
+}
+
+fn place(order: &[(String, u32)], path: &str) -> usize {
+    order
+        .iter()
+        .position(|(seen, _)| seen == path)
+        .unwrap_or_else(|| panic!("{path} not in {order:?}"))
+}
+
+#[tokio::test]
+async fn a_slow_page_holds_back_only_the_links_of_deeper_pages() {
+    let order = crawl_slow_site("slow-page", CrawlOptions::default()).await;
+    let slow = place(&order, "/_fault/slow-head/1500");
+    // Fetching runs ahead: b.html, a level deeper, is done long before
+    // the slow page...
+    assert!(place(&order, "/b.html") < slow, "{order:?}");
+    // ...but b.html's own links wait until no page less deep is
+    // unfinished: c.html comes after the slow page.
+    assert!(place(&order, "/c.html") > slow, "{order:?}");
+    let depths: BTreeMap<&str, u32> = order
+        .iter()
+        .map(|(path, depth)| (path.as_str(), *depth))
+        .collect();
+    let expected = [
+        ("/_fault/slow-head/1500", 1),
+        ("/a.html", 1),
+        ("/b.html", 2),
+        ("/c.html", 3),
+        ("/index.html", 0),
+    ];
+    assert_eq!(depths, BTreeMap::from(expected), "{order:?}");
+}
+
+#[tokio::test]
+async fn with_max_pages_links_are_admitted_in_breadth_first_order() {
+    let options = CrawlOptions {
+        max_pages: Some(4),
+        ..CrawlOptions::default()
+    };
+    let order = crawl_slow_site("slow-page-max", options).await;
+    // The first four in breadth-first order, whatever finished first:
+    // b.html was found on a page admitted after the slow one, so it is
+    // admitted only once the slow page is done.
+    let mut paths: Vec<&str> = order.iter().map(|(path, _)| path.as_str()).collect();
+    assert!(place(&order, "/b.html") > place(&order, "/_fault/slow-head/1500"));
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "/_fault/slow-head/1500",
+            "/a.html",
+            "/b.html",
+            "/index.html"
+        ]
+    );
+}

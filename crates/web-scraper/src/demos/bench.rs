@@ -39,6 +39,15 @@ pub struct BenchArgs {
     /// process, then as two at once
     #[arg(long, value_name = "URL")]
     frontier: Option<String>,
+    /// Also crawl `--spider-url` with this build of spider-rs's CLI
+    /// (`spider`) and with this binary's `crawl`, each a process of its
+    /// own, counting their pages on the server
+    #[arg(long, value_name = "PATH", requires = "spider_url")]
+    spider: Option<std::path::PathBuf>,
+    /// Where both crawls of `--spider` start, on a server of this crate's
+    /// (`serve`), whose `/_hits` counts their pages
+    #[arg(long, value_name = "URL", requires = "spider")]
+    spider_url: Option<Url>,
 }
 
 /// `bench`: crawls, printing key=value figures that `cargo xtask bench`
@@ -79,6 +88,17 @@ pub async fn bench(args: &BenchArgs) -> Result<()> {
             println!("redis_{crawlers}_pages_per_s={:.1}", shared.pages_per_s);
             println!("redis_{crawlers}_digest={}", shared.digest);
         }
+    }
+    if let (Some(spider), Some(start)) = (&args.spider, &args.spider_url) {
+        let round = super::versus::round(spider, start, args.concurrency).await?;
+        for (name, run) in [("versus", round.ours), ("spider", round.spider)] {
+            println!("{name}_pages={}", run.pages);
+            println!("{name}_requests={}", run.requests);
+            println!("{name}_pages_per_s={:.1}", run.pages_per_s());
+            println!("{name}_cpu_s={:.3}", run.cpu_seconds);
+            println!("{name}_peak_rss_mb={:.1}", run.peak_rss_mb);
+        }
+        println!("spider_dropped={}", round.spider_dropped);
     }
     let floor = parse_floor(config.clone(), &pages).await?;
     println!("parse_floor_pages={}", floor.pages);

@@ -10,6 +10,7 @@ pub mod fetch;
 pub mod seed;
 pub mod serve;
 pub mod tour;
+pub mod versus;
 
 use anyhow::{Context, Result};
 use url::Url;
