@@ -55,6 +55,45 @@ fn ratios_are_taken_pair_by_pair_and_say_how_much_better_rust_is() {
 }
 
 #[test]
+fn a_count_that_is_zero_on_both_sides_has_no_ratio() {
+    let dropped = Measured {
+        rust: vec![0.0, 1.0],
+        reference: vec![0.0, 2.0],
+        ..Measured::new("c", row(Better::Lower, Target::Reported))
+    };
+    assert_eq!(dropped.ratios(), [2.0]);
+}
+
+#[test]
+fn a_peer_built_from_crates_io_is_given_its_binary_and_run_inside_rusts_run() {
+    use xtask::bench::PeerProgram;
+    for spec in specs() {
+        for peer in spec.peers {
+            if let PeerProgram::Crate { .. } = peer.program {
+                // Its path reaches the Rust side's run through `{bin}`.
+                assert!(peer.args.contains(&"{bin}"), "{}", peer.name);
+                assert!(peer.quick_args.contains(&"{bin}"), "{}", peer.name);
+                // Each `{N}` names a server the crate starts.
+                for (args, serve) in [(peer.args, spec.serve), (peer.quick_args, spec.quick_serve)]
+                {
+                    for arg in args {
+                        for (index, _) in arg.match_indices('{') {
+                            let end = arg[index..].find('}').unwrap() + index;
+                            let name = &arg[index + 1..end];
+                            assert!(
+                                name == "bin" || name.parse::<usize>().unwrap() < serve.len(),
+                                "{}: {arg}",
+                                peer.name
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn absolute_targets_judge_rusts_own_figure() {
     let speedup = Measured {
         rust: vec![1.9, 1.8, 1.95],

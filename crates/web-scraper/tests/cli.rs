@@ -326,6 +326,75 @@ fn bench_fetches_each_page_again_for_its_parse_only_floor() {
     );
 }
 
+/// `bench --spider`, with a stand-in for spider's CLI: a script that crawls
+/// the URL spider is given with this binary's own `crawl`. The server
+/// counts both runs, so their pages and requests must be equal. A stand-in
+/// that fetches nothing is dropped as stopped early, four times, and the
+/// bench fails saying so.
+#[cfg(unix)]
+#[test]
+fn bench_spider_counts_both_crawlers_on_the_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = Site::start(ServeOptions::bundled());
+    let dir = std::env::temp_dir().join(format!("web-scraper-spider-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("spider");
+    // Called as: --respect-robots-txt --url URL crawl --output-links
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nexec '{BINARY}' crawl \"$3\" --format jsonl\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let start = site.url("index.html");
+    let bench = |spider: &str| {
+        run(&[
+            "bench",
+            "--url",
+            &start,
+            "--spider",
+            spider,
+            "--spider-url",
+            &start,
+        ])
+    };
+    let output = bench(script.to_str().unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = stdout(&output);
+    let figure = |key: &str| -> f64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("no {key}= in:\n{text}"))
+            .parse()
+            .unwrap()
+    };
+    // The bundled site's pages, robots.txt among them, as the server saw.
+    assert!(figure("versus_pages") > 30.0, "{text}");
+    assert_eq!(figure("versus_pages"), figure("spider_pages"), "{text}");
+    assert_eq!(
+        figure("versus_requests"),
+        figure("spider_requests"),
+        "{text}"
+    );
+    assert_eq!(figure("spider_dropped"), 0.0, "{text}");
+    for key in ["versus_cpu_s", "versus_peak_rss_mb", "spider_peak_rss_mb"] {
+        assert!(figure(key) > 0.0, "{key}: {text}");
+    }
+    let output = bench("true");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("spider stopped early (0 of").count(),
+        4,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("stopped early 4 times in a row"),
+        "{stderr}"
+    );
+}
+
 /// A build without the `redis` feature (`--no-default-features`) says why
 /// it cannot share a crawl, and exits 2; CI runs this test in such a build.
 #[cfg(not(feature = "redis"))]

@@ -292,3 +292,18 @@ async fn the_per_host_limit_and_delay_hold() {
     // Four starts, at least 50 ms apart: the last is 150 ms after the first.
     assert!(started.elapsed() >= Duration::from_millis(150));
 }
+
+#[tokio::test]
+async fn hits_counts_every_answer_by_status_but_not_itself() {
+    let server = server().await;
+    for path in ["index.html", "about.html", "no-such-page.html"] {
+        get(&server, path).await;
+    }
+    let hits = || async {
+        let url = server.url().join("/_hits").unwrap();
+        reqwest::get(url).await.unwrap().text().await.unwrap()
+    };
+    let first = hits().await;
+    assert_eq!(first, "requests=3\nstatus_200=2\nstatus_404=1\n");
+    assert_eq!(hits().await, first, "reading /_hits counted itself");
+}
