@@ -317,15 +317,10 @@ pub struct CrawlOptions {
 #[derive(Clone)]
 pub struct Scraper {
     fetcher: Arc<Fetcher>,
-    /// Bytes of HTML being parsed at once; see [`Scraper::visit`].
+    /// One permit per core: the pages being parsed at once.
     parsing: Arc<Semaphore>,
     cores: usize,
 }
-
-/// How many bytes of HTML may be parsed at once. A parsed page takes
-/// many times its size in memory, so a page near this size parses alone,
-/// while ordinary pages parse one per core.
-const PARSE_BUDGET: usize = 4 * 1024 * 1024;
 
 impl Scraper {
     /// A scraper over `fetcher`, with its limits.
@@ -333,7 +328,7 @@ impl Scraper {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Self {
             fetcher: Arc::new(fetcher),
-            parsing: Arc::new(Semaphore::new(PARSE_BUDGET)),
+            parsing: Arc::new(Semaphore::new(cores)),
             cores,
         }
     }
@@ -371,17 +366,13 @@ impl Scraper {
         match fetch.result {
             Ok(body) => {
                 let base = fetch.final_url.unwrap_or(url);
-                // At least a core's share of the budget, so that no more
-                // parses run than there are cores; at most all of it.
-                let share = body
-                    .text
-                    .len()
-                    .clamp(PARSE_BUDGET / self.cores, PARSE_BUDGET);
-                let _permit = self
-                    .parsing
-                    .acquire_many(share as u32)
-                    .await
-                    .expect("never closed");
+                // One parse per core, whatever the page's size: a scan
+                // holds little beyond the page itself, and the body cap
+                // bounds that. (While the crawl built a tree, many times a
+                // page's size, the largest pages parsed alone, and a crawl
+                // of the std docs left a core idle through its four pages
+                // of 2.2-2.9 MB.)
+                let _permit = self.parsing.acquire().await.expect("never closed");
                 // One tokenizer pass, with no tree: the same title, text
                 // count and links as `parse::parse`, in two thirds of the
                 // time (see `parse::scan`).
