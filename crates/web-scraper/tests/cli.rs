@@ -54,6 +54,15 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
 
+/// The value of a `key=value` line of `bench`'s output.
+fn figure(text: &str, key: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key}= in:\n{text}"))
+        .parse()
+        .unwrap()
+}
+
 #[test]
 fn bad_arguments_exit_with_code_2() {
     for args in [
@@ -300,13 +309,7 @@ fn bench_fetches_each_page_again_for_its_parse_only_floor() {
     let output = run(&["bench", "--url", &site.url("index.html")]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let text = stdout(&output);
-    let figure = |key: &str| -> f64 {
-        text.lines()
-            .find_map(|line| line.strip_prefix(&format!("{key}=")))
-            .unwrap_or_else(|| panic!("no {key}= in:\n{text}"))
-            .parse()
-            .unwrap()
-    };
+    let figure = |key: &str| figure(&text, key);
     let pages = figure("parse_floor_pages");
     assert!(pages > 0.0 && pages <= figure("crawl_ok"), "{text}");
     assert!(figure("parse_floor_pages_per_s") > 0.0, "{text}");
@@ -362,13 +365,7 @@ fn bench_spider_counts_both_crawlers_on_the_server() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let text = stdout(&output);
-    let figure = |key: &str| -> f64 {
-        text.lines()
-            .find_map(|line| line.strip_prefix(&format!("{key}=")))
-            .unwrap_or_else(|| panic!("no {key}= in:\n{text}"))
-            .parse()
-            .unwrap()
-    };
+    let figure = |key: &str| figure(&text, key);
     // The bundled site's pages, robots.txt among them, as the server saw.
     assert!(figure("versus_pages") > 30.0, "{text}");
     assert_eq!(figure("versus_pages"), figure("spider_pages"), "{text}");
