@@ -1266,6 +1266,13 @@ pub fn bench_crate(
         .filter(|runnable| runnable.embedded && runnable.command.is_ok())
         .map(|runnable| runnable.side)
         .collect();
+    // Rows against an embedded peer that was not built have no Rust
+    // figure either: the Rust run prints its side of them only with it.
+    let not_built: Vec<Side> = sides
+        .iter()
+        .filter(|runnable| runnable.embedded && runnable.command.is_err())
+        .map(|runnable| runnable.side)
+        .collect();
     sides.push(Runnable {
         side: Side::Rust,
         reproduce: format!(
@@ -1310,10 +1317,13 @@ pub fn bench_crate(
             let mut command = Command::new(program);
             command.args(args);
             let figures = run_once(spec.name, command, runnable.reproduce.clone())?;
-            record(&mut measured, &figures, &runnable.reproduce, runnable.side)?;
+            let rows = measured
+                .iter_mut()
+                .filter(|row| !not_built.contains(&row.row.against));
+            record(rows, &figures, &runnable.reproduce, runnable.side)?;
             if runnable.side == Side::Rust {
                 for &side in &embedded {
-                    record(&mut measured, &figures, &runnable.reproduce, side)?;
+                    record(measured.iter_mut(), &figures, &runnable.reproduce, side)?;
                 }
             }
         }
@@ -1324,8 +1334,8 @@ pub fn bench_crate(
 /// Adds one run's figures to each row that reads that side: as its Rust
 /// figure, its reference's or its floor's. A missing key is an error
 /// naming the command that should have printed it.
-fn record(
-    measured: &mut [Measured],
+fn record<'a>(
+    measured: impl Iterator<Item = &'a mut Measured>,
     figures: &BTreeMap<String, f64>,
     reproduce: &str,
     side: Side,

@@ -98,7 +98,11 @@ pub fn bench(options: &Options) -> Result<bool> {
             Some(FloorOf::Figure { .. }) => row.floor_skipped.is_some() || !row.floor.is_empty(),
             _ => true,
         };
-        !row.rust.is_empty()
+        // A row against a peer that was skipped may have no Rust figure
+        // either: spider-rs runs inside the Rust side's run.
+        let rust_complete = !row.rust.is_empty()
+            || (row.reference_skipped.is_some() && matches!(row.row.against, bench::Side::Peer(_)));
+        rust_complete
             && (row.reference_skipped.is_some() || !row.reference.is_empty())
             && floor_complete
     });

@@ -68,11 +68,14 @@ fn std_only(binary: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     for name in ["std", "static.files"] {
         let link = dir.join(name);
-        if link.symlink_metadata().is_ok() {
+        let to = docs.join(name);
+        if std::fs::read_link(&link).is_ok_and(|target| target == to) {
             continue;
         }
+        // Gone, or left by another toolchain.
+        let _ = std::fs::remove_file(&link);
         #[cfg(unix)]
-        std::os::unix::fs::symlink(docs.join(name), &link)
+        std::os::unix::fs::symlink(&to, &link)
             .with_context(|| format!("linking {}", link.display()))?;
         #[cfg(not(unix))]
         bail!("the std-only site needs symbolic links (Unix)");

@@ -94,7 +94,10 @@ async fn measure(site: &Url, mut command: Command) -> Result<Run> {
     let seconds = started.elapsed().as_secs_f64();
     ensure!(status == 0, "{program:?} exited with {status}");
     let after = hits(site).await?;
-    let count = |key: &str| after.get(key).unwrap_or(&0) - before.get(key).unwrap_or(&0);
+    let count = |key: &str| {
+        let read = |hits: &BTreeMap<String, u64>| hits.get(key).copied().unwrap_or(0);
+        read(&after).saturating_sub(read(&before))
+    };
     Ok(Run {
         pages: count("status_200"),
         requests: count("requests"),
