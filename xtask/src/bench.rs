@@ -607,10 +607,6 @@ pub fn specs() -> Vec<CrateBench> {
                     site: Site::Redis,
                     latency_ms: 0,
                 },
-                Serve {
-                    site: Site::Bundled,
-                    latency_ms: 0,
-                },
             ],
             // The tool a Python user would pick for crawling: the same
             // start, scope, concurrency and extraction.
@@ -633,7 +629,8 @@ pub fn specs() -> Vec<CrateBench> {
                         bin: "spider",
                     },
                     args: &["--spider", "{bin}", "--spider-url", "{3}std/index.html"],
-                    quick_args: &["--spider", "{bin}", "--spider-url", "{3}index.html"],
+                    // The quick run's bundled site has one origin already.
+                    quick_args: &["--spider", "{bin}", "--spider-url", "{0}index.html"],
                 },
             ],
             rows: &[

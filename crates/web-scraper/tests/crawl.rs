@@ -370,7 +370,7 @@ const SLOW_SITE: &[(&str, &str)] = &[
 ];
 
 /// Crawls [`SLOW_SITE`]; returns each record's path and depth, in the
-/// order reported, and where a path came in that order.
+/// order reported.
 async fn crawl_slow_site(name: &str, options: CrawlOptions) -> Vec<(String, u32)> {
     let dir = PagesDir::new(name, SLOW_SITE);
     let server = server_with(ServeOptions {
