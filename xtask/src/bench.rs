@@ -55,7 +55,7 @@ pub enum Target {
     RustAtLeast(f64),
     /// Rust's own figure at most this (for figures where lower is better).
     RustAtMost(f64),
-    /// Equal to the reference's in every pair: a digest of the work both did.
+    /// Equal to the reference's in every round: a digest of the work both did.
     SameAsReference,
     /// Shown, with no target: the row is there for its floor, or to be read.
     Reported,
@@ -94,7 +94,7 @@ pub enum FloorOf {
     /// [`Bound`](crate::lower_bounds::Bound)'s name, measured once after
     /// the crates.
     Bound(&'static str),
-    /// A figure that a side prints in every pair, in the row's unit: C's
+    /// A figure that a side prints in every round, in the row's unit: C's
     /// time for the same loop, or a parse-only pass over the same pages.
     Figure {
         side: Side,
@@ -189,7 +189,7 @@ pub struct CrateBench {
     /// sides becomes server N's URL.
     pub serve: &'static [Serve],
     pub quick_serve: &'static [Serve],
-    /// Run in every pair, between Python and Rust.
+    /// Run in every round, between Python and Rust.
     pub peers: &'static [Peer],
     pub rows: &'static [Row],
 }
@@ -872,7 +872,7 @@ pub fn specs() -> Vec<CrateBench> {
     ]
 }
 
-/// The figures of one row: every pair's Rust value, its reference's, and
+/// The figures of one row: every round's Rust value, its reference's, and
 /// its floor's when the floor is a figure of the rounds.
 #[derive(Debug, Clone)]
 pub struct Measured {
@@ -904,7 +904,7 @@ impl Measured {
         }
     }
 
-    /// Rust's advantage in each pair: how many times better than the
+    /// Rust's advantage in each round: how many times better than the
     /// reference.
     pub fn ratios(&self) -> Vec<f64> {
         self.rust

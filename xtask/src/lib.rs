@@ -6,8 +6,10 @@
 pub mod bench;
 pub mod bench_report;
 pub mod bench_serve;
+pub mod chart;
 pub mod copy_check;
 pub mod expected;
+pub mod figures;
 pub mod layers;
 pub mod lower_bounds;
 pub mod procs;

@@ -5,7 +5,10 @@
 //!   that it left no process or `/dev/shm` entry behind.
 //! - `copy-check`: copy each example out alone and build and test it there.
 //! - `tidy`: the rules every example keeps.
-//! - `bench`: each crate's bench against its Python reference, side by side.
+//! - `bench`: each crate's bench against its Python reference, side by side;
+//!   a full run publishes its results to `docs/bench-results.json`.
+//! - `render`: every document's figures, rendered again from the published
+//!   results, without measuring.
 //!
 //! Each task exits 0 when everything passed, 1 when something failed, and 2
 //! on bad arguments.
@@ -14,7 +17,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 use std::time::Duration;
-use xtask::{bench_report, copy_check, run_all, tidy, workspace};
+use xtask::{bench_report, copy_check, figures, run_all, tidy, workspace};
 
 #[derive(Parser)]
 #[command(
@@ -50,12 +53,12 @@ enum Task {
     },
     /// Check the rules every example crate keeps
     Tidy,
-    /// Run each crate's bench against its reference.py, alternating, and report
+    /// Run each crate's bench against its reference.py, in rounds, and report; a full run (every crate, --peers) publishes docs/bench-results.json and renders the documents from it
     Bench {
         /// The crates to bench (default: every crate with a bench)
         names: Vec<String>,
         /// How many rounds per crate, each running Python, the peers, then Rust
-        #[arg(long, value_name = "K", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
+        #[arg(long, value_name = "K", default_value_t = bench_report::DEFAULT_RUNS as u64, value_parser = clap::value_parser!(u64).range(1..=100))]
         runs: u64,
         /// One small run of everything, to check that every row produces a figure
         #[arg(long)]
@@ -70,6 +73,8 @@ enum Task {
         #[arg(long)]
         peers: bool,
     },
+    /// Render every README's and BENCHMARKS.md's figures, and the chart, from docs/bench-results.json, without measuring
+    Render,
 }
 
 fn main() -> Result<ExitCode> {
@@ -119,6 +124,16 @@ fn run(task: Task) -> Result<bool> {
             strict,
             peers,
         })?,
+        Task::Render => {
+            let changed = figures::render_all(&workspace::root())?;
+            if changed.is_empty() {
+                eprintln!("render: every document already shows {}", figures::RESULTS);
+            }
+            for path in changed {
+                eprintln!("render: rendered {path} from {}", figures::RESULTS);
+            }
+            true
+        }
         Task::Tidy => {
             let problems = tidy::problems(&workspace::root())?;
             for problem in &problems {

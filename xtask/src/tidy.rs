@@ -47,6 +47,7 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
         }
     }
     problems.extend(version_mismatches(&metadata));
+    problems.extend(crate::figures::problems(root)?);
     Ok(problems)
 }
 
