@@ -1,9 +1,10 @@
 //! A real `redis-server` on 127.0.0.1 and a free port, with its data in a
 //! folder of its own, stopped and removed when dropped.
 //!
-//! When no `redis-server` can be found, [`RedisServer::start`] says so on
-//! stderr and leaves a marker file, `redis-tests-skipped`, in the target's
-//! tmp folder; CI fails when it finds one, so a skip is never silent there.
+//! When no `redis-server` can be found, [`RedisServer::start`] returns why,
+//! for the test runner to report the test as ignored with that reason, and
+//! leaves a marker file, `redis-tests-skipped`, in the target's tmp folder:
+//! CI fails when it finds one, so a skip never passes there.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -29,21 +30,26 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
-    /// A new server, or `None` (after saying why, loudly) when there is no
-    /// `redis-server` to start.
-    pub fn start(test: &str) -> Option<Self> {
+    /// A new server, or why there is none: no `redis-server` to start.
+    pub fn start(test: &str) -> Result<Self, String> {
         if let Err(error) = Command::new(program())
             .arg("--version")
             .stdout(Stdio::null())
             .status()
         {
             let why = format!(
-                "SKIPPED {test}: cannot run {} ({error}); install Redis (Debian: apt-get install redis-server) or set REDIS_SERVER",
+                "cannot run {} ({error}); install Redis (Debian: apt-get install redis-server) or set REDIS_SERVER",
                 program()
             );
-            eprintln!("{why}");
-            let _ = std::fs::write(skip_marker(), why + "\n");
-            return None;
+            // Appended in one write, so that every skipped test is listed.
+            let _ = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(skip_marker())
+                .and_then(|mut marker| {
+                    marker.write_all(format!("skipped {test}: {why}\n").as_bytes())
+                });
+            return Err(why);
         }
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
@@ -63,7 +69,7 @@ impl RedisServer {
             dir,
         };
         server.restart();
-        Some(server)
+        Ok(server)
     }
 
     /// Starts the server again (after [`RedisServer::kill`]), on the same
