@@ -49,8 +49,8 @@
 //! The modules, each using only those above it:
 //!
 //! - [`shm`]: the shared mapping (a memfd on Linux, an unlinked `shm_open`
-//!   object elsewhere), the two locks that survive a dead holder, and all
-//!   of the crate's `unsafe` code.
+//!   object elsewhere), the two locks that survive a dead holder, and every
+//!   `unsafe` block of the crate (elsewhere only `unsafe impl SharedBlock`).
 //! - [`counter`]: the journaled counter, `Value` with `get_lock()`, that
 //!   undoes the half-done increment of a holder that died, on either lock.
 //! - [`layout`]: what the demos' shared block holds, cache line by cache line.
@@ -64,7 +64,7 @@
 // Everything below needs Unix; elsewhere the crate is one clear error.
 #[cfg(not(unix))]
 compile_error!(
-    "shared-counter teaches memory shared between Unix processes (memfd or shm_open, a robust pthread mutex, flock) and builds on Linux and macOS only. On Windows, run it under WSL, or share memory with a named file mapping (CreateFileMapping)."
+    "shared-counter teaches memory shared between Unix processes (memfd or shm_open, a robust pthread mutex, an fcntl record lock) and builds on Linux and macOS only. On Windows, run it under WSL, or share memory with a named file mapping (CreateFileMapping)."
 );
 
 #[cfg(unix)]

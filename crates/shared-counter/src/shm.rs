@@ -1,7 +1,10 @@
-//! Every `unsafe` line of this crate: a block of shared memory of any
+//! Every `unsafe` block of this crate: a block of shared memory of any
 //! [`SharedBlock`] type, a robust process-shared mutex to put in it, and
 //! handing the block to a child process. Each block argues its soundness in
-//! a `// SAFETY:` comment. This module imports nothing from the crate.
+//! a `// SAFETY:` comment. The only `unsafe` elsewhere is `unsafe impl
+//! SharedBlock` on a type meant for the block: a promise, argued beside it,
+//! that the type is fit to share. This module imports nothing from the
+//! crate.
 //!
 //! Written by hand on libc because no maintained crate offers a robust,
 //! process-shared mutex: `shared_memory` is unmaintained and `raw_sync` is

@@ -368,14 +368,13 @@ impl Scraper {
                 let base = fetch.final_url.unwrap_or(url);
                 // One parse per core, whatever the page's size: a scan
                 // holds little beyond the page itself, and the body cap
-                // bounds that. (While the crawl built a tree, many times a
-                // page's size, the largest pages parsed alone, and a crawl
-                // of the std docs left a core idle through its four pages
-                // of 2.2-2.9 MB.)
+                // bounds that. (A tree is many times a page's size, so
+                // while the crawl built one, the largest pages parsed
+                // alone, and a core sat idle through each of them.)
                 let _permit = self.parsing.acquire().await.expect("never closed");
                 // One tokenizer pass, with no tree: the same title, text
-                // count and links as `parse::parse`, in two thirds of the
-                // time (see `parse::scan`).
+                // count and links as `parse::parse`, with nothing built
+                // only to be thrown away (see `parse::scan`).
                 let parsed = tokio::task::spawn_blocking(move || {
                     let started = Instant::now();
                     let parsed = parse::scan(&body.text, &base);

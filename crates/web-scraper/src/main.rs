@@ -261,14 +261,13 @@ fn main() -> ExitCode {
 
 /// glibc's malloc raises its mmap threshold each time a large block is
 /// freed, after which multi-megabyte bodies come from the per-thread heaps
-/// and stay there. A fixed threshold sends every block over it to mmap and
-/// back to the system when freed. It was 128 KiB while the crawl parsed
-/// into a tree (a std docs crawl then peaked near 100 MB rather than
-/// 160-190 MB); with `parse::scan` there is no tree, and at 128 KiB the
-/// page faults of the many bodies between 128 KiB and 1 MiB cost the crawl
-/// 4-7% of its speed. At 1 MiB, only the few largest pages go to mmap: the
-/// same crawl peaks at about 42 MB (35 MB at 128 KiB, 51 MB with glibc's
-/// own moving threshold).
+/// and stay there, so a crawl's peak memory keeps the largest bodies it
+/// has seen. A fixed threshold sends every block over it to mmap and back
+/// to the system when freed. A low one (the old default, 128 KiB) costs a
+/// page fault per page of every mid-sized body, which a crawl of many
+/// pages between 128 KiB and 1 MiB feels; at 1 MiB only the few largest
+/// pages go to mmap. BENCHMARKS.md's history has the measurements behind
+/// this choice.
 fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes malloc's tuning; it is called before
