@@ -12,6 +12,7 @@ pub mod expected;
 pub mod figures;
 pub mod layers;
 pub mod lower_bounds;
+pub mod new;
 pub mod procs;
 pub mod run_all;
 pub mod runner;

@@ -9,6 +9,7 @@
 //!   a full run publishes its results to `docs/bench-results.json`.
 //! - `render`: every document's figures, rendered again from the published
 //!   results, without measuring.
+//! - `new`: one crate copied out as the start of your own tool, renamed.
 //!
 //! Each task exits 0 when everything passed, 1 when something failed, and 2
 //! on bad arguments.
@@ -17,7 +18,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 use std::time::Duration;
-use xtask::{bench_report, copy_check, figures, run_all, tidy, workspace};
+use xtask::{bench_report, copy_check, figures, new, run_all, tidy, workspace};
 
 #[derive(Parser)]
 #[command(
@@ -75,6 +76,24 @@ enum Task {
     },
     /// Render every README's and BENCHMARKS.md's figures, and the chart, from docs/bench-results.json, without measuring
     Render,
+    /// Copy one example crate out as the start of your own tool, renamed everywhere, then build and test it
+    New {
+        /// The example crate to start from
+        #[arg(value_name = "CRATE")]
+        template: String,
+        /// A new or empty folder for it
+        #[arg(value_name = "PATH")]
+        destination: std::path::PathBuf,
+        /// The new package name (default: the folder's name)
+        #[arg(long)]
+        name: Option<String>,
+        /// Leave the tour out: the library, its tests and examples, a main.rs, a README stub, CI
+        #[arg(long)]
+        lib_only: bool,
+        /// Write the crate but do not build and test it
+        #[arg(long)]
+        no_check: bool,
+    },
 }
 
 fn main() -> Result<ExitCode> {
@@ -83,7 +102,7 @@ fn main() -> Result<ExitCode> {
         Ok(true) => Ok(ExitCode::SUCCESS),
         Ok(false) => Ok(ExitCode::FAILURE),
         // A crate name that does not exist is bad input, like a bad flag.
-        Err(error) if error.is::<workspace::UnknownExample>() => {
+        Err(error) if error.is::<workspace::UnknownExample>() || error.is::<new::Refused>() => {
             eprintln!("error: {error}");
             Ok(ExitCode::from(2))
         }
@@ -123,6 +142,19 @@ fn run(task: Task) -> Result<bool> {
             python_setup: !no_python_setup,
             strict,
             peers,
+        })?,
+        Task::New {
+            template,
+            destination,
+            name,
+            lib_only,
+            no_check,
+        } => new::new(&new::Options {
+            template,
+            destination,
+            name,
+            lib_only,
+            check: !no_check,
         })?,
         Task::Render => {
             let changed = figures::render_all(&workspace::root())?;
