@@ -28,6 +28,9 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum Probe {
     Square(u64),
+    /// A square that takes a millisecond, so that a batch is under way for
+    /// a while.
+    SlowSquare(u64),
     Sleep {
         ms: u64,
     },
@@ -71,13 +74,17 @@ impl Job for Probe {
     fn run(self) -> Answer {
         match self {
             Probe::Square(value) => Answer::Number(value * value),
+            Probe::SlowSquare(value) => {
+                thread::sleep(Duration::from_millis(1));
+                Answer::Number(value * value)
+            }
             Probe::Sleep { ms } => {
                 thread::sleep(Duration::from_millis(ms));
                 Answer::Number(ms)
             }
             Probe::Panic(message) => panic!("{message}"),
             Probe::KillWorker => {
-                process_pool::sys::send_signal(std::process::id(), libc::SIGKILL).unwrap();
+                kill(std::process::id());
                 thread::sleep(Duration::from_secs(60));
                 unreachable!("alive a minute after SIGKILL")
             }
@@ -93,8 +100,19 @@ impl Job for Probe {
     }
 }
 
-/// The crate's own binary: its demos are the other pools tested here.
-const DEMO_BINARY: &str = env!("CARGO_BIN_EXE_process-pool");
+/// The crate's own binary, which serves other job types than this file's.
+const CRATE_BINARY: &str = env!("CARGO_BIN_EXE_process-pool");
+
+/// The argument that makes this binary the parent of a pool, for the test
+/// that kills a parent.
+const PARENT_ROLE: &str = "--pool-parent";
+
+/// SIGKILL, to a worker or to this process.
+fn kill(pid: u32) {
+    // SAFETY: kill(2) takes two integers and touches no memory of ours.
+    let result = unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    assert_eq!(result, 0, "kill({pid}) failed");
+}
 
 fn pool(workers: usize) -> Pool<Probe> {
     Pool::builder()
@@ -385,38 +403,74 @@ fn a_worker_that_cannot_start_fails_build_instead_of_hanging() {
 }
 
 fn a_binary_that_does_not_serve_the_job_type_says_so_and_exits_2() {
-    // The crate's binary serves its demos' job types, not this file's.
-    match Pool::<Probe>::builder().workers(1).exe(DEMO_BINARY).build() {
+    // The crate's binary serves its own job types, not this file's.
+    match Pool::<Probe>::builder()
+        .workers(1)
+        .exe(CRATE_BINARY)
+        .build()
+    {
         Err(PoolError::ExitedBeforeConnecting { how, .. }) => assert_eq!(how, "exit code 2"),
         Err(other) => panic!("expected an exit before connecting, got {other}"),
-        Ok(_) => panic!("the demo binary ran this file's jobs"),
+        Ok(_) => panic!("the crate's binary ran this file's jobs"),
     }
 }
 
 fn a_worker_sigkilled_mid_map_costs_exactly_its_task_50_times_in_a_row() {
-    let output = Command::new(DEMO_BINARY)
-        .args(["crash", "--external-kill-rounds", "50"])
-        .output()
-        .expect("running the crash rounds");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(stdout.contains(
-        "50 rounds: one worker SIGKILLed mid-map each time, exactly one task failed each time"
-    ));
-    assert!(
-        stdout.contains("pool stats: 50 crashed, 50 restarted"),
-        "{stdout}"
+    const ROUNDS: u64 = 50;
+    const TASKS: u64 = 1000;
+    let pool = pool(2);
+    for round in 1..=ROUNDS {
+        let victim = pool.worker_pids()[0];
+        let completed_before = pool.stats().completed;
+        let results = thread::scope(|scope| {
+            scope.spawn(|| {
+                // Wait until the batch is well under way, then kill.
+                while pool.stats().completed < completed_before + TASKS / 4 {
+                    thread::sleep(Duration::from_micros(200));
+                }
+                kill(victim);
+            });
+            let handles: Vec<_> = (0..TASKS)
+                .map(|value| pool.submit(Probe::SlowSquare(value)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.result())
+                .collect::<Vec<_>>()
+        });
+        let mut failed = Vec::new();
+        for (value, result) in (0..TASKS).zip(results) {
+            match result {
+                Err(TaskError::WorkerCrashed { pid, how, .. })
+                    if pid == victim && how.contains("SIGKILL") =>
+                {
+                    failed.push(value)
+                }
+                result => assert_eq!(square(result), value * value, "round {round}"),
+            }
+        }
+        assert_eq!(
+            failed.len(),
+            1,
+            "round {round}: not exactly the task in flight failed: {failed:?}"
+        );
+        assert!(
+            !pool.worker_pids().contains(&victim),
+            "round {round}: the dead worker was not replaced"
+        );
+    }
+    let stats = pool.stats();
+    assert_eq!(
+        (stats.crashed, stats.restarted),
+        (ROUNDS, ROUNDS),
+        "{stats:?}"
     );
 }
 
 fn workers_die_within_a_second_of_their_parent_being_killed() {
-    // The parent: the demo binary running slow tasks on 3 workers.
-    let mut parent = Command::new(DEMO_BINARY)
-        .args(["as-completed", "--sleep-ms", "5000"])
+    // The parent: this binary, running slow tasks on 3 workers.
+    let mut parent = Command::new(std::env::current_exe().unwrap())
+        .arg(PARENT_ROLE)
         .stdout(Stdio::null())
         .spawn()
         .expect("starting a pool");
@@ -525,6 +579,15 @@ use test;
 fn main() -> ExitCode {
     // In a worker process this runs `Probe` jobs and never returns.
     run_if_worker::<Probe>();
+    if std::env::args().nth(1).as_deref() == Some(PARENT_ROLE) {
+        // The parent the test kills: 3 workers busy until it is gone.
+        let pool = pool(3);
+        let slow: Vec<_> = (0..3)
+            .map(|_| pool.submit(Probe::Sleep { ms: 60_000 }))
+            .collect();
+        slow.into_iter().for_each(|handle| drop(handle.result()));
+        return ExitCode::FAILURE;
+    }
 
     // Like libtest: the arguments that are not flags filter tests by name.
     let filters: Vec<String> = std::env::args()
