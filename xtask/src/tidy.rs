@@ -97,6 +97,7 @@ pub fn example_problems(example: &Example, checker: &str) -> Result<Vec<String>>
             "{name}/src/main.rs: open it with a `//!` block saying what it shows and how to run it"
         ));
     }
+    problems.extend(library_naming_demos(name, &dir.join("src"))?);
     for cycle in layers::import_loops(&dir.join("src"))? {
         problems.push(format!(
             "{name}/src: modules import each other in a loop ({cycle}); move what they share into a module below both"
@@ -108,6 +109,51 @@ pub fn example_problems(example: &Example, checker: &str) -> Result<Vec<String>>
         ));
     }
     Ok(problems)
+}
+
+/// Library modules that name the demos in their code: the library is what
+/// a user copies out (`cargo xtask new --lib-only` drops `src/demos/`), so
+/// it must not lean on them. `main.rs` and `src/demos/` itself may; doc
+/// comments may mention them.
+pub fn library_naming_demos(name: &str, src: &Path) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    if src.is_dir() {
+        rust_files_under(src, &mut files)?;
+    }
+    for file in files {
+        let relative = file.strip_prefix(src).unwrap_or(&file);
+        if relative == Path::new("main.rs") || relative.starts_with("demos") {
+            continue;
+        }
+        let text = fs::read_to_string(&file)?;
+        for (index, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            let names_demos = code
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|word| word == "demos");
+            if names_demos {
+                problems.push(format!(
+                    "{name}/src/{}:{}: a library module names the demos; move what it needs into the library, or the code into src/demos/",
+                    relative.display(),
+                    index + 1
+                ));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+fn rust_files_under(dir: &Path, files: &mut Vec<std::path::PathBuf>) -> Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            rust_files_under(&path, files)?;
+        } else if path.extension() == Some("rs".as_ref()) {
+            files.push(path);
+        }
+    }
+    Ok(())
 }
 
 fn has_rust_file(dir: &Path) -> bool {

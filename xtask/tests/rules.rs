@@ -5,7 +5,7 @@ use serde_json::json;
 use std::fs;
 use std::path::{Path, PathBuf};
 use xtask::copy_check::template_problems;
-use xtask::tidy::{README_SECTIONS, example_problems, version_mismatches};
+use xtask::tidy::{README_SECTIONS, example_problems, library_naming_demos, version_mismatches};
 use xtask::workspace::Example;
 
 /// A temporary folder, removed when the test ends.
@@ -155,4 +155,27 @@ fn differing_version_requirements_are_reported() {
             && problems[0].contains("`^4.4` in two")
             && problems[0].contains("`^4.5` in one")
     );
+}
+
+#[test]
+fn a_library_module_that_names_the_demos_is_caught() {
+    let scratch = Scratch::new("demos");
+    scratch.write("src/main.rs", "mod demos;\nuse demos::tour;\n");
+    scratch.write("src/demos/mod.rs", "pub mod tour;\n");
+    scratch.write(
+        "src/lib.rs",
+        "//! Used by the demos, and documented so.\npub mod pool; // the demos' pool\n",
+    );
+    scratch.write("src/pool.rs", "pub fn run() {}\n");
+    assert_eq!(
+        library_naming_demos("demo", &scratch.0.join("src")).unwrap(),
+        Vec::<String>::new()
+    );
+    scratch.write(
+        "src/pool.rs",
+        "pub fn run() {\n    crate::demos::jobs::square();\n}\n",
+    );
+    let problems = library_naming_demos("demo", &scratch.0.join("src")).unwrap();
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(problems[0].starts_with("demo/src/pool.rs:2: a library module names the demos"));
 }

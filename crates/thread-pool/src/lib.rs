@@ -34,6 +34,8 @@
 //! - [`primes`]: the CPU-bound workload, counting primes in chunks.
 //! - [`merge_sort`]: divide and conquer with `rayon::join` over borrowed data.
 #![warn(missing_docs)]
+// The library holds no `unsafe` code, and this keeps it so.
+#![forbid(unsafe_code)]
 
 pub mod executor;
 pub mod merge_sort;

@@ -48,6 +48,8 @@
 //! possible interleaving.
 
 #![warn(missing_docs)]
+// The library holds no `unsafe` code, and this keeps it so.
+#![forbid(unsafe_code)]
 
 pub mod bounded_queue;
 pub mod counter;

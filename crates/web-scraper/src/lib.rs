@@ -46,6 +46,8 @@
 //! - [`output`]: text, JSON and JSON-lines results.
 
 #![warn(missing_docs)]
+// The library holds no `unsafe` code, and this keeps it so.
+#![forbid(unsafe_code)]
 
 pub mod client;
 pub mod crawl;
