@@ -12,6 +12,14 @@
 //! output, the Python references and the bench. What stays is the library
 //! with its own tests, `examples/`, a `main.rs` made from the library's
 //! front-page example, a README stub, a CI workflow and `Cargo.lock`.
+//!
+//! A crate says what else `new` must know in its manifest, as data:
+//!
+//! ```toml
+//! [package.metadata.template]
+//! tour = ["tests/cli.rs"]   # more files of the tour, left out by --lib-only
+//! verbatim = ["site"]       # files copied as they are, not renamed
+//! ```
 
 use crate::workspace::{self, Example};
 use anyhow::{Context, Result, bail};
@@ -54,22 +62,41 @@ const TOUR: [&str; 9] = [
     "bench",
 ];
 
-/// The files of a crate's tour: the usual ones ([`TOUR`]), and those its
-/// manifest names under `[package.metadata.template] tour`, such as tests
-/// that run its demos.
-fn tour_of(root: &Path, example: &Example) -> Result<Vec<PathBuf>> {
+/// What a crate's manifest says of it as a template, under
+/// `[package.metadata.template]`.
+#[derive(Default)]
+struct TemplateTable {
+    /// Files of its tour beyond the usual ones ([`TOUR`]), such as tests
+    /// that run its demos: `tour = [...]`.
+    tour: Vec<PathBuf>,
+    /// Files copied as they are, not renamed, such as a test site whose
+    /// character counts the expected output records: `verbatim = [...]`.
+    verbatim: Vec<PathBuf>,
+}
+
+fn template_table(root: &Path, example: &Example) -> Result<TemplateTable> {
     let metadata = workspace::metadata(root)?;
-    let package = metadata["packages"]
+    let Some(package) = metadata["packages"]
         .as_array()
         .into_iter()
         .flatten()
-        .find(|package| package["name"] == example.name.as_str());
-    let listed = package
-        .and_then(|package| package["metadata"]["template"]["tour"].as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|path| path.as_str());
-    Ok(TOUR.into_iter().chain(listed).map(PathBuf::from).collect())
+        .find(|package| package["name"] == example.name.as_str())
+    else {
+        return Ok(TemplateTable::default());
+    };
+    let paths = |key: &str| -> Vec<PathBuf> {
+        package["metadata"]["template"][key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|path| path.as_str())
+            .map(PathBuf::from)
+            .collect()
+    };
+    Ok(TemplateTable {
+        tour: paths("tour"),
+        verbatim: paths("verbatim"),
+    })
 }
 
 /// The manifest without the `[package.metadata.template]` table (and the
@@ -245,7 +272,12 @@ pub fn new(options: &Options) -> Result<bool> {
     let destination = &options.destination;
     let mut files = Vec::new();
     collect(&example.dir, Path::new(""), &mut files)?;
-    let tour = tour_of(&root, &example)?;
+    let template = template_table(&root, &example)?;
+    let tour: Vec<PathBuf> = TOUR
+        .into_iter()
+        .map(PathBuf::from)
+        .chain(template.tour)
+        .collect();
     files.retain(|relative| {
         !(relative.starts_with("target")
             || options.lib_only && tour.iter().any(|tour| relative.starts_with(tour)))
@@ -257,10 +289,14 @@ pub fn new(options: &Options) -> Result<bool> {
         if let Some(parent) = to.parent() {
             fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
+        let verbatim = template
+            .verbatim
+            .iter()
+            .any(|kept| relative.starts_with(kept));
         match fs::read_to_string(&from) {
-            Ok(text) => fs::write(&to, renamer.apply(&text)),
-            // Not text (an image, say): copied as it is.
-            Err(_) => fs::copy(&from, &to).map(drop),
+            Ok(text) if !verbatim => fs::write(&to, renamer.apply(&text)),
+            // Kept verbatim, or not text (an image, say): copied as it is.
+            _ => fs::copy(&from, &to).map(drop),
         }
         .with_context(|| format!("writing {}", to.display()))?;
     }
@@ -268,12 +304,15 @@ pub fn new(options: &Options) -> Result<bool> {
     fs::write(destination.join("Cargo.lock"), renamer.apply(&lock))?;
     if options.lib_only {
         lib_only(&example, &name, destination, &renamer)?;
+        // A new name can change the order rustfmt sorts imports in, and the
+        // copy's CI checks the formatting. (A full copy is left as it is:
+        // web-scraper's README holds a demo's source, which a test compares
+        // with the file.)
+        let _ = workspace::cargo()
+            .arg("fmt")
+            .current_dir(destination)
+            .status();
     }
-    // A new name can change the order rustfmt sorts imports in.
-    let _ = workspace::cargo()
-        .arg("fmt")
-        .current_dir(destination)
-        .status();
     let mut passed = true;
     if options.check {
         for step in [["build", "--all-targets"].as_slice(), ["test"].as_slice()] {
@@ -309,9 +348,14 @@ pub fn new(options: &Options) -> Result<bool> {
             String::new()
         }
     );
-    if passed {
+    if passed && options.lib_only {
         eprintln!(
             "next:\n  cd {}\n  cargo run                  # the example from the library's front page\n  cargo test                 # the library's own tests\n  edit src/main.rs, then the README; git init, and .github/workflows/ci.yml runs fmt, clippy and the tests",
+            destination.display()
+        );
+    } else if passed {
+        eprintln!(
+            "next:\n  cd {}\n  cargo run                  # the tour, as before, under the new name\n  cargo test                 # every test, the tour's too\n  edit src/main.rs and the README; delete src/demos/ and the tour's files when you no longer want them",
             destination.display()
         );
     }
