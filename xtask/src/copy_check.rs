@@ -1,6 +1,7 @@
 //! `cargo xtask copy-check`: prove each example works as a template by
 //! copying its folder alone out of the workspace and building and testing it
-//! there.
+//! there; then again as `cargo xtask new --lib-only` makes it, renamed, with
+//! no trace of its old name.
 
 use crate::workspace::{self, Example};
 use anyhow::{Context, Result};
@@ -57,11 +58,55 @@ pub fn copy_check(names: &[String]) -> Result<bool> {
             }
         }
     }
+    // Then as `cargo xtask new --lib-only` makes it, under a new name: the
+    // library with its own tests, examples and a main from its front page.
+    let mut not_checked = Vec::new();
+    for example in &examples {
+        let template = crate::new::template_table(&root, example)?;
+        if let Some(why) = &template.lib_only_pending {
+            not_checked.push(example.name.as_str());
+            eprintln!(
+                "copy-check: {}: `new --lib-only` NOT CHECKED: its manifest says the library does not stand alone yet: {why}",
+                example.name
+            );
+            continue;
+        }
+        let destination = scratch.path.join(format!("lib-only-{}", example.name));
+        let passed = crate::new::new(&crate::new::Options {
+            template: example.name.clone(),
+            destination: destination.clone(),
+            name: Some(LIB_ONLY_NAME.to_string()),
+            lib_only: true,
+            check: true,
+            target_dir: Some(target_dir.clone()),
+        })?;
+        let traces = crate::new::traces_of(&example.name, &destination, &template.verbatim)?;
+        if !traces.is_empty() {
+            eprintln!(
+                "copy-check: {}: the `new --lib-only` copy still names it in {traces:?}",
+                example.name
+            );
+        }
+        if !passed || !traces.is_empty() {
+            all_passed = false;
+            eprintln!("copy-check: {}: `new --lib-only` failed", example.name);
+        }
+    }
     if all_passed {
-        eprintln!("copy-check: every example builds and passes its tests when copied out alone");
+        eprintln!(
+            "copy-check: every example builds and passes its tests when copied out alone, and as `new --lib-only` makes it{}",
+            if not_checked.is_empty() {
+                String::new()
+            } else {
+                format!(" (not checked with --lib-only: {})", not_checked.join(", "))
+            }
+        );
     }
     Ok(all_passed)
 }
+
+/// The name `new --lib-only` gives each crate in copy-check.
+const LIB_ONLY_NAME: &str = "copied-tool";
 
 /// Why an example would break once copied out of the workspace, if it would.
 /// Each message names the file and the fix.

@@ -155,6 +155,7 @@ fn run(task: Task) -> Result<bool> {
             name,
             lib_only,
             check: !no_check,
+            target_dir: None,
         })?,
         Task::Render => {
             let changed = figures::render_all(&workspace::root())?;

@@ -19,6 +19,7 @@
 //! [package.metadata.template]
 //! tour = ["tests/cli.rs"]   # more files of the tour, left out by --lib-only
 //! verbatim = ["site"]       # files copied as they are, not renamed
+//! lib-only-pending = "why"  # the library does not stand alone yet
 //! ```
 
 use crate::workspace::{self, Example};
@@ -47,6 +48,9 @@ pub struct Options {
     pub lib_only: bool,
     /// Build and test the new crate once it is written.
     pub check: bool,
+    /// Where the check builds; the new crate's own `target/` when `None`.
+    /// (copy-check shares one, so dependencies are built once.)
+    pub target_dir: Option<PathBuf>,
 }
 
 /// Files and folders of the tour, left out by `--lib-only`.
@@ -65,16 +69,19 @@ const TOUR: [&str; 9] = [
 /// What a crate's manifest says of it as a template, under
 /// `[package.metadata.template]`.
 #[derive(Default)]
-struct TemplateTable {
+pub struct TemplateTable {
     /// Files of its tour beyond the usual ones ([`TOUR`]), such as tests
     /// that run its demos: `tour = [...]`.
-    tour: Vec<PathBuf>,
+    pub tour: Vec<PathBuf>,
     /// Files copied as they are, not renamed, such as a test site whose
     /// character counts the expected output records: `verbatim = [...]`.
-    verbatim: Vec<PathBuf>,
+    pub verbatim: Vec<PathBuf>,
+    /// Why the library does not stand alone yet, when it does not:
+    /// `lib-only-pending = "..."`. copy-check says so instead of trying.
+    pub lib_only_pending: Option<String>,
 }
 
-fn template_table(root: &Path, example: &Example) -> Result<TemplateTable> {
+pub fn template_table(root: &Path, example: &Example) -> Result<TemplateTable> {
     let metadata = workspace::metadata(root)?;
     let Some(package) = metadata["packages"]
         .as_array()
@@ -96,6 +103,9 @@ fn template_table(root: &Path, example: &Example) -> Result<TemplateTable> {
     Ok(TemplateTable {
         tour: paths("tour"),
         verbatim: paths("verbatim"),
+        lib_only_pending: package["metadata"]["template"]["lib-only-pending"]
+            .as_str()
+            .map(String::from),
     })
 }
 
@@ -317,10 +327,13 @@ pub fn new(options: &Options) -> Result<bool> {
     if options.check {
         for step in [["build", "--all-targets"].as_slice(), ["test"].as_slice()] {
             eprintln!("new: cargo {} in {}", step.join(" "), destination.display());
-            let status = workspace::cargo()
-                .args(step)
-                .current_dir(destination)
-                .env_remove("CARGO_TARGET_DIR")
+            let mut cargo = workspace::cargo();
+            cargo.args(step).current_dir(destination);
+            match &options.target_dir {
+                Some(target_dir) => cargo.env("CARGO_TARGET_DIR", target_dir),
+                None => cargo.env_remove("CARGO_TARGET_DIR"),
+            };
+            let status = cargo
                 .status()
                 .with_context(|| format!("running cargo {}", step[0]))?;
             if !status.success() {
@@ -553,3 +566,31 @@ jobs:
       - run: cargo clippy --all-targets --locked -- -D warnings
       - run: cargo test --locked
 ";
+
+/// Files under `dir` (but not under `target/` or the `verbatim` paths)
+/// that still name `old`, in either spelling and any case.
+pub fn traces_of(old: &str, dir: &Path, verbatim: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let spellings = [
+        old.replace('_', "-").to_lowercase(),
+        old.replace('-', "_").to_lowercase(),
+    ];
+    let mut files = Vec::new();
+    collect(dir, Path::new(""), &mut files)?;
+    let mut found = Vec::new();
+    for relative in files {
+        if relative.starts_with("target") || verbatim.iter().any(|kept| relative.starts_with(kept))
+        {
+            continue;
+        }
+        if let Ok(text) = fs::read_to_string(dir.join(&relative)) {
+            let text = text.to_lowercase();
+            if spellings
+                .iter()
+                .any(|spelling| text.contains(spelling.as_str()))
+            {
+                found.push(relative);
+            }
+        }
+    }
+    Ok(found)
+}

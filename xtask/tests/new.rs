@@ -33,6 +33,7 @@ fn options(template: &str, destination: PathBuf, name: Option<&str>) -> Options 
         name: name.map(String::from),
         lib_only: true,
         check: false,
+        target_dir: None,
     }
 }
 
