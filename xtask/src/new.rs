@@ -262,6 +262,19 @@ fn validate(options: &Options, examples: &[Example]) -> Result<(Example, String)
         ))
         .into());
     }
+    // Inside the workspace, the new crate would become one of its members
+    // (`crates/*`) or find its manifest above it, and build as neither.
+    let absolute = std::env::current_dir()
+        .map(|here| here.join(&options.destination))
+        .unwrap_or_else(|_| options.destination.clone());
+    let root = fs::canonicalize(workspace::root()).unwrap_or_else(|_| workspace::root());
+    if nearest_existing(&absolute).starts_with(&root) {
+        return Err(Refused(format!(
+            "{} is inside this workspace; give a folder outside it",
+            options.destination.display()
+        ))
+        .into());
+    }
     if options.destination.is_file() {
         return Err(Refused(format!(
             "{} is a file; give a new or empty folder",
@@ -270,6 +283,24 @@ fn validate(options: &Options, examples: &[Example]) -> Result<(Example, String)
         .into());
     }
     Ok((example.clone(), name))
+}
+
+/// `path` with its symbolic links resolved, as far as it exists.
+fn nearest_existing(path: &Path) -> PathBuf {
+    let mut existing = path;
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+    let mut resolved = fs::canonicalize(existing).unwrap_or_else(|_| existing.to_path_buf());
+    resolved.extend(rest.iter().rev());
+    resolved
 }
 
 /// Writes the new crate and, with `check`, builds and tests it. Returns

@@ -70,6 +70,14 @@ fn refusals_name_the_problem_and_write_nothing() {
             options("thread-pool", taken.clone(), Some("my-tool")),
             "is not empty; give a new or empty folder",
         ),
+        (
+            options(
+                "thread-pool",
+                xtask::workspace::root().join("crates/my-tool"),
+                None,
+            ),
+            "is inside this workspace; give a folder outside it",
+        ),
     ];
     for (options, wanted) in cases {
         let message = refusal(&options);
@@ -79,6 +87,7 @@ fn refusals_name_the_problem_and_write_nothing() {
     for name in ["a", "b", "c", "d"] {
         assert!(!scratch.0.join(name).exists(), "{name} was written");
     }
+    assert!(!xtask::workspace::root().join("crates/my-tool").exists());
     let entries: Vec<_> = fs::read_dir(&taken).unwrap().collect();
     assert_eq!(entries.len(), 1);
     assert_eq!(
