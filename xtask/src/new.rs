@@ -54,7 +54,7 @@ pub struct Options {
 }
 
 /// Files and folders of the tour, left out by `--lib-only`.
-const TOUR: [&str; 9] = [
+pub const TOUR: [&str; 9] = [
     "src/demos",
     "tests/tour.rs",
     "tests/demos.rs",
