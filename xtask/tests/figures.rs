@@ -2,44 +2,12 @@
 //! published results, tidy catches a figure edited by hand, `render` puts it
 //! back, and only a full bench run may publish.
 
+mod support;
+
 use std::fs;
-use std::path::PathBuf;
+use support::Scratch;
 use xtask::bench_report::{Options, publish_refusal};
 use xtask::figures::{self, CHART, RESULTS, Results};
-
-/// A temporary workspace root, removed when the test ends.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Self {
-        let path =
-            std::env::temp_dir().join(format!("xtask-figures-{test}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(path.join("crates/demo")).unwrap();
-        fs::write(
-            path.join("crates/demo/Cargo.toml"),
-            "[package]\nname = \"demo\"\n",
-        )
-        .unwrap();
-        fs::create_dir_all(path.join(RESULTS).parent().unwrap()).unwrap();
-        fs::write(path.join(RESULTS), RESULTS_JSON).unwrap();
-        Scratch(path)
-    }
-
-    fn write(&self, relative: &str, text: &str) {
-        fs::write(self.0.join(relative), text).unwrap();
-    }
-
-    fn read(&self, relative: &str) -> String {
-        fs::read_to_string(self.0.join(relative)).unwrap()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Two rows of one crate, one with a floor, as `cargo xtask bench` writes
 /// them.
@@ -69,9 +37,17 @@ const RESULTS_JSON: &str = r#"{
 
 const README: &str = "# demo\n\nSome prose that explains.\n\n<!-- figures: rows crate=demo -->\n<!-- /figures -->\n\nMore prose.\n\n<!-- figures: verdicts -->\n<!-- /figures -->\n";
 
+/// A workspace root with one crate, `demo`, and the results above.
+fn workspace(test: &str) -> Scratch {
+    let scratch = Scratch::new(&format!("figures-{test}"));
+    scratch.write("crates/demo/Cargo.toml", "[package]\nname = \"demo\"\n");
+    scratch.write(RESULTS, RESULTS_JSON);
+    scratch
+}
+
 #[test]
 fn blocks_render_from_the_results_and_an_edited_figure_is_caught() {
-    let scratch = Scratch::new("edited");
+    let scratch = workspace("edited");
     scratch.write("README.md", README);
     scratch.write(
         "BENCHMARKS.md",
@@ -145,7 +121,7 @@ fn blocks_render_from_the_results_and_an_edited_figure_is_caught() {
 
 #[test]
 fn a_block_that_cannot_render_is_named_and_nothing_is_written() {
-    let scratch = Scratch::new("broken");
+    let scratch = workspace("broken");
     scratch.write("BENCHMARKS.md", "");
     scratch.write("crates/demo/README.md", "");
     for (text, wanted) in [

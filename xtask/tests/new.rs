@@ -2,29 +2,14 @@
 //! cargo checks them, the rename reaches every spelling, and the library's
 //! front-page example becomes a program.
 
+mod support;
+
 use std::fs;
 use std::path::PathBuf;
+use support::Scratch;
 use xtask::new::{
     Options, Refused, Renamer, front_page_example, invalid_name, without_template_table,
 };
-
-/// A temporary folder, removed when the test ends.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("xtask-new-{test}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        Scratch(path)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 fn options(template: &str, destination: PathBuf, name: Option<&str>) -> Options {
     Options {
@@ -45,7 +30,7 @@ fn refusal(options: &Options) -> String {
 
 #[test]
 fn refusals_name_the_problem_and_write_nothing() {
-    let scratch = Scratch::new("refusals");
+    let scratch = Scratch::new("new-refusals");
     let taken = scratch.0.join("taken");
     fs::create_dir_all(&taken).unwrap();
     fs::write(taken.join("notes.txt"), "mine\n").unwrap();

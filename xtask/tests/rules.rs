@@ -1,36 +1,15 @@
 //! The tidy and copy-check rules catch what they promise to, on small fake
 //! crates written to a temporary folder.
 
+mod support;
+
 use serde_json::json;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use support::Scratch;
 use xtask::copy_check::template_problems;
 use xtask::tidy::{README_SECTIONS, example_problems, library_naming_demos, version_mismatches};
 use xtask::workspace::Example;
-
-/// A temporary folder, removed when the test ends.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("xtask-rules-{test}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        Scratch(path)
-    }
-
-    fn write(&self, relative: &str, text: &str) {
-        let path = self.0.join(relative);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 fn example(dir: &Path) -> Example {
     Example {
@@ -71,7 +50,7 @@ fn complete_crate(scratch: &Scratch) {
 
 #[test]
 fn a_complete_crate_has_no_problems() {
-    let scratch = Scratch::new("complete");
+    let scratch = Scratch::new("rules-complete");
     complete_crate(&scratch);
     assert_eq!(
         example_problems(&example(&scratch.0), CHECKER).unwrap(),
@@ -86,7 +65,7 @@ fn a_complete_crate_has_no_problems() {
 
 #[test]
 fn tidy_names_each_missing_piece_and_its_fix() {
-    let scratch = Scratch::new("missing");
+    let scratch = Scratch::new("rules-missing");
     complete_crate(&scratch);
     scratch.write("README.md", "## What it shows\n");
     fs::remove_file(scratch.0.join("reference.py")).unwrap();
@@ -111,7 +90,7 @@ fn tidy_names_each_missing_piece_and_its_fix() {
 
 #[test]
 fn copy_check_refuses_what_breaks_a_copied_crate() {
-    let scratch = Scratch::new("template");
+    let scratch = Scratch::new("rules-template");
     complete_crate(&scratch);
     scratch.write(
         "Cargo.toml",
@@ -159,7 +138,7 @@ fn differing_version_requirements_are_reported() {
 
 #[test]
 fn a_library_module_that_names_the_demos_is_caught() {
-    let scratch = Scratch::new("demos");
+    let scratch = Scratch::new("rules-demos");
     scratch.write("src/main.rs", "mod demos;\nuse demos::tour;\n");
     scratch.write("src/demos/mod.rs", "pub mod tour;\n");
     scratch.write(
