@@ -212,11 +212,11 @@ fn utc_now() -> String {
 /// relative, the target folder first (it may sit inside the workspace).
 fn without_local_paths(text: &str, root: &Path, target_dir: &Path) -> String {
     let mut text = text.to_string();
-    for (path, relative) in [(target_dir, "target"), (root, ".")] {
-        text = text.replace(&format!("{}/", path.display()), &format!("{relative}/"));
-        text = text.replace(&path.display().to_string(), relative);
+    for (path, prefix, alone) in [(target_dir, "target/", "target"), (root, "", ".")] {
+        text = text.replace(&format!("{}/", path.display()), prefix);
+        text = text.replace(&path.display().to_string(), alone);
     }
-    text.replace("\"./", "\"").replace(" ./", " ")
+    text
 }
 
 /// The machine, for the record: cores, CPU model, toolchains (the C
