@@ -1,5 +1,4 @@
-//! Python's `ThreadPoolExecutor` in Rust, over rayon, and the CPU-bound
-//! work the `thread-pool` demos run on it, reusable on their own.
+//! Python's `ThreadPoolExecutor` in Rust, over rayon.
 //!
 //! ```
 //! use thread_pool::executor::{Executor, TaskError};
@@ -31,12 +30,11 @@
 //! - [`executor`]: `map`, `submit`, `as_completed`, `result_timeout` and a
 //!   `shutdown` that waits, as a thin layer over a rayon pool: a one-shot
 //!   channel per `submit`, a std channel per `as_completed`.
-//! - [`primes`]: the CPU-bound workload, counting primes in chunks.
-//! - [`merge_sort`]: divide and conquer with `rayon::join` over borrowed data.
+//!
+//! The demos' workloads (counting primes, a parallel merge sort with
+//! `rayon::join`) are part of the tour, in `src/demos/`, not of the library.
 #![warn(missing_docs)]
 // The library holds no `unsafe` code, and this keeps it so.
 #![forbid(unsafe_code)]
 
 pub mod executor;
-pub mod merge_sort;
-pub mod primes;

@@ -1,12 +1,10 @@
-//! The executor, the primes and the merge sort, used directly.
+//! The executor, used directly.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 use thread_pool::executor::{Executor, ExecutorError, TaskError};
-use thread_pool::merge_sort::parallel_merge_sort;
-use thread_pool::primes;
 
 #[test]
 fn zero_workers_is_an_error() {
@@ -113,42 +111,4 @@ fn dropping_the_executor_waits_for_every_task() {
     }
     executor.shutdown();
     assert_eq!(finished.load(Ordering::SeqCst), 6);
-}
-
-#[test]
-fn primes_are_counted_right_whatever_the_chunking() {
-    assert!(
-        !primes::is_prime(0) && !primes::is_prime(1) && primes::is_prime(2) && !primes::is_prime(9)
-    );
-    assert!(
-        primes::is_prime(u32::MAX - 4),
-        "4294967291 is the largest 32-bit prime"
-    );
-    for chunk_count in [1, 3, 64, 1000] {
-        let ranges = primes::chunks(10_000, chunk_count);
-        assert_eq!(ranges.first().unwrap().start, 0);
-        assert_eq!(ranges.last().unwrap().end, 10_000);
-        assert!(
-            ranges.windows(2).all(|pair| pair[0].end == pair[1].start),
-            "gaps or overlaps"
-        );
-        assert_eq!(primes::count_sequential(&ranges), 1229);
-        assert_eq!(primes::count_parallel(&ranges), 1229);
-    }
-}
-
-#[test]
-fn merge_sort_sorts_every_shape() {
-    for mut items in [
-        vec![],
-        vec![5],
-        vec![3, 1, 2],
-        (0..10_000).rev().collect(),
-        vec![7; 9000],
-    ] {
-        let mut expected = items.clone();
-        expected.sort_unstable();
-        parallel_merge_sort(&mut items);
-        assert_eq!(items, expected);
-    }
 }

@@ -10,10 +10,10 @@
 //! `ProcessPoolExecutor`. Figures are printed, never asserted; the counts are
 //! checked.
 
+use super::primes;
 use anyhow::{Result, ensure};
 use std::time::Instant;
 use thread_pool::executor::Executor;
-use thread_pool::primes;
 
 #[derive(clap::Args)]
 pub struct Args {

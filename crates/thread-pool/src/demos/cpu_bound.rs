@@ -7,10 +7,10 @@
 //! rows in the README set the two languages' speedups side by side.
 
 use super::header;
+use super::primes;
 use anyhow::{Result, ensure};
 use std::thread;
 use std::time::Instant;
-use thread_pool::primes;
 
 #[derive(clap::Args)]
 pub struct Args {

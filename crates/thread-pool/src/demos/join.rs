@@ -1,14 +1,14 @@
 //! Divide and conquer with `rayon::join`: a parallel merge sort over one
-//! borrowed slice (`thread_pool::merge_sort`).
+//! borrowed slice (`merge_sort.rs`).
 //!
 //! Python's pools take independent tasks; splitting one piece of data
 //! recursively across threads is where `join` shines. The result is checked
 //! against the standard library's sort.
 
 use super::header;
+use super::merge_sort::parallel_merge_sort;
 use anyhow::{Result, ensure};
 use std::time::Instant;
-use thread_pool::merge_sort::parallel_merge_sort;
 
 #[derive(clap::Args)]
 pub struct Args {

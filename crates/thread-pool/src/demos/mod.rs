@@ -7,7 +7,9 @@ pub mod blocking_io;
 pub mod cpu_bound;
 pub mod join;
 pub mod map;
+pub mod merge_sort;
 pub mod panics;
+pub mod primes;
 pub mod submit;
 
 /// Prints a demo's title line, naming the Python it translates.

@@ -95,4 +95,24 @@ mod tests {
         let ranges = chunks(3_000, 7);
         assert_eq!(count_sequential(&ranges), 430);
     }
+
+    #[test]
+    fn primes_are_counted_right_whatever_the_chunking() {
+        assert!(!is_prime(0) && !is_prime(1) && is_prime(2) && !is_prime(9));
+        assert!(
+            is_prime(u32::MAX - 4),
+            "4294967291 is the largest 32-bit prime"
+        );
+        for chunk_count in [1, 3, 64, 1000] {
+            let ranges = chunks(10_000, chunk_count);
+            assert_eq!(ranges.first().unwrap().start, 0);
+            assert_eq!(ranges.last().unwrap().end, 10_000);
+            assert!(
+                ranges.windows(2).all(|pair| pair[0].end == pair[1].start),
+                "gaps or overlaps"
+            );
+            assert_eq!(count_sequential(&ranges), 1229);
+            assert_eq!(count_parallel(&ranges), 1229);
+        }
+    }
 }

@@ -49,3 +49,24 @@ fn merge<T: Ord + Copy>(left: &[T], right: &[T], out: &mut [T]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_sort_sorts_every_shape() {
+        for mut items in [
+            vec![],
+            vec![5],
+            vec![3, 1, 2],
+            (0..10_000).rev().collect(),
+            vec![7; 9000],
+        ] {
+            let mut expected = items.clone();
+            expected.sort_unstable();
+            parallel_merge_sort(&mut items);
+            assert_eq!(items, expected);
+        }
+    }
+}
