@@ -53,7 +53,7 @@
 //!   worker that replaces dead ones.
 //! - [`worker`]: [`worker::run_if_worker`], the worker's side.
 //! - [`error`]: [`TaskError`] for one task, [`PoolError`] for the pool.
-//! - [`sys`]: the libc calls std lacks, and all of the crate's `unsafe`.
+//! - `sys` (private): the libc calls std lacks, and all of the crate's `unsafe`.
 //!
 //! Unix only (Linux and macOS). On Linux, workers also get
 //! `PR_SET_PDEATHSIG`, and are started from `/proc/self/exe`.
@@ -74,7 +74,7 @@ pub mod pool;
 #[cfg(unix)]
 mod protocol;
 #[cfg(unix)]
-pub mod sys;
+mod sys;
 #[cfg(unix)]
 pub mod worker;
 

@@ -12,7 +12,7 @@
 use super::header;
 use super::jobs::{Drill, DrillOutput, SlowSquare};
 use anyhow::{Context, Result, bail, ensure};
-use process_pool::{Pool, TaskError, sys};
+use process_pool::{Pool, TaskError};
 use std::thread;
 use std::time::Duration;
 
@@ -99,7 +99,7 @@ fn external_kills(rounds: u32) -> Result<()> {
                 while pool.stats().completed < completed_before + MAP_TASKS / 4 {
                     thread::sleep(Duration::from_micros(200));
                 }
-                sys::send_signal(victim, libc::SIGKILL).context("killing the worker")
+                super::kill(victim).context("killing the worker")
             });
             let tasks = (0..MAP_TASKS).map(|value| SlowSquare { value, sleep_ms: 1 });
             let handles: Vec<_> = tasks.map(|task| pool.submit(task)).collect();

@@ -133,7 +133,7 @@ impl Job for Drill {
                 DrillOutput::Number(ms)
             }
             Drill::KillWorker => {
-                let _ = process_pool::sys::send_signal(std::process::id(), libc::SIGKILL);
+                let _ = super::kill(std::process::id());
                 std::thread::sleep(Duration::from_secs(60));
                 unreachable!("still alive a minute after SIGKILL")
             }

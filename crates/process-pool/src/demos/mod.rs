@@ -23,3 +23,15 @@ pub fn defaults<A: clap::Args>() -> A {
     let matches = A::augment_args(clap::Command::new("defaults")).get_matches_from(["defaults"]);
     A::from_arg_matches(&matches).expect("every flag of a demo has a default")
 }
+
+/// Sends SIGKILL to the process `pid`, as `kill -9` would: the demos kill
+/// workers on purpose to show the pool surviving it. The library's own
+/// signal calls stay private to it.
+pub fn kill(pid: u32) -> std::io::Result<()> {
+    let pid = libc::pid_t::try_from(pid).map_err(std::io::Error::other)?;
+    // SAFETY: kill takes two integers and touches no memory of ours.
+    if unsafe { libc::kill(pid, libc::SIGKILL) } == -1 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}

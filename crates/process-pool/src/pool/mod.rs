@@ -98,7 +98,7 @@ impl<J: Job> Builder<J> {
         self
     }
 
-    /// The worker binary (default: this one, [`sys::self_exe`](crate::sys::self_exe)). It must
+    /// The worker binary (default: this very program, re-executed). It must
     /// call [`run_if_worker::<J>`](crate::worker::run_if_worker) first
     /// thing in `main`.
     pub fn exe(mut self, exe: impl Into<PathBuf>) -> Self {
