@@ -48,7 +48,8 @@
 //!   and [`task::ChildTasks`], the child's side at the top of `main`.
 //! - [`ipc`]: a channel from a child over ipc-channel, with a bootstrap
 //!   that cannot hang when the child dies first.
-//! - [`sys`]: the few libc calls std lacks, and all of the crate's `unsafe`.
+//! - `sys` (private): the few libc calls std lacks, and all of the
+//!   library's `unsafe`.
 
 #![warn(missing_docs)]
 
@@ -63,6 +64,6 @@ pub mod ipc;
 #[cfg(unix)]
 pub mod process;
 #[cfg(unix)]
-pub mod sys;
+mod sys;
 #[cfg(unix)]
 pub mod task;

@@ -1,7 +1,7 @@
-//! Every `unsafe` line of this crate: thin calls into libc for what std does
-//! not offer (sending SIGTERM, naming the process, adopting orphans, reaping
-//! a process that is not a `std::process::Child`). Each has a `// SAFETY:`
-//! comment.
+//! Every `unsafe` line of the library: thin calls into libc for what std
+//! does not offer (sending SIGTERM, naming the process). Each has a
+//! `// SAFETY:` comment. Private: a tool built on the library needs none of
+//! it directly.
 
 use std::io;
 
@@ -40,21 +40,6 @@ pub fn set_process_name(name: &str) -> io::Result<()> {
     }
 }
 
-/// Makes this process the one that orphaned descendants are handed to, so
-/// the `daemon` demo can show an orphan's new parent and reap it itself.
-/// Linux only (`PR_SET_CHILD_SUBREAPER`); elsewhere orphans go to init
-/// (launchd on macOS) and this says `Unsupported`.
-pub fn become_subreaper() -> io::Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: PR_SET_CHILD_SUBREAPER takes an integer flag and changes
-        // only this process's state.
-        check(unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1 as libc::c_ulong, 0, 0, 0) })
-    }
-    #[cfg(not(target_os = "linux"))]
-    Err(io::Error::from(io::ErrorKind::Unsupported))
-}
-
 /// This very program, to re-execute as a child: `/proc/self/exe` on Linux,
 /// which names the running binary even after its file is replaced;
 /// elsewhere the path [`std::env::current_exe`] reports.
@@ -64,48 +49,4 @@ pub fn self_exe() -> std::path::PathBuf {
     } else {
         std::env::current_exe().unwrap_or_default()
     }
-}
-
-/// The parent pid of `pid`: from `/proc` on Linux, from `ps` elsewhere.
-pub fn parent_of(pid: u32) -> Option<u32> {
-    if cfg!(target_os = "linux") {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        return stat[stat.rfind(')')? + 1..]
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok();
-    }
-    let output = std::process::Command::new("ps")
-        .args(["-o", "ppid=", "-p", &pid.to_string()])
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&output.stdout).trim().parse().ok()
-}
-
-/// The name `ps` shows for `pid`: `/proc/PID/comm` on Linux, `ps -o comm=`
-/// elsewhere.
-pub fn process_name(pid: u32) -> Option<String> {
-    if cfg!(target_os = "linux") {
-        return std::fs::read_to_string(format!("/proc/{pid}/comm"))
-            .ok()
-            .map(|name| name.trim().to_string());
-    }
-    let output = std::process::Command::new("ps")
-        .args(["-o", "comm=", "-p", &pid.to_string()])
-        .output()
-        .ok()?;
-    let path = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    Some(path.rsplit('/').next().unwrap_or_default().to_string())
-}
-
-/// Reaps `pid` if it is a child of ours that has exited. Returns its raw
-/// wait status, or `None` if it is still running (or not our child).
-pub fn try_reap(pid: u32) -> Option<libc::c_int> {
-    let pid = libc::pid_t::try_from(pid).ok()?;
-    let mut status = 0;
-    // SAFETY: `status` is a valid int for the call to write; WNOHANG makes
-    // it return at once.
-    let rc = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-    (rc == pid).then_some(status)
 }

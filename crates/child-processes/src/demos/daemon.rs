@@ -7,11 +7,11 @@
 //! Here a daemon child's stdin is its lifeline, a pipe that only the parent
 //! can write to; the kernel closes it when the parent dies, however it dies.
 
+use super::sys;
 use super::{CONNECT_LIMIT, Sleep, header};
 use anyhow::{Context, Result, bail, ensure};
 use child_processes::ipc::{Bootstrap, connect_and_send};
 use child_processes::process::{ExitReport, PARENT_GONE_EXIT};
-use child_processes::sys;
 use child_processes::task::{ChildTask, arg};
 use std::thread;
 use std::time::{Duration, Instant};

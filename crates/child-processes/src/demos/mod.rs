@@ -15,6 +15,7 @@ pub mod names;
 pub mod parallel;
 pub mod restaurant;
 pub mod server;
+pub mod sys;
 
 use anyhow::Result;
 use child_processes::task::{ChildTask, arg};

@@ -7,9 +7,9 @@
 //! macOS has no call for a process to rename itself.
 
 use super::header;
+use super::sys;
 use anyhow::{Result, ensure};
 use child_processes::process::current_process;
-use child_processes::sys;
 use child_processes::task::ChildTask;
 
 /// This process's name as the OS shows it.
