@@ -53,11 +53,10 @@
 //!   `unsafe` block of the crate (elsewhere only `unsafe impl SharedBlock`).
 //! - [`counter`]: the journaled counter, `Value` with `get_lock()`, that
 //!   undoes the half-done increment of a holder that died, on either lock.
-//! - [`layout`]: what the demos' shared block holds, cache line by cache line.
-//! - [`counting`]: the loops a worker runs, the seed's `v.value += 1` three
-//!   ways.
-//! - [`workers`]: worker processes, this binary re-executed with a role.
-//! - [`runs`]: the parent's side of each demo.
+//!
+//! The demos (`src/demos/`) build on those two: the shared block they use,
+//! the worker processes, and the seed's `v.value += 1` three ways, in
+//! `src/demos/counting.rs`.
 
 #![warn(missing_docs)]
 
@@ -70,12 +69,4 @@ compile_error!(
 #[cfg(unix)]
 pub mod counter;
 #[cfg(unix)]
-pub mod counting;
-#[cfg(unix)]
-pub mod layout;
-#[cfg(unix)]
-pub mod runs;
-#[cfg(unix)]
 pub mod shm;
-#[cfg(unix)]
-pub mod workers;

@@ -12,7 +12,7 @@ mod demos;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use shared_counter::workers;
+use demos::workers;
 use std::process::ExitCode;
 
 #[derive(Parser)]

@@ -6,8 +6,8 @@
 //! it); the total is shared, so it is an atomic.
 
 use super::header;
+use super::runs;
 use anyhow::{Result, ensure};
-use shared_counter::runs;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -4,9 +4,9 @@
 //! `key=value` lines. `reference.py` runs it with `Value` + `get_lock()`.
 //! Figures are printed, never asserted; the counts are checked.
 
+use super::counting::Strategy;
+use super::runs;
 use anyhow::{Result, ensure};
-use shared_counter::counting::Strategy;
-use shared_counter::runs;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -7,11 +7,11 @@
 //! robust pthread mutex is released by the kernel when its owner dies, and
 //! the next locker is told (`EOWNERDEAD`) so it can repair the data first.
 
+use super::counting::Strategy;
 use super::header;
+use super::runs;
+use super::workers;
 use anyhow::{Result, ensure};
-use shared_counter::counting::Strategy;
-use shared_counter::runs;
-use shared_counter::workers;
 
 #[derive(clap::Args)]
 pub struct Args {

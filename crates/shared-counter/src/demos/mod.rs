@@ -6,6 +6,15 @@ pub mod bench;
 pub mod crash;
 pub mod strategies;
 
+// The machinery under them, each using only those below it and the
+// library: the parent's side of each run, the worker processes (this binary
+// re-executed with a role), the loops a worker runs (the seed's
+// `v.value += 1`, three ways), and the block they share.
+pub mod counting;
+pub mod layout;
+pub mod runs;
+pub mod workers;
+
 /// Prints a demo's title line, naming the Python it translates.
 pub fn header(name: &str, what: &str, python: &str) {
     println!("== {name}: {what} (Python: {python}) ==");

@@ -11,13 +11,13 @@
 //! Here four ways: racy (load, yield, store), atomic (`fetch_add`), locked
 //! (a robust process-shared mutex, on Linux) and file-lock (a record lock
 //! the kernel drops when its holder dies, on every Unix). The loops are
-//! [`Strategy::count`], in `src/counting.rs`; each worker process runs one
+//! [`Strategy::count`], in `src/demos/counting.rs`; each worker process runs one
 //! of them.
 
+use super::counting::Strategy;
 use super::header;
+use super::runs;
 use anyhow::{Result, ensure};
-use shared_counter::counting::Strategy;
-use shared_counter::runs;
 
 #[derive(clap::Args)]
 pub struct Args {

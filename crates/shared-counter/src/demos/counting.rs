@@ -9,8 +9,8 @@
 //!             v.value += 1
 //! ```
 
-use crate::layout::Shared;
-use crate::shm::SharedMemory;
+use super::layout::Shared;
+use shared_counter::shm::SharedMemory;
 use std::io;
 use std::sync::atomic::Ordering;
 use std::thread;

@@ -1,11 +1,11 @@
 //! The parent's side of each demo: create the block, start the workers,
 //! give the start signal, wait, and read the results.
 
-use crate::counting::Strategy;
-use crate::layout::Shared;
-use crate::shm::SharedMemory;
-use crate::workers::{Plan, Role, Workers};
+use super::counting::Strategy;
+use super::layout::Shared;
+use super::workers::{Plan, Role, Workers};
 use anyhow::{Context, Result, ensure};
+use shared_counter::shm::SharedMemory;
 use std::process::ExitStatus;
 use std::sync::atomic::Ordering;
 use std::thread;
@@ -194,7 +194,7 @@ pub struct ArrayReport {
 
 /// Worker `i` adds `i + 1` to its own element and to the shared total,
 /// `increments` times: Python's `Array` beside a `Value`. Each worker runs
-/// [`counting::array`](crate::counting::array).
+/// [`counting::array`](super::counting::array).
 pub fn array(processes: usize, increments: u64) -> Result<ArrayReport> {
     let memory = SharedMemory::<Shared>::create().context("creating the shared block")?;
     let plans = vec![

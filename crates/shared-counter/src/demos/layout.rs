@@ -6,8 +6,8 @@
 //! Every field is an atomic or sits inside the robust-mutex counter, and
 //! all-zero bytes are a valid starting state: that is what a new memfd holds.
 
-use crate::counter::{FileLockedCounter, LockedCounter, MAX_WORKERS};
-use crate::shm::{CacheLine, Fresh, SharedBlock};
+use shared_counter::counter::{FileLockedCounter, LockedCounter, MAX_WORKERS};
+use shared_counter::shm::{CacheLine, Fresh, SharedBlock};
 use std::io;
 use std::sync::atomic::{AtomicU32, AtomicU64};
 

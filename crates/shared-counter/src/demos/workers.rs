@@ -6,11 +6,11 @@
 //! enum that [`run_if_worker`], first thing in `main`, reads back from argv,
 //! and the shared block travels as an inherited memfd.
 
-use crate::counter::MAX_WORKERS;
-use crate::counting::{self, Strategy};
-use crate::layout::Shared;
-use crate::shm::{self, SharedMemory};
+use super::counting::{self, Strategy};
+use super::layout::Shared;
 use anyhow::{Context, Result, anyhow, bail, ensure};
+use shared_counter::counter::MAX_WORKERS;
+use shared_counter::shm::{self, SharedMemory};
 use std::ffi::{OsStr, OsString};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, ExitStatus, Stdio};
