@@ -19,8 +19,12 @@
 //! [package.metadata.template]
 //! tour = ["tests/cli.rs"]   # more files of the tour, left out by --lib-only
 //! verbatim = ["site"]       # files copied as they are, not renamed
-//! lib-only-pending = "why"  # the library does not stand alone yet
+//! lib-only-main = """..."""  # main.rs of a --lib-only copy, when the
+//!                            # front-page example is not the tool
 //! ```
+//!
+//! A crate whose library cannot stand alone with `--lib-only` is a bug in
+//! that crate: copy-check makes and tests every crate that way.
 
 use crate::workspace::{self, Example};
 use anyhow::{Context, Result, bail};
@@ -76,9 +80,10 @@ pub struct TemplateTable {
     /// Files copied as they are, not renamed, such as a test site whose
     /// character counts the expected output records: `verbatim = [...]`.
     pub verbatim: Vec<PathBuf>,
-    /// Why the library does not stand alone yet, when it does not:
-    /// `lib-only-pending = "..."`. copy-check says so instead of trying.
-    pub lib_only_pending: Option<String>,
+    /// The `main.rs` of a `--lib-only` copy, when the library's front-page
+    /// example is not the crate's tool (web-scraper's command line, say):
+    /// `lib-only-main = """..."""`.
+    pub lib_only_main: Option<String>,
 }
 
 pub fn template_table(root: &Path, example: &Example) -> Result<TemplateTable> {
@@ -103,7 +108,7 @@ pub fn template_table(root: &Path, example: &Example) -> Result<TemplateTable> {
     Ok(TemplateTable {
         tour: paths("tour"),
         verbatim: paths("verbatim"),
-        lib_only_pending: package["metadata"]["template"]["lib-only-pending"]
+        lib_only_main: package["metadata"]["template"]["lib-only-main"]
             .as_str()
             .map(String::from),
     })
@@ -344,7 +349,13 @@ pub fn new(options: &Options) -> Result<bool> {
     let lock = fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
     fs::write(destination.join("Cargo.lock"), renamer.apply(&lock))?;
     if options.lib_only {
-        lib_only(&example, &name, destination, &renamer)?;
+        lib_only(
+            &example,
+            &name,
+            destination,
+            &renamer,
+            template.lib_only_main.as_deref(),
+        )?;
         // A new name can change the order rustfmt sorts imports in, and the
         // copy's CI checks the formatting. (A full copy is left as it is:
         // web-scraper's README holds a demo's source, which a test compares
@@ -394,7 +405,7 @@ pub fn new(options: &Options) -> Result<bool> {
     );
     if passed && options.lib_only {
         eprintln!(
-            "next:\n  cd {}\n  cargo run                  # the example from the library's front page\n  cargo test                 # the library's own tests\n  edit src/main.rs, then the README; git init, and .github/workflows/ci.yml runs fmt, clippy and the tests",
+            "next:\n  cd {}\n  cargo run                  # main.rs: the library's front-page example, or the tool's command line\n  cargo test                 # the library's own tests\n  edit src/main.rs, then the README; git init, and .github/workflows/ci.yml runs fmt, clippy and the tests",
             destination.display()
         );
     } else if passed {
@@ -459,26 +470,49 @@ fn title_case(name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// What `--lib-only` writes in place of the tour: `main.rs` from the
-/// library's front-page example, a README stub and a CI workflow.
-fn lib_only(example: &Example, name: &str, destination: &Path, renamer: &Renamer) -> Result<()> {
-    let lib = fs::read_to_string(example.dir.join("src/lib.rs")).context("reading src/lib.rs")?;
-    let Some(code) = front_page_example(&lib) else {
-        bail!(
-            "{}/src/lib.rs has no front-page example to make main.rs from",
-            example.name
-        );
+/// What `--lib-only` writes in place of the tour: `main.rs` (the crate's
+/// own `lib-only-main`, or else the library's front-page example), a
+/// README stub and a CI workflow.
+fn lib_only(
+    example: &Example,
+    name: &str,
+    destination: &Path,
+    renamer: &Renamer,
+    own_main: Option<&str>,
+) -> Result<()> {
+    let main = match own_main {
+        Some(main) => renamer.apply(main.trim_start()),
+        None => {
+            let lib =
+                fs::read_to_string(example.dir.join("src/lib.rs")).context("reading src/lib.rs")?;
+            let Some(code) = front_page_example(&lib) else {
+                bail!(
+                    "{}/src/lib.rs has no front-page example to make main.rs from",
+                    example.name
+                );
+            };
+            format!(
+                "//! {name}: a tool started from a template of *Concurrency, worked*.\n//!\n//! Run with `cargo run`; this is the library's front-page example, to\n//! replace with your tool.\n\n{}",
+                renamer.apply(&code)
+            )
+        }
     };
-    let main = format!(
-        "//! {name}: a tool started from a template of *Concurrency, worked*.\n//!\n//! Run with `cargo run`; this is the library's front-page example, to\n//! replace with your tool.\n\n{}",
-        renamer.apply(&code)
-    );
     fs::write(destination.join("src/main.rs"), main)?;
     let library = renamer.apply(&example.name.replace('-', "_"));
+    let (main_is, run_is) = match own_main {
+        Some(_) => (
+            "a `main.rs` with the tool's command line (`src/cli/`)",
+            "-- --help  # the tool's commands",
+        ),
+        None => (
+            "a `main.rs` made from the library's\nfront-page example",
+            "           # the front-page example",
+        ),
+    };
     fs::write(
         destination.join("README.md"),
         format!(
-            "# {name}\n\nA tool started from a template of *Concurrency, worked*, the library\nonly: `src/lib.rs` and its modules (`{library}`), their tests in `tests/`,\nthe programs in `examples/`, and a `main.rs` made from the library's\nfront-page example.\n\n```sh\ncargo run            # the front-page example\ncargo test           # the library's tests, its doctests and its examples\ncargo doc --open     # the library's documentation\n```\n\n`.github/workflows/ci.yml` runs `cargo fmt --check`, `cargo clippy -- -D\nwarnings` and `cargo test` on every push. `Cargo.lock` pins the versions\nthe template was tested with.\n"
+            "# {name}\n\nA tool started from a template of *Concurrency, worked*, the library\nonly: `src/lib.rs` and its modules (`{library}`), their tests in `tests/`,\nthe programs in `examples/`, and {main_is}.\n\n```sh\ncargo run {run_is}\ncargo test           # the library's tests, its doctests and its examples\ncargo doc --open     # the library's documentation\n```\n\n`.github/workflows/ci.yml` runs `cargo fmt --check`, `cargo clippy -- -D\nwarnings` and `cargo test` on every push. `Cargo.lock` pins the versions\nthe template was tested with.\n"
         ),
     )?;
     let manifest = destination.join("Cargo.toml");

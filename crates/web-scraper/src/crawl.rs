@@ -665,29 +665,6 @@ pub(crate) fn path_and_query(url: &Url) -> String {
     }
 }
 
-/// A future that never resolves: a run nothing can stop.
-pub async fn never() {
-    std::future::pending::<()>().await
-}
-
-/// A future that resolves on Ctrl-C (SIGINT). The handler is installed
-/// now, not when the future is first polled, so a Ctrl-C that comes early
-/// is not lost and cannot kill the process mid-run.
-pub fn ctrl_c() -> impl Future<Output = ()> {
-    #[cfg(unix)]
-    let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
-    #[cfg(windows)]
-    let signal = tokio::signal::windows::ctrl_c();
-    async move {
-        match signal {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => never().await,
-        }
-    }
-}
-
 /// Which URLs a crawl has met, and which it may fetch.
 struct Frontier {
     origin: url::Origin,

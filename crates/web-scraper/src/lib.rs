@@ -42,8 +42,8 @@
 //! - `frontier` (feature `redis`, on by default): one crawl shared by many
 //!   crawler processes, through a Redis server;
 //! - [`robots`]: robots.txt by RFC 9309;
-//! - [`server`]: the bundled site, any folder, and the fault routes;
-//! - [`output`]: text, JSON and JSON-lines results.
+//! - `server` and `site` (feature `site`, on by default): the bundled test
+//!   site, any folder, and the fault routes, for tests of a crawler.
 
 #![warn(missing_docs)]
 // The library holds no `unsafe` code, and this keeps it so.
@@ -53,8 +53,9 @@ pub mod client;
 pub mod crawl;
 #[cfg(feature = "redis")]
 pub mod frontier;
-pub mod output;
 pub mod parse;
 pub mod robots;
+#[cfg(feature = "site")]
 pub mod server;
+#[cfg(feature = "site")]
 pub mod site;

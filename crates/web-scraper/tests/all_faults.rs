@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use support::memory::peak_rss_mib;
 use web_scraper::client::{FetchConfig, Fetcher};
-use web_scraper::crawl::{self, Scraper};
+use web_scraper::crawl::Scraper;
 use web_scraper::server::{ADVERSARIAL, ServeOptions, SiteServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,7 +95,7 @@ async fn every_fault_route_at_once_ends_in_one_result_each() {
     // added up; the bound still stops a hang.
     let summary = tokio::time::timeout(
         worst * 3 + parse_bound * 2,
-        scraper.fetch_all(urls, crawl::never(), |result| {
+        scraper.fetch_all(urls, std::future::pending(), |result| {
             let outcome = result
                 .error
                 .as_ref()

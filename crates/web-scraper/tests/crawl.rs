@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 use web_scraper::client::{FetchConfig, FetchError, Fetcher};
-use web_scraper::crawl::{self, CrawlOptions, PageResult, RedirectMode, Scraper, Summary};
+use web_scraper::crawl::{CrawlOptions, PageResult, RedirectMode, Scraper, Summary};
 use web_scraper::server::{ServeOptions, SiteServer};
 
 async fn server_with(options: ServeOptions) -> SiteServer {
@@ -21,7 +21,7 @@ async fn crawl(
     let scraper = Scraper::new(Fetcher::new(FetchConfig::default()).unwrap());
     let start = server.url().join("index.html").unwrap();
     let mut results = BTreeMap::new();
-    let run = scraper.crawl(start, &options, crawl::never(), |result| {
+    let run = scraper.crawl(start, &options, std::future::pending(), |result| {
         let path = url::Url::parse(&result.url).unwrap().path().to_string();
         let previous = results.insert(path.clone(), result.clone());
         assert!(previous.is_none(), "{path} was reported twice");
@@ -168,7 +168,7 @@ async fn a_crawl_through_a_redirect_loop_fetches_each_address_once() {
         .crawl(
             server.url().join("/_fault/loop").unwrap(),
             &CrawlOptions::default(),
-            crawl::never(),
+            std::future::pending(),
             |result| results.push((result.url.clone(), result.final_url.clone())),
         )
         .await;
@@ -266,7 +266,7 @@ async fn scope_keeps_the_crawl_under_a_prefix() {
     };
     let mut paths = Vec::new();
     scraper
-        .crawl(start, &options, crawl::never(), |result| {
+        .crawl(start, &options, std::future::pending(), |result| {
             paths.push(url::Url::parse(&result.url).unwrap().path().to_string());
         })
         .await;
@@ -381,7 +381,7 @@ async fn crawl_slow_site(name: &str, options: CrawlOptions) -> Vec<(String, u32)
     let scraper = Scraper::new(Fetcher::new(FetchConfig::default()).unwrap());
     let start = server.url().join("index.html").unwrap();
     let mut order = Vec::new();
-    let run = scraper.crawl(start, &options, crawl::never(), |result| {
+    let run = scraper.crawl(start, &options, std::future::pending(), |result| {
         assert!(result.ok(), "{result:?}");
         let path = url::Url::parse(&result.url).unwrap().path().to_string();
         order.push((path, result.depth));

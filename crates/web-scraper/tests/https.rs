@@ -13,7 +13,7 @@ use rcgen::{
 use std::collections::BTreeMap;
 use std::process::Command;
 use web_scraper::client::{FetchConfig, FetchError, Fetcher};
-use web_scraper::crawl::{self, CrawlOptions, Scraper, Summary};
+use web_scraper::crawl::{CrawlOptions, Scraper, Summary};
 use web_scraper::server::{ServeOptions, SiteServer, TlsIdentity};
 
 /// A test certificate authority, and a server certificate it signed for
@@ -70,7 +70,7 @@ async fn crawl_of(server: &SiteServer, config: FetchConfig) -> (BTreeMap<String,
         .crawl(
             server.url().join("index.html").unwrap(),
             &CrawlOptions::default(),
-            crawl::never(),
+            std::future::pending(),
             |result| {
                 let url = url::Url::parse(&result.url).unwrap();
                 let outcome = result.error.as_ref().map_or("ok", FetchError::kind);

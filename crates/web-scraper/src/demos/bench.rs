@@ -10,7 +10,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
 use web_scraper::client::{FetchConfig, Fetcher};
-use web_scraper::crawl::{self, CrawlOptions, Summary};
+use web_scraper::crawl::{CrawlOptions, Summary};
 use web_scraper::parse;
 
 #[derive(clap::Args)]
@@ -128,7 +128,7 @@ pub async fn bench(args: &BenchArgs) -> Result<()> {
             .map(|url| Url::parse(url))
             .collect::<Result<Vec<_>, _>>()?;
         let summary = scraper(config)?
-            .fetch_all(list, crawl::never(), |_| {})
+            .fetch_all(list, std::future::pending(), |_| {})
             .await;
         ensure!(
             summary.ok == urls.len(),
@@ -346,7 +346,7 @@ async fn quiet_crawl(
 ) -> Result<(Summary, Vec<Visit>)> {
     let mut visits = Vec::new();
     let summary = scraper(config)?
-        .crawl(start, options, crawl::never(), |result| {
+        .crawl(start, options, std::future::pending(), |result| {
             if !result.robots_skipped() {
                 visits.push(Visit {
                     url: result.url.clone(),

@@ -4,7 +4,6 @@ use super::{bundled_pages, scraper};
 use anyhow::{Context, Result, ensure};
 use std::time::{Duration, Instant};
 use web_scraper::client::FetchConfig;
-use web_scraper::crawl;
 use web_scraper::server::{ServeOptions, SiteServer};
 
 #[derive(clap::Args)]
@@ -39,7 +38,7 @@ pub async fn compare(args: &CompareArgs) -> Result<()> {
         };
         let started = Instant::now();
         let summary = scraper(config)?
-            .fetch_all(urls.clone(), crawl::never(), |_| {})
+            .fetch_all(urls.clone(), std::future::pending(), |_| {})
             .await;
         let elapsed = started.elapsed();
         ensure!(

@@ -1,21 +1,18 @@
-//! The subcommands, one file each: the seed's program (`seed`), the tour,
-//! `fetch` and `crawl`, `serve`, `compare` and `bench`. Each demo checks its
+//! The tour's subcommands, one file each: the seed's program (`seed`), the
+//! tour, `compare` and `bench`. The tool's own commands (`fetch`, `crawl`,
+//! `crawl-status`, `serve`) are in `src/cli/`. Each demo checks its
 //! own result and fails if the check fails. They use only the library's
 //! public API, so each doubles as an example of it; `seed` uses reqwest and
 //! scraper directly, since it is the lesson the library grows from.
 
 pub mod bench;
 pub mod compare;
-pub mod fetch;
 pub mod seed;
-pub mod serve;
 pub mod tour;
 pub mod versus;
 
-use anyhow::{Context, Result};
+pub use crate::cli::scraper;
 use url::Url;
-use web_scraper::client::{FetchConfig, Fetcher};
-use web_scraper::crawl::Scraper;
 use web_scraper::site;
 
 /// The bundled site's public pages: every HTML file outside `/private/`.
@@ -26,12 +23,6 @@ pub fn bundled_pages(base: &Url) -> Vec<Url> {
         .filter(|path| path.ends_with(".html") && !path.starts_with("/private/"))
         .map(|path| base.join(path).expect("site paths are valid URLs"))
         .collect()
-}
-
-pub fn scraper(config: FetchConfig) -> Result<Scraper> {
-    Ok(Scraper::new(
-        Fetcher::new(config).context("building the HTTP client")?,
-    ))
 }
 
 /// A demo's settings as its command line gives them with no flags, so each

@@ -2,12 +2,13 @@
 //! `Fetcher`, the speedup concurrency buys, and a crawl, all against the
 //! bundled site.
 
-use super::{bundled_pages, compare, fetch, scraper, seed};
+use super::{bundled_pages, compare, scraper, seed};
+use crate::cli::commands;
+use crate::cli::output::{Format, Output};
 use anyhow::{Context, Result, ensure};
 use url::Url;
 use web_scraper::client::FetchConfig;
-use web_scraper::crawl::{self, CrawlOptions, PageResult};
-use web_scraper::output::{Format, Output};
+use web_scraper::crawl::{CrawlOptions, PageResult};
 use web_scraper::server::{ServeOptions, SiteServer};
 
 /// What a crawl of the bundled site must find, robots.txt obeyed: every
@@ -34,7 +35,7 @@ pub async fn tour() -> Result<()> {
 
     println!();
     println!("== fetch: the same pages through the guarded Fetcher ==");
-    let summary = fetch::fetch(urls, FetchConfig::default(), Format::Text).await?;
+    let summary = commands::fetch(urls, FetchConfig::default(), Format::Text).await?;
     ensure!(
         summary.ok == count && summary.failed == 0,
         "expected all {count} pages to be fetched, got {} ok and {} failed",
@@ -53,7 +54,7 @@ pub async fn tour() -> Result<()> {
         .crawl(
             server.url().join("index.html")?,
             &CrawlOptions::default(),
-            crawl::never(),
+            std::future::pending(),
             |result: &PageResult| {
                 if !result.ok() && !result.robots_skipped() {
                     failed.push(Url::parse(&result.url).map(|u| u.path().to_string()));

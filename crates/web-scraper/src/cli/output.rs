@@ -1,10 +1,10 @@
 //! Printing results: one line or record per URL on stdout, a progress bar
 //! on stderr only when stderr is a terminal, and the summary at the end.
 
-use crate::crawl::{PageResult, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
+use web_scraper::crawl::{PageResult, Summary};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

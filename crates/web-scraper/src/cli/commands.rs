@@ -1,19 +1,23 @@
-//! `fetch URL...` and `crawl URL`: the library's `Scraper` at work, with
-//! every guard on (limits, timeouts, retries, a body cap, robots.txt).
+//! The commands: `fetch URL...` and `crawl URL`, the library's `Scraper`
+//! at work with every guard on (limits, timeouts, retries, a body cap,
+//! robots.txt); `crawl-status` of a shared crawl; and `serve [DIR]`.
 
-use super::scraper;
-use anyhow::Result;
+use super::output::{Format, Output, print_line};
+use super::{ctrl_c, scraper};
+use anyhow::{Context, Result};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 use url::Url;
 use web_scraper::client::FetchConfig;
-use web_scraper::crawl::{self, CrawlOptions, Summary};
-use web_scraper::output::{Format, Output, print_line};
+use web_scraper::crawl::{CrawlOptions, Summary};
+use web_scraper::server::{Root, ServeOptions, SiteServer};
 
 /// `fetch`: every URL at once, within the limits; the seed's output.
 pub async fn fetch(urls: Vec<Url>, config: FetchConfig, format: Format) -> Result<Summary> {
     let mut output = Output::new(format);
     let summary = scraper(config)?
-        .fetch_all(urls, crawl::ctrl_c(), |result| output.result(result))
+        .fetch_all(urls, ctrl_c(), |result| output.result(result))
         .await;
     if format == Format::Text && !summary.interrupted {
         print_line("All web pages fetched");
@@ -31,9 +35,7 @@ pub async fn crawl(
 ) -> Result<Summary> {
     let mut output = Output::new(format);
     let summary = scraper(config)?
-        .crawl(start, options, crawl::ctrl_c(), |result| {
-            output.result(result)
-        })
+        .crawl(start, options, ctrl_c(), |result| output.result(result))
         .await;
     output.finish(&summary);
     Ok(summary)
@@ -55,7 +57,7 @@ pub async fn crawl_shared(
     eprintln!("crawler {} joins crawl {id:?}", frontier.consumer());
     let mut output = Output::new(format);
     let shared = frontier
-        .crawl(&scraper, start, options, crawl::ctrl_c(), |result| {
+        .crawl(&scraper, start, options, ctrl_c(), |result| {
             output.result(result)
         })
         .await?;
@@ -149,4 +151,30 @@ pub fn exit_code(summary: &Summary, fail_on_error: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// `serve`: until Ctrl-C.
+pub async fn serve(dir: Option<PathBuf>, port: u16, latency: Duration) -> Result<()> {
+    let (root, what) = match dir {
+        Some(dir) => (Root::Dir(dir.clone()), dir.display().to_string()),
+        None => (Root::Bundled, "the bundled site".to_string()),
+    };
+    let options = ServeOptions {
+        root,
+        ..ServeOptions::bundled().with_latency(latency)
+    };
+    let server = SiteServer::start(options, port)
+        .await
+        .with_context(|| format!("serving {what} on 127.0.0.1:{port}"))?;
+    // Listen for Ctrl-C before saying we are up: whoever reads the line
+    // below may send it at once.
+    let stop = ctrl_c();
+    // Benchmarks read the URL from this line.
+    print_line(&format!(
+        "Serving {what} at {} with {} ms of latency; Ctrl-C stops",
+        server.url(),
+        latency.as_millis()
+    ));
+    server.run_until(stop).await;
+    Ok(())
 }
