@@ -3,14 +3,13 @@
 //! robots.txt); `crawl-status` of a shared crawl; and `serve [DIR]`.
 
 use super::output::{Format, Output, print_line};
-use super::{ctrl_c, scraper};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 use url::Url;
-use web_scraper::client::FetchConfig;
-use web_scraper::crawl::{CrawlOptions, Summary};
+use web_scraper::client::{FetchConfig, Fetcher};
+use web_scraper::crawl::{CrawlOptions, Scraper, Summary};
 use web_scraper::server::{Root, ServeOptions, SiteServer};
 
 /// `fetch`: every URL at once, within the limits; the seed's output.
@@ -177,4 +176,29 @@ pub async fn serve(dir: Option<PathBuf>, port: u16, latency: Duration) -> Result
     ));
     server.run_until(stop).await;
     Ok(())
+}
+
+/// A `Scraper` over a new `Fetcher` with `config`.
+pub fn scraper(config: FetchConfig) -> anyhow::Result<Scraper> {
+    Ok(Scraper::new(
+        Fetcher::new(config).context("building the HTTP client")?,
+    ))
+}
+
+/// A future that resolves on Ctrl-C (SIGINT). The handler is installed
+/// now, not when the future is first polled, so a Ctrl-C that comes early
+/// is not lost and cannot kill the process mid-run.
+pub fn ctrl_c() -> impl Future<Output = ()> {
+    #[cfg(unix)]
+    let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+    #[cfg(windows)]
+    let signal = tokio::signal::windows::ctrl_c();
+    async move {
+        match signal {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    }
 }

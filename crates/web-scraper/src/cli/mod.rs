@@ -9,7 +9,8 @@
 pub mod commands;
 pub mod output;
 
-use anyhow::Context;
+pub use commands::scraper;
+
 use clap::{Args, Subcommand};
 use output::Format;
 use std::path::PathBuf;
@@ -17,8 +18,8 @@ use std::process::ExitCode;
 use std::sync::LazyLock;
 use std::time::Duration;
 use url::Url;
-use web_scraper::client::{FetchConfig, Fetcher};
-use web_scraper::crawl::{CrawlOptions, Scraper};
+use web_scraper::client::FetchConfig;
+use web_scraper::crawl::CrawlOptions;
 
 /// The tool's commands.
 #[derive(Subcommand)]
@@ -355,31 +356,6 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Serve(args) => {
             commands::serve(args.dir, args.port, Duration::from_millis(args.latency_ms)).await?;
             Ok(ExitCode::SUCCESS)
-        }
-    }
-}
-
-/// A `Scraper` over a new `Fetcher` with `config`.
-pub fn scraper(config: FetchConfig) -> anyhow::Result<Scraper> {
-    Ok(Scraper::new(
-        Fetcher::new(config).context("building the HTTP client")?,
-    ))
-}
-
-/// A future that resolves on Ctrl-C (SIGINT). The handler is installed
-/// now, not when the future is first polled, so a Ctrl-C that comes early
-/// is not lost and cannot kill the process mid-run.
-pub fn ctrl_c() -> impl Future<Output = ()> {
-    #[cfg(unix)]
-    let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
-    #[cfg(windows)]
-    let signal = tokio::signal::windows::ctrl_c();
-    async move {
-        match signal {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending().await,
         }
     }
 }
