@@ -142,7 +142,7 @@ impl CountReport {
 /// end, as each worker saw them. (Timing from the main thread would be wrong:
 /// it may wake from the barrier after the workers have already finished.)
 ///
-/// It uses std's scoped threads and `Barrier` directly (not [`crate::sync`]):
+/// It uses std's scoped threads and `Barrier` directly (not the `sync` shim):
 /// this is the driver for real runs, while the loom tests drive the counters
 /// with loom's own threads.
 pub fn count_concurrently(counter: &dyn Counter, threads: usize, increments: u64) -> CountReport {

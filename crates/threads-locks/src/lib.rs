@@ -42,7 +42,7 @@
 //! - [`semaphore`]: Python's `threading.Semaphore`, which std does not have.
 //! - [`event`]: Python's `threading.Event`.
 //!
-//! They take their `Mutex`, `Condvar`, atomics and `thread` from [`sync`],
+//! They take their `Mutex`, `Condvar`, atomics and `thread` from `sync` (private),
 //! which swaps in loom's model-checked versions when built with
 //! `RUSTFLAGS="--cfg loom"`, so `tests/loom.rs` checks this very code in every
 //! possible interleaving.
@@ -55,4 +55,4 @@ pub mod bounded_queue;
 pub mod counter;
 pub mod event;
 pub mod semaphore;
-pub mod sync;
+mod sync;
