@@ -1,5 +1,9 @@
 //! The tour's `bench` command, run as `cargo xtask bench` runs it.
 
+// The binary, and so this tour test, needs the test site; the manifest
+// does not name the tour's tests, which `cargo xtask new --lib-only` drops.
+#![cfg(feature = "site")]
+
 mod support;
 
 use support::binary::{BINARY, Site, figure, run, stdout};
