@@ -71,6 +71,37 @@ pub fn copy_check(names: &[String]) -> Result<bool> {
             check: true,
             target_dir: Some(target_dir.clone()),
         })?;
+        // What the copy's own CI workflow runs besides the tests.
+        let mut linted = true;
+        if passed {
+            for step in [
+                ["fmt", "--check"].as_slice(),
+                [
+                    "clippy",
+                    "--all-targets",
+                    "--locked",
+                    "--",
+                    "-D",
+                    "warnings",
+                ]
+                .as_slice(),
+            ] {
+                let status = workspace::cargo()
+                    .args(step)
+                    .current_dir(&destination)
+                    .env("CARGO_TARGET_DIR", &target_dir)
+                    .status()
+                    .with_context(|| format!("running cargo {}", step[0]))?;
+                if !status.success() {
+                    eprintln!(
+                        "copy-check: {}: `cargo {}` failed in the `new --lib-only` copy ({status})",
+                        example.name,
+                        step.join(" ")
+                    );
+                    linted = false;
+                }
+            }
+        }
         let traces = crate::new::traces_of(&example.name, &destination, &template.verbatim)?;
         if !traces.is_empty() {
             eprintln!(
@@ -78,7 +109,7 @@ pub fn copy_check(names: &[String]) -> Result<bool> {
                 example.name
             );
         }
-        if !passed || !traces.is_empty() {
+        if !passed || !linted || !traces.is_empty() {
             all_passed = false;
             eprintln!("copy-check: {}: `new --lib-only` failed", example.name);
         }

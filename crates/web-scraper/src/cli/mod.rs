@@ -9,8 +9,6 @@
 pub mod commands;
 pub mod output;
 
-pub use commands::scraper;
-
 use clap::{Args, Subcommand};
 use output::Format;
 use std::path::PathBuf;

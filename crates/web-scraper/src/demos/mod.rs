@@ -11,7 +11,7 @@ pub mod seed;
 pub mod tour;
 pub mod versus;
 
-pub use crate::cli::scraper;
+pub use crate::cli::commands::scraper;
 use url::Url;
 use web_scraper::site;
 
