@@ -41,13 +41,13 @@
 
 use crate::client::{FetchError, Fetcher, ROBOTS_AGENT};
 use crate::parse;
-use crate::robots::Robots;
+use crate::robots::{self, Robots};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
@@ -311,6 +311,9 @@ pub struct CrawlOptions {
     pub scope: Option<String>,
     /// Fetch what robots.txt forbids too.
     pub ignore_robots: bool,
+    /// How long one copy of robots.txt is used before it is fetched again;
+    /// by default [`robots::MAX_AGE`], 24 hours (RFC 9309 §2.4).
+    pub robots_max_age: Option<Duration>,
 }
 
 /// Fetches and parses; cheap to clone.
@@ -335,6 +338,11 @@ impl Scraper {
 
     /// The fetcher, with its limits.
     pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
+    /// The fetcher, shared with tasks of the crawl's own.
+    pub(crate) fn shared_fetcher(&self) -> &Arc<Fetcher> {
         &self.fetcher
     }
 
@@ -474,6 +482,12 @@ impl Scraper {
         }
         let mut tasks = JoinSet::new();
         loop {
+            if let Some(frontier) = frontier.as_deref_mut() {
+                frontier.robots.refresh_if_old(&self.fetcher);
+            }
+            let refreshing = frontier
+                .as_deref()
+                .is_some_and(|frontier| frontier.robots.refreshing());
             while tasks.len() < window
                 && let Some(front) = queue.front()
                 // Past the lookahead, only what can release the held links.
@@ -514,6 +528,7 @@ impl Scraper {
                     // page was released, and admitted nothing more.
                     None => break,
                 },
+                () = refreshed(&mut frontier), if refreshing => {}
                 () = stop.as_mut() => {
                     tasks.abort_all();
                     summary.interrupted = true;
@@ -563,6 +578,12 @@ impl Scraper {
                 }
             }
         };
+        let robots_url = start.join("/robots.txt").ok();
+        let robots = robots::Cached::new(
+            robots,
+            robots_url.filter(|_| !options.ignore_robots),
+            options.robots_max_age,
+        );
         let mut frontier = Frontier {
             origin: start.origin(),
             scope,
@@ -592,7 +613,7 @@ impl Scraper {
         let Ok(robots_url) = url.join("/robots.txt") else {
             return Robots::AllowAll;
         };
-        let fetch = self.fetcher.fetch_text(&robots_url).await;
+        let fetch = self.fetcher.fetch_robots(&robots_url).await;
         Robots::from_fetch(&fetch, ROBOTS_AGENT)
     }
 }
@@ -665,11 +686,19 @@ pub(crate) fn path_and_query(url: &Url) -> String {
     }
 }
 
+/// Resolves once the frontier's robots.txt has been fetched again.
+async fn refreshed(frontier: &mut Option<&mut Frontier>) {
+    match frontier.as_deref_mut() {
+        Some(frontier) => frontier.robots.refreshed().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Which URLs a crawl has met, and which it may fetch.
 struct Frontier {
     origin: url::Origin,
     scope: String,
-    robots: Robots,
+    robots: robots::Cached,
     max_depth: Option<u32>,
     max_pages: Option<usize>,
     seen: HashSet<Url>,

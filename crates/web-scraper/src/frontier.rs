@@ -64,7 +64,7 @@
 
 use crate::client::FetchError;
 use crate::crawl::{self, CrawlOptions, PageResult, RedirectMode, Scraper, Summary};
-use crate::robots::Robots;
+use crate::robots::{self, Robots};
 use redis::aio::MultiplexedConnection;
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 use redis::{AsyncConnectionConfig, Client, RedisError, Script};
@@ -472,6 +472,12 @@ impl RedisFrontier {
             _ => {}
         }
 
+        let robots_url = start.join("/robots.txt").ok();
+        let robots = robots::Cached::new(
+            robots,
+            robots_url.filter(|_| !options.ignore_robots),
+            options.robots_max_age,
+        );
         let mut crawler = Crawler {
             frontier: self,
             scraper,
@@ -503,7 +509,7 @@ struct Crawler<'a> {
     connection: MultiplexedConnection,
     origin: url::Origin,
     scope: String,
-    robots: Robots,
+    robots: robots::Cached,
     max_depth: Option<u32>,
     max_pages: i64,
     /// The level this crawler takes URLs from.
@@ -554,6 +560,8 @@ impl Crawler<'_> {
         let mut renew = tokio::time::interval(lease / 3);
         renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            self.robots.refresh_if_old(self.scraper.shared_fetcher());
+            let refreshing = self.robots.refreshing();
             let busy = self.fetches.len() + self.finishes.len();
             let room = window.saturating_sub(busy);
             let looked = busy == 0 || room >= batch;
@@ -594,6 +602,7 @@ impl Crawler<'_> {
                 }
                 _ = renew.tick() => self.hold(Duration::ZERO).await.map(drop)?,
                 () = tokio::time::sleep(POLL), if idle => {}
+                () = self.robots.refreshed(), if refreshing => {}
                 () = stop.as_mut() => {
                     self.fetches.abort_all();
                     // Records already written are acknowledged; the rest go back.

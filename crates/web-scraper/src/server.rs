@@ -11,6 +11,7 @@
 //! | `/_fault/huge/{mib}` | streams that many MiB of HTML, with no length up front |
 //! | `/_fault/redirect/{n}` | a chain of n redirects that ends at `/index.html` |
 //! | `/_fault/loop` | redirects back and forth forever |
+//! | `/_fault/robots-hop/{n}` | n more redirects, then `/robots.txt` ([`ServeOptions::robots_redirects`]) |
 //! | `/_fault/reset` | promises a long body, then drops the connection |
 //! | `/_fault/malformed` | HTML with unclosed and stray tags |
 //! | `/_fault/bad-utf8` | declares UTF-8 but is not |
@@ -68,6 +69,8 @@ pub struct ServeOptions {
     pub latency: Duration,
     /// Answer `/robots.txt` with this status instead of the file (tests).
     pub robots_status: Option<StatusCode>,
+    /// Reach `/robots.txt` through this many redirects (tests).
+    pub robots_redirects: u32,
     /// Serve https with this certificate and key, rather than http.
     #[cfg(feature = "tls")]
     pub tls: Option<TlsIdentity>,
@@ -123,6 +126,7 @@ impl ServeOptions {
             root: Root::Bundled,
             latency: Duration::ZERO,
             robots_status: None,
+            robots_redirects: 0,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -375,9 +379,18 @@ async fn route(state: &Arc<ServerState>, request: Request) -> Response {
     {
         return (status, "robots.txt is unavailable\n").into_response();
     }
+    if path == "/robots.txt" && state.options.robots_redirects > 0 {
+        let hops = state.options.robots_redirects - 1;
+        return redirect(StatusCode::FOUND, &format!("/_fault/robots-hop/{hops}"));
+    }
+    file(state, &path).await
+}
+
+/// A file of the site being served, or a 404.
+async fn file(state: &ServerState, path: &str) -> Response {
     match &state.options.root {
-        Root::Bundled => bundled_file(&path),
-        Root::Dir(dir) => disk_file(dir, &path).await,
+        Root::Bundled => bundled_file(path),
+        Root::Dir(dir) => disk_file(dir, path).await,
     }
 }
 
@@ -543,6 +556,10 @@ async fn fault_route(state: &ServerState, fault: &str, query: &str) -> Response 
                 async move { (sent < total).then(|| (Ok::<_, std::io::Error>(chunk), sent + 1)) }
             });
             html(StatusCode::OK, Body::from_stream(chunks))
+        }
+        ("robots-hop", Some(0)) => file(state, "/robots.txt").await,
+        ("robots-hop", Some(n)) => {
+            redirect(StatusCode::FOUND, &format!("/_fault/robots-hop/{}", n - 1))
         }
         ("redirect", Some(0)) => redirect(StatusCode::FOUND, "/index.html"),
         ("redirect", Some(n)) => {

@@ -446,3 +446,94 @@ async fn with_max_pages_links_are_admitted_in_breadth_first_order() {
         ]
     );
 }
+
+/// Crawls `server` from `/index.html` with `config`; returns each result's
+/// outcome by path, and the summary.
+async fn crawl_with(
+    server: &SiteServer,
+    config: FetchConfig,
+    options: CrawlOptions,
+) -> (BTreeMap<String, &'static str>, Summary) {
+    let scraper = Scraper::new(Fetcher::new(config).unwrap());
+    let start = server.url().join("index.html").unwrap();
+    let mut outcomes = BTreeMap::new();
+    let run = scraper.crawl(start, &options, std::future::pending(), |result| {
+        let path = url::Url::parse(&result.url).unwrap().path().to_string();
+        outcomes.insert(path, result.error.as_ref().map_or("ok", FetchError::kind));
+    });
+    let summary = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("the crawl finishes");
+    (outcomes, summary)
+}
+
+/// RFC 9309 §2.3.1.2: five redirects are followed for robots.txt even when
+/// the crawl follows none for pages; past the fetcher's limit the file is
+/// unavailable, which allows everything, like a 4xx.
+#[tokio::test]
+async fn robots_txt_is_followed_through_five_redirects_and_no_more() {
+    let no_redirects = || FetchConfig {
+        max_redirects: 0,
+        ..FetchConfig::default()
+    };
+    for (hops, private) in [(5, "robots-disallowed"), (6, "ok")] {
+        let server = server_with(ServeOptions {
+            robots_redirects: hops,
+            ..ServeOptions::bundled()
+        })
+        .await;
+        let (outcomes, summary) =
+            crawl_with(&server, no_redirects(), CrawlOptions::default()).await;
+        assert_eq!(outcomes["/private/index.html"], private, "{hops} redirects");
+        assert_eq!(summary.robots_skipped, usize::from(hops == 5), "{hops}");
+    }
+}
+
+/// RFC 9309 §2.5: at least the first 500 KiB of a robots.txt are parsed. A
+/// rule in them holds; one past the limit is not read.
+#[tokio::test]
+async fn the_first_500_kib_of_robots_txt_are_parsed() {
+    let filler = "# a comment line that only makes the file longer\n".repeat(12_000);
+    assert!(filler.len() > 500 * 1024);
+    let robots = format!("User-agent: *\nDisallow: /early.html\n{filler}Disallow: /late.html\n");
+    let dir = PagesDir::new(
+        "robots-500k",
+        &[
+            ("robots.txt", &robots),
+            (
+                "index.html",
+                "<title>i</title><a href='early.html'>e</a><a href='late.html'>l</a>",
+            ),
+            ("early.html", "<title>e</title>"),
+            ("late.html", "<title>l</title>"),
+        ],
+    );
+    let server = server_with(ServeOptions {
+        root: web_scraper::server::Root::Dir(dir.0.clone()),
+        ..ServeOptions::bundled()
+    })
+    .await;
+    let (outcomes, _) = crawl_with(&server, FetchConfig::default(), CrawlOptions::default()).await;
+    assert_eq!(outcomes["/early.html"], "robots-disallowed");
+    assert_eq!(outcomes["/late.html"], "ok");
+}
+
+/// RFC 9309 §2.4: a copy of robots.txt is used for 24 hours at most. With
+/// a maximum age of zero the crawl keeps fetching it again as it goes,
+/// and crawls the same pages.
+#[tokio::test]
+async fn an_old_robots_txt_is_fetched_again() {
+    let server = server_with(ServeOptions::bundled()).await;
+    let (fresh, _) = crawl_with(&server, FetchConfig::default(), CrawlOptions::default()).await;
+    // Once for the rules, once as a linked URL.
+    assert_eq!(server.hits().get("/robots.txt"), Some(&2));
+    let server = server_with(ServeOptions::bundled()).await;
+    let options = CrawlOptions {
+        robots_max_age: Some(Duration::ZERO),
+        ..CrawlOptions::default()
+    };
+    let (refreshed, summary) = crawl_with(&server, FetchConfig::default(), options).await;
+    assert!(server.hits()["/robots.txt"] > 2, "{:?}", server.hits());
+    assert_eq!(refreshed, fresh);
+    assert_eq!(summary.robots_skipped, 1);
+}

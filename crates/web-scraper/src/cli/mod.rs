@@ -332,6 +332,7 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
                 max_pages: args.max_pages,
                 scope: args.scope,
                 ignore_robots: args.ignore_robots,
+                ..CrawlOptions::default()
             };
             let outcome = match args.shared.frontier.is_some() {
                 false => commands::crawl(args.url, &options, config, args.run.format).await?,

@@ -8,6 +8,14 @@ pub const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PK
 /// The product token robots.txt groups are matched against.
 pub const ROBOTS_AGENT: &str = env!("CARGO_PKG_NAME");
 
+/// The most of a robots.txt that is read: RFC 9309 §2.5 asks for at least
+/// 500 KiB. A longer file is cut at its last line end before this.
+pub const ROBOTS_PARSE_LIMIT: usize = 500 * 1024;
+
+/// Redirects followed for robots.txt, at the least, whatever
+/// [`FetchConfig::max_redirects`] says (RFC 9309 §2.3.1.2).
+pub const ROBOTS_MIN_REDIRECTS: usize = 5;
+
 /// Everything that shapes how requests are made.
 #[derive(Debug, Clone)]
 pub struct FetchConfig {

@@ -4,7 +4,7 @@
 //! for a turn, follow redirects, read a capped body.
 
 use super::charset::decode;
-use super::config::{FetchConfig, USER_AGENT};
+use super::config::{FetchConfig, ROBOTS_MIN_REDIRECTS, ROBOTS_PARSE_LIMIT, USER_AGENT};
 use super::error::{FetchError, classify};
 use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use std::collections::HashMap;
@@ -126,10 +126,12 @@ impl Fetcher {
         self.fetch_as(url, Expect::Html, OnRedirect::Return).await
     }
 
-    /// Fetches a robots.txt: any content type, redirects followed.
-    pub(crate) async fn fetch_text(&self, url: &Url) -> Fetch {
-        self.fetch_as(url, Expect::AnyText, OnRedirect::Follow)
-            .await
+    /// Fetches a robots.txt by RFC 9309's rules: any content type, at least
+    /// [`MIN_REDIRECTS`](crate::ROBOTS_MIN_REDIRECTS) redirects followed,
+    /// and a body past [`PARSE_LIMIT`](crate::ROBOTS_PARSE_LIMIT) cut at
+    /// its last line end before the limit rather than failed.
+    pub(crate) async fn fetch_robots(&self, url: &Url) -> Fetch {
+        self.fetch_as(url, Expect::Robots, OnRedirect::Follow).await
     }
 
     async fn fetch_as(&self, url: &Url, expect: Expect, on_redirect: OnRedirect) -> Fetch {
@@ -209,7 +211,13 @@ impl Fetcher {
     ) -> Result<(Url, u16, Body), Failed> {
         let host = self.host(url);
         let _turn = self.wait_for_turn(&host).await;
-        let (final_url, response) = self.follow_redirects(url, on_redirect).await?;
+        let max_redirects = match expect {
+            Expect::Html => self.config.max_redirects,
+            Expect::Robots => self.config.max_redirects.max(ROBOTS_MIN_REDIRECTS),
+        };
+        let (final_url, response) = self
+            .follow_redirects(url, on_redirect, max_redirects)
+            .await?;
         let status = response.status();
         let fail = |error| Failed {
             error,
@@ -233,7 +241,11 @@ impl Fetcher {
         {
             return Err(fail(FetchError::NotHtml(content_type.clone())));
         }
-        let bytes = self.read_capped_body(response).await.map_err(fail)?;
+        let bytes = match expect {
+            Expect::Html => self.read_capped_body(response).await,
+            Expect::Robots => read_robots_body(response).await,
+        }
+        .map_err(fail)?;
         let length = bytes.len();
         let text = decode(bytes, content_type.as_deref()).map_err(fail)?;
         Ok((
@@ -278,6 +290,7 @@ impl Fetcher {
         &self,
         url: &Url,
         on_redirect: OnRedirect,
+        max_redirects: usize,
     ) -> Result<(Url, reqwest::Response), Failed> {
         let mut current = url.clone();
         let mut hops = 0;
@@ -300,8 +313,8 @@ impl Fetcher {
             };
             let stop = match on_redirect {
                 OnRedirect::Return => Some(FetchError::Redirected(target.clone())),
-                OnRedirect::Follow if hops == self.config.max_redirects => {
-                    Some(FetchError::TooManyRedirects(self.config.max_redirects))
+                OnRedirect::Follow if hops == max_redirects => {
+                    Some(FetchError::TooManyRedirects(max_redirects))
                 }
                 OnRedirect::Follow => None,
             };
@@ -355,10 +368,33 @@ enum OnRedirect {
     Return,
 }
 
+/// What a fetch is for, which sets its limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Expect {
+    /// A page: HTML only, the configured redirect and body limits.
     Html,
-    AnyText,
+    /// A robots.txt: any text, RFC 9309's limits (see `fetch_robots`).
+    Robots,
+}
+
+/// Reads a robots.txt body, up to [`ROBOTS_PARSE_LIMIT`] bytes; a longer
+/// one is cut at its last line end within the limit, so that no rule is
+/// read half and no character is cut in two.
+async fn read_robots_body(mut response: reqwest::Response) -> Result<Vec<u8>, FetchError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|error| classify(&error))? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > ROBOTS_PARSE_LIMIT {
+            bytes.truncate(ROBOTS_PARSE_LIMIT);
+            let end = bytes
+                .iter()
+                .rposition(|&byte| byte == b'\n' || byte == b'\r')
+                .map_or(0, |at| at + 1);
+            bytes.truncate(end);
+            break;
+        }
+    }
+    Ok(bytes)
 }
 
 fn is_html(content_type: &str) -> bool {

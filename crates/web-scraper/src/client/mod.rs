@@ -15,6 +15,6 @@ pub mod error;
 pub mod fetcher;
 
 pub use charset::decode;
-pub use config::{FetchConfig, ROBOTS_AGENT, USER_AGENT};
+pub use config::{FetchConfig, ROBOTS_AGENT, ROBOTS_MIN_REDIRECTS, ROBOTS_PARSE_LIMIT, USER_AGENT};
 pub use error::FetchError;
 pub use fetcher::{Body, Fetch, Fetcher};
