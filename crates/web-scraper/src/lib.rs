@@ -51,10 +51,10 @@
 
 pub mod client;
 pub mod crawl;
-#[cfg(feature = "redis")]
 pub mod frontier;
 pub mod parse;
 pub mod robots;
+mod scrape;
 #[cfg(feature = "site")]
 pub mod server;
 #[cfg(feature = "site")]

@@ -216,6 +216,7 @@ impl Cached {
     }
 
     /// Whether a fetch of the file is under way.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))] // the Redis crawl's
     pub(crate) fn refreshing(&self) -> bool {
         self.refresh.is_some()
     }

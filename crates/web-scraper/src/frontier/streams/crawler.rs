@@ -3,17 +3,21 @@
 //! leases.
 
 use super::connection::{
-    CLAIM_EVERY, FrontierError, GROUP, POLL, RedisFrontier, SharedSummary, options_text, unix_ms,
+    CLAIM_EVERY, FrontierError, GROUP, RedisFrontier, SharedSummary, options_text, unix_ms,
 };
 use super::scripts::{ADVANCE, FINISH, HOLD, JOIN};
-use crate::client::FetchError;
-use crate::crawl::{self, CrawlOptions, PageResult, RedirectMode, Scraper};
-use crate::robots::{self, Robots};
+use crate::client::{FetchError, Fetcher};
+use crate::frontier::engine;
+use crate::frontier::scope::{path_and_query, thin};
+use crate::frontier::traits::{Frontier, Job, Next};
+use crate::robots;
+use crate::scrape::{CrawlOptions, PageResult, RedirectMode, Scraper, Summary};
 use redis::RedisError;
 use redis::aio::MultiplexedConnection;
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 use std::collections::HashSet;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 use url::Url;
@@ -41,23 +45,14 @@ impl RedisFrontier {
     ) -> Result<SharedSummary, FrontierError> {
         let started = Instant::now();
         let mut shared = SharedSummary::default();
-        let mut start = start;
-        start.set_fragment(None);
-        let scope = crawl::scope_of(&start, options);
-        let origin = start.origin();
         tokio::pin!(stop);
-        let robots = if options.ignore_robots {
-            Robots::AllowAll
-        } else {
-            tokio::select! {
-                robots = scraper.robots_for(&start) => robots,
-                () = stop.as_mut() => {
-                    shared.summary.interrupted = true;
-                    shared.summary.finish(started);
-                    return Ok(shared);
-                }
-            }
+        let Some(begun) = engine::begin(scraper, start, options, &mut stop).await else {
+            shared.summary.interrupted = true;
+            shared.summary.finish(started);
+            return Ok(shared);
         };
+        let start = begun.start.clone();
+        let scope = begun.scope.clone();
         let ours = options_text(&start, &scope, options);
         let max_pages = options.max_pages.map_or(-1, |max| max as i64);
         let mut connection = self.connection.clone();
@@ -71,7 +66,7 @@ impl RedisFrontier {
             .key(keys.key("crawlers"))
             .arg(&ours)
             .arg(start.as_str())
-            .arg(!robots.allows(&crawl::path_and_query(&start)))
+            .arg(!begun.start_allowed())
             .arg(max_pages)
             .arg(&self.consumer)
             .arg(unix_ms())
@@ -94,31 +89,34 @@ impl RedisFrontier {
             _ => {}
         }
 
-        let robots_url = start.join("/robots.txt").ok();
-        let robots = robots::Cached::new(
-            robots,
-            robots_url.filter(|_| !options.ignore_robots),
-            options.robots_max_age,
-        );
+        let lease = self.config.lease;
+        let mut renew = tokio::time::interval(lease / 3);
+        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut crawler = Crawler {
             frontier: self,
-            scraper,
             connection,
-            origin,
+            origin: start.origin(),
             scope,
-            robots,
+            robots: begun.robots,
             max_depth: options.max_depth,
             max_pages,
+            // Taking work costs a round trip that holds the loop up, so it
+            // is taken a few URLs at a time rather than one per finished
+            // page.
+            batch: (scraper.window() / 4).max(1),
+            renew,
             depth: 0,
             met: HashSet::new(),
             held: HashSet::new(),
             next_claim: Instant::now(),
-            fetches: JoinSet::new(),
             finishes: JoinSet::new(),
+            returned: 0,
+            lease_lost: 0,
         };
-        let outcome = crawler.run(&mut stop, &mut shared, &mut report).await;
-        crawler.fetches.abort_all();
-        outcome?;
+        let summary = &mut shared.summary;
+        engine::run(scraper, &mut crawler, &mut stop, summary, &mut report).await?;
+        shared.returned = crawler.returned;
+        shared.lease_lost = crawler.lease_lost;
         shared.summary.finish(started);
         Ok(shared)
     }
@@ -127,13 +125,16 @@ impl RedisFrontier {
 /// One crawler's state while it runs.
 struct Crawler<'a> {
     frontier: &'a RedisFrontier,
-    scraper: &'a Scraper,
     connection: MultiplexedConnection,
     origin: url::Origin,
     scope: String,
     robots: robots::Cached,
     max_depth: Option<u32>,
     max_pages: i64,
+    /// The fewest URLs worth a round trip while pages are in flight.
+    batch: usize,
+    /// When to renew the leases: every third of a lease.
+    renew: tokio::time::Interval,
     /// The level this crawler takes URLs from.
     depth: u32,
     /// Links this crawler has already passed to Redis: they are in `seen`,
@@ -143,10 +144,22 @@ struct Crawler<'a> {
     next_claim: Instant,
     /// The stream ids of the URLs leased to this crawler.
     held: HashSet<String>,
-    /// Pages being fetched and parsed: the entry's id, the result, the links.
-    fetches: JoinSet<(String, PageResult, Vec<Url>)>,
     /// Pages whose record is written, being acknowledged: what Redis said.
     finishes: JoinSet<(String, FinishReply)>,
+    /// URLs handed back when stopped.
+    returned: usize,
+    /// Pages another crawler finished first, after this one's lease ran out.
+    lease_lost: usize,
+}
+
+/// What a crawler's background work has for the loop.
+enum Event {
+    /// Redis acknowledged a page, or failed to.
+    Finished(String, FinishReply),
+    /// Time to renew the leases.
+    Renew,
+    /// robots.txt was fetched again.
+    Robots,
 }
 
 /// A URL taken from the queue.
@@ -167,83 +180,138 @@ enum Level {
     Finished,
 }
 
-impl Crawler<'_> {
-    async fn run(
-        &mut self,
-        stop: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
-        shared: &mut SharedSummary,
-        report: &mut impl FnMut(&PageResult),
-    ) -> Result<(), FrontierError> {
-        let window = self.scraper.window();
-        let lease = self.frontier.config.lease;
-        // Taking work costs a round trip that holds this loop up, so it is
-        // taken a few URLs at a time rather than one per finished page.
-        let batch = (window / 4).max(1);
-        let mut renew = tokio::time::interval(lease / 3);
-        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+impl Frontier for Crawler<'_> {
+    type Ticket = String;
+    type Event = Event;
+    type Error = FrontierError;
+
+    fn redirects(&self) -> RedirectMode {
+        RedirectMode::Queue
+    }
+
+    fn upkeep(&mut self, fetcher: &Arc<Fetcher>) {
+        self.robots.refresh_if_old(fetcher);
+    }
+
+    async fn take(&mut self, room: usize, in_flight: usize) -> Result<Next<String>, FrontierError> {
         loop {
-            self.robots.refresh_if_old(self.scraper.shared_fetcher());
-            let refreshing = self.robots.refreshing();
-            let busy = self.fetches.len() + self.finishes.len();
-            let room = window.saturating_sub(busy);
-            let looked = busy == 0 || room >= batch;
-            let mut found = 0;
-            if looked {
-                let entries = self.take(room).await?;
-                found = entries.len();
-                for entry in entries {
-                    self.start(entry, shared, report);
-                }
-                if found == 0 && busy == 0 {
-                    match self.level().await? {
-                        Level::Next => {
-                            self.depth += 1;
-                            continue;
-                        }
-                        Level::Finished => return Ok(()),
-                        Level::Wait => {}
-                    }
-                }
+            let busy = in_flight + self.finishes.len();
+            let room = room.saturating_sub(self.finishes.len());
+            if busy > 0 && room < self.batch {
+                return Ok(Next::Jobs(Vec::new()));
             }
-            // Found nothing: look again after a pause, unless a page of
-            // this crawler's finishes first.
-            let idle = looked && found == 0;
-            tokio::select! {
-                Some(joined) = self.fetches.join_next() => {
-                    let (id, result, links) = joined.expect("fetch tasks do not panic");
-                    self.finish(id, result, links, shared, report);
-                }
-                Some(joined) = self.finishes.join_next() => {
-                    let (id, reply) = joined.expect("finish tasks do not panic");
-                    self.held.remove(&id);
-                    match reply {
-                        Ok((-1, _)) => shared.lease_lost += 1,
-                        Ok((_, deduped)) => shared.summary.deduped += deduped as usize,
-                        Err(error) => return Err(self.frontier.lost(error)),
-                    }
-                }
-                _ = renew.tick() => self.hold(Duration::ZERO).await.map(drop)?,
-                () = tokio::time::sleep(POLL), if idle => {}
-                () = self.robots.refreshed(), if refreshing => {}
-                () = stop.as_mut() => {
-                    self.fetches.abort_all();
-                    // Records already written are acknowledged; the rest go back.
-                    while let Some(joined) = self.finishes.join_next().await {
-                        let (id, reply) = joined.expect("finish tasks do not panic");
-                        self.held.remove(&id);
-                        reply.map_err(|error| self.frontier.lost(error))?;
-                    }
-                    shared.returned = self.hold(lease + Duration::from_secs(1)).await?;
-                    shared.summary.interrupted = true;
-                    return Ok(());
-                }
+            let entries = self.take_entries(room).await?;
+            if !entries.is_empty() {
+                let depth = self.depth;
+                let jobs = entries.into_iter().map(|entry| Job {
+                    url: entry.url,
+                    depth,
+                    ticket: entry.id,
+                    disallowed: entry.robots,
+                });
+                return Ok(Next::Jobs(jobs.collect()));
+            }
+            if busy > 0 {
+                // Found nothing: look again after a pause, unless a page
+                // of this crawler's finishes first.
+                return Ok(Next::Poll);
+            }
+            match self.level().await? {
+                Level::Next => self.depth += 1,
+                Level::Finished => return Ok(Next::Done),
+                Level::Wait => return Ok(Next::Poll),
             }
         }
     }
 
+    /// Has Redis acknowledge the page and admit its links, in the
+    /// background, once its record is written.
+    fn finish(
+        &mut self,
+        id: String,
+        result: &PageResult,
+        mut links: Vec<Url>,
+        summary: &mut Summary,
+        _: &mut dyn FnMut(&PageResult),
+    ) {
+        if self.max_depth.is_some_and(|max| self.depth >= max) {
+            links.clear();
+        }
+        let (deduped, out_of_scope) = thin(&mut links, &self.met, &self.origin, &self.scope);
+        summary.deduped += deduped;
+        summary.out_of_scope += out_of_scope;
+        let outcome = match &result.error {
+            None => "ok",
+            Some(FetchError::RobotsDisallowed) => "robots_skipped",
+            Some(_) => "failed",
+        };
+        let mut marked = Vec::with_capacity(links.len());
+        for link in links {
+            let disallowed = !self.robots.allows(&path_and_query(&link));
+            self.met.insert(link.clone());
+            marked.push((link, disallowed));
+        }
+        self.acknowledge(
+            id,
+            outcome,
+            result.attempts > 1,
+            deduped,
+            out_of_scope,
+            marked,
+        );
+    }
+
+    async fn progress(&mut self) -> Event {
+        let refreshing = self.robots.refreshing();
+        tokio::select! {
+            Some(joined) = self.finishes.join_next() => {
+                let (id, reply) = joined.expect("finish tasks do not panic");
+                Event::Finished(id, reply)
+            }
+            _ = self.renew.tick() => Event::Renew,
+            () = self.robots.refreshed(), if refreshing => Event::Robots,
+        }
+    }
+
+    async fn on(&mut self, event: Event, summary: &mut Summary) -> Result<(), FrontierError> {
+        match event {
+            Event::Finished(id, reply) => {
+                self.held.remove(&id);
+                match reply {
+                    Ok((-1, _)) => self.lease_lost += 1,
+                    Ok((_, deduped)) => summary.deduped += deduped as usize,
+                    Err(error) => return Err(self.frontier.lost(error)),
+                }
+            }
+            Event::Renew => {
+                self.hold(Duration::ZERO).await?;
+            }
+            Event::Robots => {}
+        }
+        Ok(())
+    }
+
+    /// Records already written are acknowledged; the rest go back.
+    async fn stop(
+        &mut self,
+        _: &mut Summary,
+        _: &mut dyn FnMut(&PageResult),
+    ) -> Result<(), FrontierError> {
+        while let Some(joined) = self.finishes.join_next().await {
+            let (id, reply) = joined.expect("finish tasks do not panic");
+            self.held.remove(&id);
+            reply.map_err(|error| self.frontier.lost(error))?;
+        }
+        let lease = self.frontier.config.lease;
+        self.returned = self.hold(lease + Duration::from_secs(1)).await?;
+        Ok(())
+    }
+}
+
+impl Crawler<'_> {
     /// Up to `count` URLs of this level: new ones first, then those whose
     /// lease has run out.
-    async fn take(&mut self, count: usize) -> Result<Vec<Entry>, FrontierError> {
+    async fn take_entries(&mut self, count: usize) -> Result<Vec<Entry>, FrontierError> {
         let queue = self.frontier.keys.queue(self.depth);
         let read: Option<StreamReadReply> = redis::cmd("XREADGROUP")
             .arg("GROUP")
@@ -297,66 +365,6 @@ impl Crawler<'_> {
             }
         }
         Ok(entries)
-    }
-
-    /// Starts work on one URL.
-    fn start(
-        &mut self,
-        entry: Entry,
-        shared: &mut SharedSummary,
-        report: &mut impl FnMut(&PageResult),
-    ) {
-        let depth = self.depth;
-        if entry.robots {
-            let result = PageResult::failed(&entry.url, depth, FetchError::RobotsDisallowed);
-            self.finish(entry.id, result, Vec::new(), shared, report);
-            return;
-        }
-        let scraper = self.scraper.clone();
-        self.fetches.spawn(async move {
-            let (result, links) = scraper.visit(entry.url, depth, RedirectMode::Queue).await;
-            (entry.id, result, links)
-        });
-    }
-
-    /// Writes a page's record, then has Redis acknowledge it and admit its
-    /// links, in the background.
-    fn finish(
-        &mut self,
-        id: String,
-        result: PageResult,
-        mut links: Vec<Url>,
-        shared: &mut SharedSummary,
-        report: &mut impl FnMut(&PageResult),
-    ) {
-        let summary = &mut shared.summary;
-        summary.add(&result);
-        report(&result);
-        if self.max_depth.is_some_and(|max| self.depth >= max) {
-            links.clear();
-        }
-        let (deduped, out_of_scope) = crawl::thin(&mut links, &self.met, &self.origin, &self.scope);
-        summary.deduped += deduped;
-        summary.out_of_scope += out_of_scope;
-        let outcome = match &result.error {
-            None => "ok",
-            Some(FetchError::RobotsDisallowed) => "robots_skipped",
-            Some(_) => "failed",
-        };
-        let mut marked = Vec::with_capacity(links.len());
-        for link in links {
-            let disallowed = !self.robots.allows(&crawl::path_and_query(&link));
-            self.met.insert(link.clone());
-            marked.push((link, disallowed));
-        }
-        self.acknowledge(
-            id,
-            outcome,
-            result.attempts > 1,
-            deduped,
-            out_of_scope,
-            marked,
-        );
     }
 
     /// Acknowledges one entry in the background, with what its page found.

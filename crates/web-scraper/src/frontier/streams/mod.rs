@@ -1,0 +1,12 @@
+//! The frontier in a Redis server, through Redis Streams: see
+//! [`RedisFrontier`] for how it works.
+
+mod connection;
+mod crawler;
+mod scripts;
+mod status;
+
+pub use connection::{
+    FrontierConfig, FrontierError, RedisFrontier, SharedSummary, check_crawl_id, check_url,
+};
+pub use status::CrawlStatus;
