@@ -32,6 +32,15 @@ const TESTS: &[(&str, RedisTest)] = &[
         shared_crawl::redis_killed_mid_crawl_stops_every_crawler_and_a_rerun_completes,
     ),
     (
+        "redis_paused_mid_crawl_stops_every_crawler_and_a_rerun_completes",
+        shared_crawl::redis_paused_mid_crawl_stops_every_crawler_and_a_rerun_completes,
+    ),
+    #[cfg(target_os = "linux")]
+    (
+        "a_crawler_with_a_slow_reader_keeps_its_leases",
+        shared_crawl::a_crawler_with_a_slow_reader_keeps_its_leases,
+    ),
+    (
         "max_pages_holds_for_the_whole_crawl",
         shared_crawl::max_pages_holds_for_the_whole_crawl,
     ),
@@ -140,6 +149,13 @@ mod shared_crawl {
 
     impl Crawler {
         fn spawn<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Self {
+            Self::spawn_read_after(args, Duration::ZERO)
+        }
+
+        /// A crawler whose records nobody reads for `pause`. On Linux its
+        /// stdout pipe is cut to one page, so that a few records fill it
+        /// and the crawler's writes block.
+        fn spawn_read_after<S: AsRef<std::ffi::OsStr>>(args: &[S], pause: Duration) -> Self {
             let mut child = Command::new(BINARY)
                 .args(args)
                 .args(["--format", "jsonl"])
@@ -149,9 +165,18 @@ mod shared_crawl {
                 .expect("starting a crawler");
             let lines = Arc::new(Mutex::new(Vec::new()));
             let stdout = child.stdout.take().unwrap();
+            #[cfg(target_os = "linux")]
+            if !pause.is_zero() {
+                use std::os::fd::AsRawFd;
+                // SAFETY: F_SETPIPE_SZ resizes the pipe behind a descriptor
+                // this test owns; it touches no memory of ours.
+                let size = unsafe { libc::fcntl(stdout.as_raw_fd(), libc::F_SETPIPE_SZ, 4096) };
+                assert!(size >= 4096, "resizing the pipe");
+            }
             let sink = lines.clone();
             let reader = std::thread::spawn(move || {
-                for line in BufReader::new(stdout).lines() {
+                std::thread::sleep(pause);
+                for line in BufReader::with_capacity(256, stdout).lines() {
                     sink.lock().unwrap().push(line.unwrap());
                 }
             });
@@ -478,6 +503,86 @@ mod shared_crawl {
             fetched.values().filter(|&&hits| hits == 2).count() <= 3 * window,
             "more pages fetched twice than three crawlers can hold: {fetched:?}"
         );
+    }
+
+    /// Redis alive but answering nothing (SIGSTOP): every crawler gives up
+    /// within its --redis-timeout, with the advice to rerun, and a rerun
+    /// once Redis goes on (SIGCONT) completes the crawl.
+    pub(super) fn redis_paused_mid_crawl_stops_every_crawler_and_a_rerun_completes(
+        redis: RedisServer,
+    ) {
+        let site = Site::start(150);
+        let expected = single_crawl(&site, &[]);
+        let flags = ["--concurrency", "1", "--lease", "1", "--redis-timeout", "1"];
+        let crawlers: Vec<Crawler> = (0..3)
+            .map(|_| Crawler::shared(&site, &redis, "paused", &flags))
+            .collect();
+        wait_for("five records", || {
+            crawlers.iter().map(Crawler::records_so_far).sum::<usize>() >= 5
+        });
+        redis.pause();
+        let paused = Instant::now();
+        let mut runs = Vec::new();
+        for crawler in crawlers {
+            let (status, records, stderr) = crawler.finish();
+            assert_eq!(status.code(), Some(1), "{stderr}");
+            assert!(stderr.contains("lost Redis at"), "{stderr}");
+            assert!(
+                stderr.contains("rerun with the same --crawl-id"),
+                "{stderr}"
+            );
+            runs.push(records);
+        }
+        // The timeout is 1 s; this bound only catches a crawler that hangs.
+        let took = paused.elapsed();
+        eprintln!("every crawler gave up {took:?} after Redis stopped");
+        assert!(took < Duration::from_secs(10), "{took:?}");
+        assert!(
+            union(&runs).len() < expected.len(),
+            "the crawl ended before Redis stopped"
+        );
+
+        redis.resume();
+        let rerun: Vec<Crawler> = (0..2)
+            .map(|_| Crawler::shared(&site, &redis, "paused", &flags))
+            .collect();
+        for crawler in rerun {
+            let (status, records, stderr) = crawler.finish();
+            assert!(status.success(), "{stderr}");
+            runs.push(records);
+        }
+        assert_eq!(union(&runs), expected);
+    }
+
+    /// A crawler whose records are read slowly, its stdout full for three
+    /// leases, still holds its leases: the other crawler takes none of its
+    /// URLs, every page is fetched once, and no lease is lost.
+    #[cfg(target_os = "linux")]
+    pub(super) fn a_crawler_with_a_slow_reader_keeps_its_leases(redis: RedisServer) {
+        let site = Site::start(50);
+        let expected = single_crawl(&site, &[]);
+        let before = site.hits();
+        let mut args = vec![
+            "crawl".to_string(),
+            site.start_url(),
+            "--frontier".into(),
+            redis.url(),
+            "--crawl-id".into(),
+            "slow-reader".into(),
+        ];
+        args.extend(["--concurrency", "1", "--lease", "1"].map(String::from));
+        let slow = Crawler::spawn_read_after(&args, Duration::from_secs(3));
+        let other = Crawler::spawn(&args);
+        let mut runs = Vec::new();
+        for crawler in [slow, other] {
+            let (status, records, stderr) = crawler.finish();
+            assert!(status.success(), "{stderr}");
+            assert!(!stderr.contains("took longer than --lease"), "{stderr}");
+            runs.push(records);
+        }
+        assert_eq!(union(&runs), expected);
+        let fetched = fetched_since(&site, &before);
+        assert!(fetched.values().all(|&hits| hits == 1), "{fetched:?}");
     }
 
     pub(super) fn max_pages_holds_for_the_whole_crawl(redis: RedisServer) {

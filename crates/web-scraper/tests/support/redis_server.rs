@@ -131,6 +131,25 @@ impl RedisServer {
         }
     }
 
+    /// Stops the server with SIGSTOP: alive, its connections open, and
+    /// answering nothing until [`RedisServer::resume`].
+    pub fn pause(&self) {
+        self.signal(libc::SIGSTOP);
+    }
+
+    /// Lets a paused server go on (SIGCONT).
+    pub fn resume(&self) {
+        self.signal(libc::SIGCONT);
+    }
+
+    fn signal(&self, signal: i32) {
+        let child = self.child.as_ref().expect("the server is running");
+        let pid = i32::try_from(child.id()).expect("a pid");
+        // SAFETY: kill only sends a signal, to a child this helper started
+        // and has not reaped, so the pid is still ours.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    }
+
     /// A client connection, for looking inside.
     pub fn client(&self) -> redis::Connection {
         redis::Client::open(self.url())

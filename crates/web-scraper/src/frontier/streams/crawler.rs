@@ -3,7 +3,8 @@
 //! leases.
 
 use super::connection::{
-    CLAIM_EVERY, FrontierError, GROUP, RedisFrontier, SharedSummary, options_text, unix_ms,
+    CLAIM_EVERY, FrontierConfig, FrontierError, GROUP, Keys, RedisFrontier, SharedSummary,
+    options_text, unix_ms,
 };
 use super::scripts::{ADVANCE, FINISH, HOLD, JOIN};
 use crate::client::{FetchError, Fetcher};
@@ -17,9 +18,9 @@ use redis::aio::MultiplexedConnection;
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 use std::collections::HashSet;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 use url::Url;
 
 /// What [`FINISH`] answers: admitted, and deduped by Redis; or -1 and 0.
@@ -89,9 +90,14 @@ impl RedisFrontier {
             _ => {}
         }
 
-        let lease = self.config.lease;
-        let mut renew = tokio::time::interval(lease / 3);
-        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let leases = Arc::new(Mutex::new(Leases::default()));
+        let renewer = tokio::spawn(renew(
+            self.connection.clone(),
+            self.keys.clone(),
+            self.consumer.clone(),
+            self.config.clone(),
+            Arc::clone(&leases),
+        ));
         let mut crawler = Crawler {
             frontier: self,
             connection,
@@ -104,10 +110,10 @@ impl RedisFrontier {
             // is taken a few URLs at a time rather than one per finished
             // page.
             batch: (scraper.window() / 4).max(1),
-            renew,
+            renewer,
             depth: 0,
             met: HashSet::new(),
-            held: HashSet::new(),
+            leases,
             next_claim: Instant::now(),
             finishes: JoinSet::new(),
             returned: 0,
@@ -133,8 +139,10 @@ struct Crawler<'a> {
     max_pages: i64,
     /// The fewest URLs worth a round trip while pages are in flight.
     batch: usize,
-    /// When to renew the leases: every third of a lease.
-    renew: tokio::time::Interval,
+    /// Renews the leases every third of a lease, in a task of its own, so
+    /// that a loop held up (by a slow reader of the records, say) never
+    /// lets them run out. It ends only if Redis fails.
+    renewer: JoinHandle<FrontierError>,
     /// The level this crawler takes URLs from.
     depth: u32,
     /// Links this crawler has already passed to Redis: they are in `seen`,
@@ -142,8 +150,8 @@ struct Crawler<'a> {
     met: HashSet<Url>,
     /// When next to look for leases that have run out.
     next_claim: Instant,
-    /// The stream ids of the URLs leased to this crawler.
-    held: HashSet<String>,
+    /// The URLs leased to this crawler, shared with the renewer.
+    leases: Arc<Mutex<Leases>>,
     /// Pages whose record is written, being acknowledged: what Redis said.
     finishes: JoinSet<(String, FinishReply)>,
     /// URLs handed back when stopped.
@@ -156,8 +164,8 @@ struct Crawler<'a> {
 enum Event {
     /// Redis acknowledged a page, or failed to.
     Finished(String, FinishReply),
-    /// Time to renew the leases.
-    Renew,
+    /// The renewer stopped: Redis failed it.
+    RenewFailed(FrontierError),
     /// robots.txt was fetched again.
     Robots,
 }
@@ -217,7 +225,10 @@ impl Frontier for Crawler<'_> {
                 return Ok(Next::Poll);
             }
             match self.level().await? {
-                Level::Next => self.depth += 1,
+                Level::Next => {
+                    self.depth += 1;
+                    lock(&self.leases).depth = self.depth;
+                }
                 Level::Finished => return Ok(Next::Done),
                 Level::Wait => return Ok(Next::Poll),
             }
@@ -268,7 +279,10 @@ impl Frontier for Crawler<'_> {
                 let (id, reply) = joined.expect("finish tasks do not panic");
                 Event::Finished(id, reply)
             }
-            _ = self.renew.tick() => Event::Renew,
+            ended = &mut self.renewer => Event::RenewFailed(match ended {
+                Ok(error) => error,
+                Err(_) => unreachable!("the renewer is aborted only after the loop"),
+            }),
             () = self.robots.refreshed(), if refreshing => Event::Robots,
         }
     }
@@ -276,16 +290,14 @@ impl Frontier for Crawler<'_> {
     async fn on(&mut self, event: Event, summary: &mut Summary) -> Result<(), FrontierError> {
         match event {
             Event::Finished(id, reply) => {
-                self.held.remove(&id);
+                lock(&self.leases).ids.remove(&id);
                 match reply {
                     Ok((-1, _)) => self.lease_lost += 1,
                     Ok((_, deduped)) => summary.deduped += deduped as usize,
                     Err(error) => return Err(self.frontier.lost(error)),
                 }
             }
-            Event::Renew => {
-                self.hold(Duration::ZERO).await?;
-            }
+            Event::RenewFailed(error) => return Err(error),
             Event::Robots => {}
         }
         Ok(())
@@ -299,9 +311,10 @@ impl Frontier for Crawler<'_> {
     ) -> Result<(), FrontierError> {
         while let Some(joined) = self.finishes.join_next().await {
             let (id, reply) = joined.expect("finish tasks do not panic");
-            self.held.remove(&id);
+            lock(&self.leases).ids.remove(&id);
             reply.map_err(|error| self.frontier.lost(error))?;
         }
+        self.renewer.abort();
         let lease = self.frontier.config.lease;
         self.returned = self.hold(lease + Duration::from_secs(1)).await?;
         Ok(())
@@ -352,7 +365,7 @@ impl Crawler<'_> {
             let url = entry
                 .get::<String>("url")
                 .and_then(|url| Url::parse(&url).ok());
-            self.held.insert(entry.id.clone());
+            lock(&self.leases).ids.insert(entry.id.clone());
             match url {
                 Some(url) => entries.push(Entry {
                     robots: entry.contains_key("robots"),
@@ -405,20 +418,16 @@ impl Crawler<'_> {
     /// zero renews them, a lease's length or more hands them back. Returns
     /// how many were still this crawler's.
     async fn hold(&mut self, idle: Duration) -> Result<usize, FrontierError> {
-        let keys = &self.frontier.keys;
-        let mut invocation = HOLD.key(keys.queue(self.depth));
-        invocation
-            .key(keys.key("crawlers"))
-            .arg(&self.frontier.consumer)
-            .arg(idle.as_millis() as u64)
-            .arg(unix_ms());
-        for id in &self.held {
-            invocation.arg(id);
-        }
-        invocation
-            .invoke_async(&mut self.connection)
-            .await
-            .map_err(|error| self.frontier.lost(error))
+        let frontier = self.frontier;
+        hold(
+            &mut self.connection,
+            &frontier.keys,
+            &frontier.consumer,
+            &self.leases,
+            idle,
+        )
+        .await
+        .map_err(|error| frontier.lost(error))
     }
 
     /// Whether this level is done, once this crawler found nothing in it.
@@ -438,5 +447,72 @@ impl Crawler<'_> {
             1 => Level::Next,
             _ => Level::Finished,
         })
+    }
+}
+
+impl Drop for Crawler<'_> {
+    fn drop(&mut self) {
+        self.renewer.abort();
+    }
+}
+
+/// The URLs a crawler holds, at the level it works on.
+#[derive(Default)]
+struct Leases {
+    depth: u32,
+    ids: HashSet<String>,
+}
+
+fn lock(leases: &Mutex<Leases>) -> std::sync::MutexGuard<'_, Leases> {
+    // A panic while holding it leaves a set of ids, which is still whole.
+    leases
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Sets the idle time of the leases in `leases` to `idle`, and notes that
+/// the crawler is alive; returns how many were still its own.
+async fn hold(
+    connection: &mut MultiplexedConnection,
+    keys: &Keys,
+    consumer: &str,
+    leases: &Mutex<Leases>,
+    idle: Duration,
+) -> Result<usize, RedisError> {
+    let invocation = {
+        let leases = lock(leases);
+        let mut invocation = HOLD.key(keys.queue(leases.depth));
+        invocation
+            .key(keys.key("crawlers"))
+            .arg(consumer)
+            .arg(idle.as_millis() as u64)
+            .arg(unix_ms());
+        for id in &leases.ids {
+            invocation.arg(id);
+        }
+        invocation
+    };
+    invocation.invoke_async(connection).await
+}
+
+/// The renewer: every third of a lease, renews every lease the crawler
+/// holds. Returns only when Redis fails it.
+async fn renew(
+    mut connection: MultiplexedConnection,
+    keys: Keys,
+    consumer: String,
+    config: FrontierConfig,
+    leases: Arc<Mutex<Leases>>,
+) -> FrontierError {
+    let mut every = tokio::time::interval(config.lease / 3);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(error) = hold(&mut connection, &keys, &consumer, &leases, Duration::ZERO).await {
+            return FrontierError::Lost {
+                url: config.url,
+                error,
+            };
+        }
     }
 }
