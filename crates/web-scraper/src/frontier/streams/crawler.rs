@@ -3,10 +3,10 @@
 //! leases.
 
 use super::connection::{
-    CLAIM_EVERY, FrontierConfig, FrontierError, GROUP, Keys, RedisFrontier, SharedSummary,
-    options_text, unix_ms,
+    CLAIM_EVERY, FrontierError, GROUP, RedisFrontier, SharedSummary, options_text, unix_ms,
 };
-use super::scripts::{ADVANCE, FINISH, HOLD, JOIN};
+use super::leases::{Leases, hold, lock, renew};
+use super::scripts::{ADVANCE, FINISH, JOIN};
 use crate::client::{FetchError, Fetcher};
 use crate::frontier::engine;
 use crate::frontier::scope::{path_and_query, thin};
@@ -453,66 +453,5 @@ impl Crawler<'_> {
 impl Drop for Crawler<'_> {
     fn drop(&mut self) {
         self.renewer.abort();
-    }
-}
-
-/// The URLs a crawler holds, at the level it works on.
-#[derive(Default)]
-struct Leases {
-    depth: u32,
-    ids: HashSet<String>,
-}
-
-fn lock(leases: &Mutex<Leases>) -> std::sync::MutexGuard<'_, Leases> {
-    // A panic while holding it leaves a set of ids, which is still whole.
-    leases
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Sets the idle time of the leases in `leases` to `idle`, and notes that
-/// the crawler is alive; returns how many were still its own.
-async fn hold(
-    connection: &mut MultiplexedConnection,
-    keys: &Keys,
-    consumer: &str,
-    leases: &Mutex<Leases>,
-    idle: Duration,
-) -> Result<usize, RedisError> {
-    let invocation = {
-        let leases = lock(leases);
-        let mut invocation = HOLD.key(keys.queue(leases.depth));
-        invocation
-            .key(keys.key("crawlers"))
-            .arg(consumer)
-            .arg(idle.as_millis() as u64)
-            .arg(unix_ms());
-        for id in &leases.ids {
-            invocation.arg(id);
-        }
-        invocation
-    };
-    invocation.invoke_async(connection).await
-}
-
-/// The renewer: every third of a lease, renews every lease the crawler
-/// holds. Returns only when Redis fails it.
-async fn renew(
-    mut connection: MultiplexedConnection,
-    keys: Keys,
-    consumer: String,
-    config: FrontierConfig,
-    leases: Arc<Mutex<Leases>>,
-) -> FrontierError {
-    let mut every = tokio::time::interval(config.lease / 3);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        every.tick().await;
-        if let Err(error) = hold(&mut connection, &keys, &consumer, &leases, Duration::ZERO).await {
-            return FrontierError::Lost {
-                url: config.url,
-                error,
-            };
-        }
     }
 }

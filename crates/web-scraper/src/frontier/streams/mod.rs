@@ -3,6 +3,7 @@
 
 mod connection;
 mod crawler;
+mod leases;
 mod scripts;
 mod status;
 
