@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::binary::{BINARY, Site, figure, run, stdout};
+use support::binary::{Site, figure, run, stdout};
 use web_scraper::server::ServeOptions;
 
 #[test]
@@ -51,7 +51,10 @@ fn bench_spider_counts_both_crawlers_on_the_server() {
     // Called as: --respect-robots-txt --url URL crawl --output-links
     std::fs::write(
         &script,
-        format!("#!/bin/sh\nexec '{BINARY}' crawl \"$3\" --format jsonl\n"),
+        format!(
+            "#!/bin/sh\nexec '{}' crawl \"$3\" --format jsonl\n",
+            support::binary::BINARY
+        ),
     )
     .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();

@@ -133,15 +133,18 @@ impl RedisServer {
 
     /// Stops the server with SIGSTOP: alive, its connections open, and
     /// answering nothing until [`RedisServer::resume`].
+    #[cfg(unix)]
     pub fn pause(&self) {
         self.signal(libc::SIGSTOP);
     }
 
     /// Lets a paused server go on (SIGCONT).
+    #[cfg(unix)]
     pub fn resume(&self) {
         self.signal(libc::SIGCONT);
     }
 
+    #[cfg(unix)]
     fn signal(&self, signal: i32) {
         let child = self.child.as_ref().expect("the server is running");
         let pid = i32::try_from(child.id()).expect("a pid");
