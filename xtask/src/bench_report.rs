@@ -396,7 +396,9 @@ pub fn against_floors<'a>(measured: &'a [Measured], bounds: &'a [Bound]) -> Vec<
         .collect()
 }
 
-fn results_json(
+/// The results file's contents: every row's figures, target and floor,
+/// the machine and the bounds.
+pub fn results_json(
     measured: &[Measured],
     bounds: &[Bound],
     machine: &serde_json::Value,

@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod bench_report;
 pub mod bench_serve;
+pub mod bench_spec;
 pub mod chart;
 pub mod copy_check;
 pub mod expected;

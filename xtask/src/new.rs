@@ -58,7 +58,7 @@ pub struct Options {
 }
 
 /// Files and folders of the tour, left out by `--lib-only`.
-pub const TOUR: [&str; 9] = [
+pub const TOUR: [&str; 10] = [
     "src/demos",
     "tests/tour.rs",
     "tests/demos.rs",
@@ -68,6 +68,7 @@ pub const TOUR: [&str; 9] = [
     "reference_scrapy.py",
     "requirements.txt",
     "bench",
+    "bench.toml",
 ];
 
 /// What a crate's manifest says of it as a template, under

@@ -67,7 +67,7 @@ fn a_count_that_is_zero_on_both_sides_has_no_ratio() {
 #[test]
 fn a_peer_built_from_crates_io_is_given_its_binary_and_run_inside_rusts_run() {
     use xtask::bench::PeerProgram;
-    for spec in specs() {
+    for spec in specs().unwrap() {
         for peer in spec.peers {
             if let PeerProgram::Crate { .. } = peer.program {
                 // Its path reaches the Rust side's run through `{bin}`.
@@ -114,16 +114,31 @@ fn absolute_targets_judge_rusts_own_figure() {
 }
 
 #[test]
-fn every_spec_names_a_crate_of_the_workspace() {
+fn every_crate_has_a_bench_toml_with_rows() {
     let examples = xtask::workspace::examples(&xtask::workspace::root()).unwrap();
-    for spec in specs() {
-        assert!(
-            examples.iter().any(|example| example.name == spec.name),
-            "{} is not under crates/",
-            spec.name
-        );
-        assert!(!spec.rows.is_empty());
+    let specs = specs().unwrap();
+    for example in &examples {
+        let spec = specs.iter().find(|spec| spec.name == example.name);
+        let spec = spec.unwrap_or_else(|| panic!("{} has no bench.toml", example.name));
+        assert!(!spec.rows.is_empty(), "{}", spec.name);
     }
+}
+
+#[test]
+fn a_bench_toml_is_read_strictly() {
+    use xtask::bench_spec::parse;
+    let minimal = "rust_args = [\"bench\"]\npython_args = []\nquick_rust_args = []\n\
+                   quick_python_args = []\n\n[[row]]\nworkload = \"w\"\nrust_key = \"a\"\n\
+                   against = \"C\"\nreference_key = \"b\"\nunit = \"ns\"\n\
+                   better = \"lower\"\ntarget = { ratio_at_least = 2.0 }\n";
+    let spec = parse(minimal, "demo").unwrap();
+    assert_eq!(spec.rows[0].against, Side::Peer("C"));
+    assert_eq!(spec.rows[0].target, Target::RatioAtLeast(2.0));
+    // A misspelt key or an unknown target is an error, not a default.
+    let misspelt = minimal.replace("rust_key", "rust_kye");
+    assert!(parse(&misspelt, "demo").is_err());
+    let unknown = minimal.replace("ratio_at_least", "ratio_at_most");
+    assert!(parse(&unknown, "demo").is_err());
 }
 
 #[test]
@@ -285,7 +300,7 @@ fn a_row_is_read_against_a_figure_of_the_same_rounds_round_by_round() {
 #[test]
 fn every_floor_and_reference_names_a_side_the_crate_runs() {
     use xtask::bench::FloorOf;
-    for spec in specs() {
+    for spec in specs().unwrap() {
         let runs = |side: Side| match side {
             Side::Rust | Side::Python => true,
             Side::Peer(name) => spec.peers.iter().any(|peer| peer.name == name),

@@ -1,0 +1,286 @@
+//! Each crate's bench as data: `crates/NAME/bench.toml`, read into the
+//! [`CrateBench`] the bench runs.
+//!
+//! ```toml
+//! rust_args = ["bench"]                  # the crate's own bench command
+//! python_args = ["--workload", "counter"]
+//! quick_rust_args = ["bench", "--increments", "20000"]
+//! quick_python_args = ["--workload", "counter", "--increments", "20000"]
+//! python_modules = []                    # imports beyond the standard library
+//!
+//! [[serve]]                              # servers; `{N}` in the args is server N's URL
+//! site = "rust_docs"                     # rust_docs, bundled, std_only or redis
+//! latency_ms = 0
+//!
+//! [[peer]]                               # other programs run in every round
+//! name = "C"
+//! program = { c = "bench/primes.c" }     # or { python = "FILE" }, or
+//! args = ["4000000", "64"]               # { crate = { package, version, bin } }
+//! quick_args = ["200000", "8"]
+//!
+//! [[row]]                                # one compared figure
+//! workload = "4 threads x 1M increments: std Mutex vs threading.Lock"
+//! rust_key = "mutex_ns_per_increment"
+//! against = "Python"                     # Python, Rust, or a peer's name
+//! reference_key = "lock_ns_per_increment"
+//! unit = "ns"
+//! better = "lower"
+//! target = { ratio_at_least = 4.0 }      # or rust_at_least, rust_at_most,
+//!                                        # "same_as_reference", "reported"
+//! floor = { of = { bound = "contended Mutex increment (one thread per core)" } }
+//! ```
+//!
+//! A floor's `of` is `{ bound = NAME }`, one of the machine's lower bounds,
+//! or `{ figure = { side, key, name } }`, a figure a side prints in every
+//! round; its optional `target` is `{ cost_at_most = X }` or
+//! `{ speed_at_least = X }`.
+//!
+//! The bench's types hold `&'static str`s, as they did when the specs were
+//! Rust literals, so that everything that reads them stays as it was; the
+//! few kilobytes of each file read are leaked to get them, once per run of
+//! a short-lived command.
+
+use crate::bench::{
+    Better, CrateBench, Floor, FloorOf, FloorTarget, Peer, PeerProgram, Row, Side, Target,
+};
+use crate::bench_serve::{Serve, Site};
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use std::path::Path;
+
+/// The file each crate's bench is described in, in the crate's folder.
+pub const FILE: &str = "bench.toml";
+
+/// A `bench.toml`, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BenchFile {
+    rust_args: Vec<String>,
+    python_args: Vec<String>,
+    quick_rust_args: Vec<String>,
+    quick_python_args: Vec<String>,
+    #[serde(default)]
+    python_modules: Vec<String>,
+    #[serde(default)]
+    serve: Vec<ServeData>,
+    #[serde(default)]
+    quick_serve: Vec<ServeData>,
+    #[serde(default)]
+    peer: Vec<PeerData>,
+    row: Vec<RowData>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServeData {
+    site: SiteData,
+    #[serde(default)]
+    latency_ms: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum SiteData {
+    RustDocs,
+    Bundled,
+    StdOnly,
+    Redis,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeerData {
+    name: String,
+    program: ProgramData,
+    args: Vec<String>,
+    quick_args: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ProgramData {
+    C(String),
+    Python(String),
+    Crate {
+        package: String,
+        version: String,
+        bin: String,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowData {
+    workload: String,
+    rust_key: String,
+    against: String,
+    reference_key: String,
+    unit: String,
+    better: BetterData,
+    target: TargetData,
+    floor: Option<FloorData>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum BetterData {
+    Lower,
+    Higher,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TargetData {
+    RatioAtLeast(f64),
+    RustAtLeast(f64),
+    RustAtMost(f64),
+    SameAsReference,
+    Reported,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FloorData {
+    of: FloorOfData,
+    target: Option<FloorTargetData>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum FloorOfData {
+    Bound(String),
+    Figure {
+        side: String,
+        key: String,
+        name: String,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum FloorTargetData {
+    CostAtMost(f64),
+    SpeedAtLeast(f64),
+}
+
+/// The crate's bench, read from its `bench.toml`, if it has one.
+pub fn read(crate_dir: &Path, name: &str) -> Result<Option<CrateBench>> {
+    let path = crate_dir.join(FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error).with_context(|| format!("reading {}", path.display())),
+    };
+    parse(&text, name)
+        .map(Some)
+        .with_context(|| format!("reading {}", path.display()))
+}
+
+/// A bench from the text of a `bench.toml`.
+pub fn parse(text: &str, name: &str) -> Result<CrateBench> {
+    let file: BenchFile = toml::from_str(text)?;
+    Ok(CrateBench {
+        name: leak(name.to_string()),
+        rust_args: strings(file.rust_args),
+        python_args: strings(file.python_args),
+        quick_rust_args: strings(file.quick_rust_args),
+        quick_python_args: strings(file.quick_python_args),
+        python_modules: strings(file.python_modules),
+        serve: slice(file.serve.into_iter().map(serve).collect()),
+        quick_serve: slice(file.quick_serve.into_iter().map(serve).collect()),
+        peers: slice(file.peer.into_iter().map(peer).collect()),
+        rows: slice(file.row.into_iter().map(row).collect()),
+    })
+}
+
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+fn slice<T>(items: Vec<T>) -> &'static [T] {
+    Box::leak(items.into_boxed_slice())
+}
+
+fn strings(items: Vec<String>) -> &'static [&'static str] {
+    slice(items.into_iter().map(leak).collect())
+}
+
+fn side(name: String) -> Side {
+    match name.as_str() {
+        "Rust" => Side::Rust,
+        "Python" => Side::Python,
+        _ => Side::Peer(leak(name)),
+    }
+}
+
+fn serve(data: ServeData) -> Serve {
+    Serve {
+        site: match data.site {
+            SiteData::RustDocs => Site::RustDocs,
+            SiteData::Bundled => Site::Bundled,
+            SiteData::StdOnly => Site::StdOnly,
+            SiteData::Redis => Site::Redis,
+        },
+        latency_ms: data.latency_ms,
+    }
+}
+
+fn peer(data: PeerData) -> Peer {
+    Peer {
+        name: leak(data.name),
+        program: match data.program {
+            ProgramData::C(file) => PeerProgram::C(leak(file)),
+            ProgramData::Python(file) => PeerProgram::Python(leak(file)),
+            ProgramData::Crate {
+                package,
+                version,
+                bin,
+            } => PeerProgram::Crate {
+                package: leak(package),
+                version: leak(version),
+                bin: leak(bin),
+            },
+        },
+        args: strings(data.args),
+        quick_args: strings(data.quick_args),
+    }
+}
+
+fn row(data: RowData) -> Row {
+    Row {
+        workload: leak(data.workload),
+        rust_key: leak(data.rust_key),
+        against: side(data.against),
+        reference_key: leak(data.reference_key),
+        unit: leak(data.unit),
+        better: match data.better {
+            BetterData::Lower => Better::Lower,
+            BetterData::Higher => Better::Higher,
+        },
+        target: match data.target {
+            TargetData::RatioAtLeast(ratio) => Target::RatioAtLeast(ratio),
+            TargetData::RustAtLeast(value) => Target::RustAtLeast(value),
+            TargetData::RustAtMost(value) => Target::RustAtMost(value),
+            TargetData::SameAsReference => Target::SameAsReference,
+            TargetData::Reported => Target::Reported,
+        },
+        floor: data.floor.map(|floor| Floor {
+            of: match floor.of {
+                FloorOfData::Bound(name) => FloorOf::Bound(leak(name)),
+                FloorOfData::Figure {
+                    side: who,
+                    key,
+                    name,
+                } => FloorOf::Figure {
+                    side: side(who),
+                    key: leak(key),
+                    name: leak(name),
+                },
+            },
+            target: floor.target.map(|target| match target {
+                FloorTargetData::CostAtMost(at_most) => FloorTarget::CostAtMost(at_most),
+                FloorTargetData::SpeedAtLeast(fraction) => FloorTarget::SpeedAtLeast(fraction),
+            }),
+        }),
+    }
+}
