@@ -32,7 +32,7 @@
 //! `key=PREFIX` (rows whose Rust figure's key starts so), `targets` (rows
 //! with a target to meet).
 
-use crate::chart;
+use crate::bench::chart;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use std::fs;

@@ -4,15 +4,10 @@
 //! tidy and the benchmarks.
 
 pub mod bench;
-pub mod bench_report;
-pub mod bench_serve;
-pub mod bench_spec;
-pub mod chart;
 pub mod copy_check;
 pub mod expected;
 pub mod figures;
 pub mod layers;
-pub mod lower_bounds;
 pub mod new;
 pub mod procs;
 pub mod run_all;

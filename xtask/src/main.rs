@@ -18,7 +18,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 use std::time::Duration;
-use xtask::{bench_report, copy_check, figures, new, run_all, tidy, workspace};
+use xtask::{bench, copy_check, figures, new, run_all, tidy, workspace};
 
 #[derive(Parser)]
 #[command(
@@ -59,7 +59,7 @@ enum Task {
         /// The crates to bench (default: every crate with a bench)
         names: Vec<String>,
         /// How many rounds per crate, each running Python, the peers, then Rust
-        #[arg(long, value_name = "K", default_value_t = bench_report::DEFAULT_RUNS as u64, value_parser = clap::value_parser!(u64).range(1..=100))]
+        #[arg(long, value_name = "K", default_value_t = bench::DEFAULT_RUNS as u64, value_parser = clap::value_parser!(u64).range(1..=100))]
         runs: u64,
         /// One small run of everything, to check that every row produces a figure
         #[arg(long)]
@@ -135,7 +135,7 @@ fn run(task: Task) -> Result<bool> {
             no_python_setup,
             strict,
             peers,
-        } => bench_report::bench(&bench_report::Options {
+        } => bench::bench(&bench::Options {
             names,
             runs: runs as usize,
             quick,

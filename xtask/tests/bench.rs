@@ -126,7 +126,7 @@ fn every_crate_has_a_bench_toml_with_rows() {
 
 #[test]
 fn a_bench_toml_is_read_strictly() {
-    use xtask::bench_spec::parse;
+    use xtask::bench::spec::parse;
     let minimal = "rust_args = [\"bench\"]\npython_args = []\nquick_rust_args = []\n\
                    quick_python_args = []\n\n[[row]]\nworkload = \"w\"\nrust_key = \"a\"\n\
                    against = \"C\"\nreference_key = \"b\"\nunit = \"ns\"\n\
@@ -186,9 +186,9 @@ fn a_reported_row_has_no_verdict_and_a_digest_must_match_in_every_round() {
 
 #[test]
 fn a_row_is_read_against_a_machine_bound_in_cost_per_operation() {
+    use xtask::bench::floors::against_floors;
+    use xtask::bench::floors::Bound;
     use xtask::bench::{Floor, FloorOf, FloorTarget};
-    use xtask::bench_report::against_floors;
-    use xtask::lower_bounds::Bound;
     let bounds = [
         Bound {
             name: "atomic",
@@ -242,8 +242,8 @@ fn a_row_is_read_against_a_machine_bound_in_cost_per_operation() {
 
 #[test]
 fn a_row_is_read_against_a_figure_of_the_same_rounds_round_by_round() {
+    use xtask::bench::floors::against_floors;
     use xtask::bench::{Floor, FloorOf, FloorTarget};
-    use xtask::bench_report::against_floors;
     // Seconds for the same loop: Rust 1.0 and 1.2 s, C 1.0 and 1.0 s, so
     // 1.0x and 1.2x C's cost; the median 1.1x is 91% of C's speed.
     let primes = |fraction| Measured {

@@ -6,7 +6,7 @@ mod support;
 
 use std::fs;
 use support::Scratch;
-use xtask::bench_report::{Options, publish_refusal};
+use xtask::bench::{Options, publish_refusal};
 use xtask::figures::{self, CHART, RESULTS, Results};
 
 /// Two rows of one crate, one with a floor, as `cargo xtask bench` writes
@@ -162,7 +162,7 @@ fn the_published_results_render_every_document_of_the_workspace() {
     let root = xtask::workspace::root();
     let results = Results::published(&root).unwrap();
     assert!(!results.quick, "quick results were published");
-    assert!(results.runs >= xtask::bench_report::DEFAULT_RUNS);
+    assert!(results.runs >= xtask::bench::DEFAULT_RUNS);
     let json = fs::read_to_string(root.join(RESULTS)).unwrap();
     // No path of the machine that ran it.
     assert!(!json.contains(&root.display().to_string()));

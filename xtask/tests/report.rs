@@ -45,15 +45,16 @@ fn results_md_is_what_it_was() {
     golden("report.md", &markdown_report(&results()));
 }
 
-/// The results file itself, as `bench_report::results_json` writes it,
+/// The results file itself, as `bench::report::results_json` writes it,
 /// from the stored run's figures and the rows of today's `bench.toml`
 /// files: every row's workload, keys, unit, target and floor, now read
 /// from data, write what the run recorded when they were Rust literals.
 #[test]
 fn the_results_file_is_what_it_was_from_the_bench_toml_files() {
+    use xtask::bench::Options;
+    use xtask::bench::floors::Bound;
+    use xtask::bench::report::results_json;
     use xtask::bench::{Measured, specs};
-    use xtask::bench_report::{Options, results_json};
-    use xtask::lower_bounds::Bound;
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/results.json");
     let stored: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

@@ -40,13 +40,200 @@
 //! few kilobytes of each file read are leaked to get them, once per run of
 //! a short-lived command.
 
-use crate::bench::{
-    Better, CrateBench, Floor, FloorOf, FloorTarget, Peer, PeerProgram, Row, Side, Target,
-};
-use crate::bench_serve::{Serve, Site};
+use super::servers::{Serve, Site};
+use crate::workspace;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use std::path::Path;
+
+/// Whether a smaller or a larger figure is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Better {
+    Lower,
+    Higher,
+}
+
+/// Who a figure comes from in a pair: the crate's own `bench`, its
+/// `reference.py`, or one of its [`Peer`]s, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Rust,
+    Python,
+    Peer(&'static str),
+}
+
+impl Side {
+    /// How the report names this side.
+    pub fn label(self) -> &'static str {
+        match self {
+            Side::Rust => "Rust",
+            Side::Python => "Python",
+            Side::Peer(name) => name,
+        }
+    }
+}
+
+/// What a row must reach.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    /// Rust at least this many times better than the row's reference.
+    RatioAtLeast(f64),
+    /// Rust's own figure at least this (for figures where higher is better).
+    RustAtLeast(f64),
+    /// Rust's own figure at most this (for figures where lower is better).
+    RustAtMost(f64),
+    /// Equal to the reference's in every round: a digest of the work both did.
+    SameAsReference,
+    /// Shown, with no target: the row is there for its floor, or to be read.
+    Reported,
+}
+
+/// One compared figure: Rust's `rust_key` against `reference_key` printed
+/// by `against` in the same round. `against` is Python, a peer, or Rust
+/// itself, for two of Rust's own figures (a crawl with its frontier in
+/// Redis against the same crawl in memory).
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    pub workload: &'static str,
+    pub rust_key: &'static str,
+    pub against: Side,
+    pub reference_key: &'static str,
+    pub unit: &'static str,
+    pub better: Better,
+    pub target: Target,
+    /// The floor this row is also read against, if any.
+    pub floor: Option<Floor>,
+}
+
+/// A row's floor: the most this machine could do at the row's work,
+/// measured in the same run, and how close Rust must come.
+#[derive(Debug, Clone, Copy)]
+pub struct Floor {
+    pub of: FloorOf,
+    /// `None` reports the distance with no target.
+    pub target: Option<FloorTarget>,
+}
+
+/// Where a floor's figure comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum FloorOf {
+    /// One of the machine's lower bounds, by its
+    /// [`Bound`](crate::bench::floors::Bound)'s name, measured once after
+    /// the crates.
+    Bound(&'static str),
+    /// A figure that a side prints in every round, in the row's unit: C's
+    /// time for the same loop, or a parse-only pass over the same pages.
+    Figure {
+        side: Side,
+        key: &'static str,
+        name: &'static str,
+    },
+}
+
+/// How close to its floor a row must come.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FloorTarget {
+    /// At most this many times the floor's cost per operation.
+    CostAtMost(f64),
+    /// At least this fraction of the floor's speed (1 / cost).
+    SpeedAtLeast(f64),
+}
+
+impl FloorTarget {
+    /// Whether Rust's cost per operation, as a multiple of the floor's,
+    /// is within the target.
+    pub fn met(self, times_floor: f64) -> bool {
+        match self {
+            FloorTarget::CostAtMost(at_most) => times_floor <= at_most,
+            FloorTarget::SpeedAtLeast(fraction) => 1.0 / times_floor >= fraction,
+        }
+    }
+}
+
+/// Seconds per operation, from a time per operation or a rate.
+pub fn cost_per_operation(value: f64, unit: &str) -> Option<f64> {
+    let seconds = match unit {
+        "ns" => value * 1e-9,
+        "us" => value * 1e-6,
+        "ms" => value * 1e-3,
+        "s" => value,
+        "/s" if value > 0.0 => 1.0 / value,
+        _ => return None,
+    };
+    Some(seconds)
+}
+
+/// Another program measured in the same rounds as a crate's bench: the tool
+/// a user would pick instead (Scrapy), or the same loop in C as a floor.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    /// The name its rows and floors use ([`Side::Peer`]).
+    pub name: &'static str,
+    pub program: PeerProgram,
+    pub args: &'static [&'static str],
+    pub quick_args: &'static [&'static str],
+}
+
+/// What a peer runs, from a file in the crate.
+#[derive(Debug, Clone, Copy)]
+pub enum PeerProgram {
+    /// A C file, built once per bench with the system C compiler at `-O2`
+    /// (`cc -O2 -pthread FILE -lm`); skipped, with the reason, where there
+    /// is no C compiler.
+    C(&'static str),
+    /// A Python script, run with the Python the crate's `reference.py`
+    /// runs with, and skipped when that is.
+    Python(&'static str),
+    /// A crate's binary from crates.io, built without default features
+    /// into `target/bench/peers` only when the bench is run with `--peers`
+    /// (the build takes minutes), and skipped otherwise. It is not run by
+    /// the bench itself: its `args`, with `{bin}` its path, go to the Rust
+    /// side's run, which runs both on the same server and prints the
+    /// figures of both, so the Rust run's figures count for this peer too.
+    Crate {
+        package: &'static str,
+        version: &'static str,
+        bin: &'static str,
+    },
+}
+
+/// Why a [`PeerProgram::Crate`] peer is skipped without `--peers`.
+pub const PEERS_NOT_ASKED: &str = "built only with --peers (cargo install takes minutes)";
+
+/// How to bench one crate: the arguments of both sides, full and quick, and
+/// the rows to compare.
+#[derive(Debug, Clone, Copy)]
+pub struct CrateBench {
+    pub name: &'static str,
+    pub rust_args: &'static [&'static str],
+    pub python_args: &'static [&'static str],
+    pub quick_rust_args: &'static [&'static str],
+    pub quick_python_args: &'static [&'static str],
+    /// Python modules `reference.py` imports beyond the standard library;
+    /// without them the Python side is skipped, and the rows say why.
+    pub python_modules: &'static [&'static str],
+    /// Servers to start before the runs; `{N}` in the arguments of both
+    /// sides becomes server N's URL.
+    pub serve: &'static [Serve],
+    pub quick_serve: &'static [Serve],
+    /// Run in every round, between Python and Rust.
+    pub peers: &'static [Peer],
+    pub rows: &'static [Row],
+}
+
+/// The bench of every crate that has one, read from its `bench.toml`
+/// (this module). The targets are those of the design's
+/// performance table.
+pub fn specs() -> Result<Vec<CrateBench>> {
+    let root = workspace::root();
+    let mut specs = Vec::new();
+    for example in workspace::examples(&root)? {
+        if let Some(spec) = crate::bench::spec::read(&example.dir, &example.name)? {
+            specs.push(spec);
+        }
+    }
+    Ok(specs)
+}
 
 /// The file each crate's bench is described in, in the crate's folder.
 pub const FILE: &str = "bench.toml";

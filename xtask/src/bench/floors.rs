@@ -6,6 +6,7 @@
 //! workspace `Cargo.toml`), so these loops are measured as release code.
 //! A full run measures each bound five times and keeps the best.
 
+use super::{FloorOf, FloorTarget, Measured, median};
 use anyhow::{Context, Result};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -253,4 +254,68 @@ fn contend(threads: usize, increments: u64, step: impl Fn() + Sync) -> Duration 
 
 fn per_item(elapsed: Duration, count: u64) -> f64 {
     elapsed.as_secs_f64() / count.max(1) as f64
+}
+
+/// A row read against its floor: the floor's name and figure, Rust's cost
+/// per operation as a multiple of the floor's, and whether that is within
+/// the row's floor target.
+pub struct AgainstFloor<'a> {
+    pub row: &'a Measured,
+    pub name: &'a str,
+    /// The floor's figure (the median of the rounds, for a figure of the
+    /// rounds), in `unit`.
+    pub value: f64,
+    pub unit: &'a str,
+    /// The median, round by round where the floor is a figure of the
+    /// rounds, of Rust's cost over the floor's.
+    pub times_floor: f64,
+    pub target: Option<FloorTarget>,
+}
+
+impl AgainstFloor<'_> {
+    /// `None` when the row has no floor target.
+    pub fn met(&self) -> Option<bool> {
+        self.target.map(|target| target.met(self.times_floor))
+    }
+
+    /// Rust's speed as a fraction of the floor's.
+    pub fn fraction(&self) -> f64 {
+        1.0 / self.times_floor
+    }
+}
+
+/// Every row that has a floor measured in this run, with its distance.
+pub fn against_floors<'a>(measured: &'a [Measured], bounds: &'a [Bound]) -> Vec<AgainstFloor<'a>> {
+    let cost = super::cost_per_operation;
+    measured
+        .iter()
+        .filter_map(|row| {
+            let floor = row.row.floor?;
+            let unit = row.row.unit;
+            let (name, value, unit, times_floor) = match floor.of {
+                FloorOf::Bound(name) => {
+                    let bound = bounds.iter().find(|bound| bound.name == name)?;
+                    let times = cost(median(&row.rust)?, unit)? / cost(bound.value, bound.unit)?;
+                    (bound.name, bound.value, bound.unit, times)
+                }
+                FloorOf::Figure { name, .. } => {
+                    let times: Option<Vec<f64>> = row
+                        .rust
+                        .iter()
+                        .zip(&row.floor)
+                        .map(|(&rust, &floor)| Some(cost(rust, unit)? / cost(floor, unit)?))
+                        .collect();
+                    (name, median(&row.floor)?, unit, median(&times?)?)
+                }
+            };
+            Some(AgainstFloor {
+                row,
+                name,
+                value,
+                unit,
+                times_floor,
+                target: floor.target,
+            })
+        })
+        .collect()
 }
