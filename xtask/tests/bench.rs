@@ -186,8 +186,8 @@ fn a_reported_row_has_no_verdict_and_a_digest_must_match_in_every_round() {
 
 #[test]
 fn a_row_is_read_against_a_machine_bound_in_cost_per_operation() {
-    use xtask::bench::floors::against_floors;
     use xtask::bench::floors::Bound;
+    use xtask::bench::floors::against_floors;
     use xtask::bench::{Floor, FloorOf, FloorTarget};
     let bounds = [
         Bound {
