@@ -301,6 +301,37 @@ mod shared_crawl {
             .collect()
     }
 
+    /// Waits for crawlers that lost Redis: each exits 1, saying so and how
+    /// to resume. Their records.
+    fn lost_redis(crawlers: Vec<Crawler>) -> Vec<Vec<Value>> {
+        let mut runs = Vec::new();
+        for crawler in crawlers {
+            let (status, records, stderr) = crawler.finish();
+            assert_eq!(status.code(), Some(1), "{stderr}");
+            assert!(stderr.contains("lost Redis at"), "{stderr}");
+            assert!(
+                stderr.contains("rerun with the same --crawl-id"),
+                "{stderr}"
+            );
+            runs.push(records);
+        }
+        runs
+    }
+
+    /// Two crawlers that resume crawl `id` and finish it. Their records.
+    fn rerun(site: &Site, redis: &RedisServer, id: &str, flags: &[&str]) -> Vec<Vec<Value>> {
+        let crawlers: Vec<Crawler> = (0..2)
+            .map(|_| Crawler::shared(site, redis, id, flags))
+            .collect();
+        let mut runs = Vec::new();
+        for crawler in crawlers {
+            let (status, records, stderr) = crawler.finish();
+            assert!(status.success(), "{stderr}");
+            runs.push(records);
+        }
+        runs
+    }
+
     /// The crawler's name from its first line on stderr.
     fn consumer_of(stderr_first_line: &str) -> String {
         stderr_first_line
@@ -467,31 +498,14 @@ mod shared_crawl {
             crawlers.iter().map(Crawler::records_so_far).sum::<usize>() >= 5
         });
         redis.kill();
-        let mut runs = Vec::new();
-        for crawler in crawlers {
-            let (status, records, stderr) = crawler.finish();
-            assert_eq!(status.code(), Some(1), "{stderr}");
-            assert!(stderr.contains("lost Redis at"), "{stderr}");
-            assert!(
-                stderr.contains("rerun with the same --crawl-id"),
-                "{stderr}"
-            );
-            runs.push(records);
-        }
+        let mut runs = lost_redis(crawlers);
         assert!(
             union(&runs).len() < expected.len(),
             "the crawl ended before Redis did"
         );
 
         redis.restart();
-        let rerun: Vec<Crawler> = (0..2)
-            .map(|_| Crawler::shared(&site, &redis, "outage", &flags))
-            .collect();
-        for crawler in rerun {
-            let (status, records, stderr) = crawler.finish();
-            assert!(status.success(), "{stderr}");
-            runs.push(records);
-        }
+        runs.extend(rerun(&site, &redis, "outage", &flags));
         assert_eq!(union(&runs), expected);
         // Only what was in flight when Redis died is fetched again.
         let fetched = fetched_since(&site, &before);
@@ -522,17 +536,7 @@ mod shared_crawl {
         });
         redis.pause();
         let paused = Instant::now();
-        let mut runs = Vec::new();
-        for crawler in crawlers {
-            let (status, records, stderr) = crawler.finish();
-            assert_eq!(status.code(), Some(1), "{stderr}");
-            assert!(stderr.contains("lost Redis at"), "{stderr}");
-            assert!(
-                stderr.contains("rerun with the same --crawl-id"),
-                "{stderr}"
-            );
-            runs.push(records);
-        }
+        let mut runs = lost_redis(crawlers);
         // The timeout is 1 s; this bound only catches a crawler that hangs.
         let took = paused.elapsed();
         eprintln!("every crawler gave up {took:?} after Redis stopped");
@@ -543,14 +547,7 @@ mod shared_crawl {
         );
 
         redis.resume();
-        let rerun: Vec<Crawler> = (0..2)
-            .map(|_| Crawler::shared(&site, &redis, "paused", &flags))
-            .collect();
-        for crawler in rerun {
-            let (status, records, stderr) = crawler.finish();
-            assert!(status.success(), "{stderr}");
-            runs.push(records);
-        }
+        runs.extend(rerun(&site, &redis, "paused", &flags));
         assert_eq!(union(&runs), expected);
     }
 
