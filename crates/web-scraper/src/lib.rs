@@ -39,8 +39,9 @@
 //!   and charset decoding;
 //! - [`parse`]: reading a page into owned data;
 //! - [`crawl`]: many URLs at once, and breadth-first crawls;
-//! - `frontier` (feature `redis`, on by default): one crawl shared by many
-//!   crawler processes, through a Redis server;
+//! - [`frontier`]: where a crawl's URLs wait, in memory or, with the
+//!   `redis` feature (on by default), in a Redis server that many crawler
+//!   processes share;
 //! - [`robots`]: robots.txt by RFC 9309;
 //! - `server` and `site` (feature `site`, on by default): the bundled test
 //!   site, any folder, and the fault routes, for tests of a crawler.

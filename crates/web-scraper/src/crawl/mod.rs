@@ -3,9 +3,11 @@
 //!
 //! Python's version starts one thread per URL. Here each URL is a tokio
 //! task, which costs a few hundred bytes rather than a thread's stack, and a
-//! semaphore in the [`Fetcher`](crate::client::Fetcher) bounds how many requests run at once.
-//! Parsing is CPU work, so it runs on tokio's blocking pool, at most one
-//! parse per core at a time.
+//! semaphore in the [`Fetcher`](crate::client::Fetcher) bounds how many
+//! requests run at once. Parsing is CPU work, so it runs on tokio's
+//! blocking pool, at most one parse per core at a time. The loop itself is
+//! one function for every crawl, in-memory or shared through Redis: see
+//! [`crate::frontier`].
 //!
 //! # The order of a crawl
 //!
