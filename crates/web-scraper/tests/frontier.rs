@@ -301,6 +301,18 @@ mod shared_crawl {
             .collect()
     }
 
+    /// Three crawlers of crawl `id`, once they have written five records
+    /// between them: a crawl well under way.
+    fn three_under_way(site: &Site, redis: &RedisServer, id: &str, flags: &[&str]) -> Vec<Crawler> {
+        let crawlers: Vec<Crawler> = (0..3)
+            .map(|_| Crawler::shared(site, redis, id, flags))
+            .collect();
+        wait_for("five records", || {
+            crawlers.iter().map(Crawler::records_so_far).sum::<usize>() >= 5
+        });
+        crawlers
+    }
+
     /// Waits for crawlers that lost Redis: each exits 1, saying so and how
     /// to resume. Their records.
     fn lost_redis(crawlers: Vec<Crawler>) -> Vec<Vec<Value>> {
@@ -491,12 +503,7 @@ mod shared_crawl {
         let expected = single_crawl(&site, &[]);
         let before = site.hits();
         let flags = ["--concurrency", "1", "--lease", "1", "--redis-timeout", "2"];
-        let crawlers: Vec<Crawler> = (0..3)
-            .map(|_| Crawler::shared(&site, &redis, "outage", &flags))
-            .collect();
-        wait_for("five records", || {
-            crawlers.iter().map(Crawler::records_so_far).sum::<usize>() >= 5
-        });
+        let crawlers = three_under_way(&site, &redis, "outage", &flags);
         redis.kill();
         let mut runs = lost_redis(crawlers);
         assert!(
@@ -528,12 +535,7 @@ mod shared_crawl {
         let site = Site::start(150);
         let expected = single_crawl(&site, &[]);
         let flags = ["--concurrency", "1", "--lease", "1", "--redis-timeout", "1"];
-        let crawlers: Vec<Crawler> = (0..3)
-            .map(|_| Crawler::shared(&site, &redis, "paused", &flags))
-            .collect();
-        wait_for("five records", || {
-            crawlers.iter().map(Crawler::records_so_far).sum::<usize>() >= 5
-        });
+        let crawlers = three_under_way(&site, &redis, "paused", &flags);
         redis.pause();
         let paused = Instant::now();
         let mut runs = lost_redis(crawlers);
