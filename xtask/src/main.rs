@@ -54,7 +54,7 @@ enum Task {
     },
     /// Check the rules every example crate keeps
     Tidy,
-    /// Run each crate's bench against its reference.py, in rounds, and report; a full run (every crate, --peers) publishes docs/bench-results.json and renders the documents from it
+    /// Run each crate's bench against its reference.py, in rounds, and report; a full run (every crate, --peers, --scale) publishes docs/bench-results.json and renders the documents from it
     Bench {
         /// The crates to bench (default: every crate with a bench)
         names: Vec<String>,
@@ -73,6 +73,9 @@ enum Task {
         /// Also build and run the peers that come from crates.io (spider-rs for web-scraper); their build takes minutes
         #[arg(long)]
         peers: bool,
+        /// Also measure the scale rows, once: web-scraper's crawl of a generated site of 500,000 pages, beside spider-rs's with --peers (minutes)
+        #[arg(long)]
+        scale: bool,
     },
     /// Render every README's and BENCHMARKS.md's figures, and the chart, from docs/bench-results.json, without measuring
     Render,
@@ -135,6 +138,7 @@ fn run(task: Task) -> Result<bool> {
             no_python_setup,
             strict,
             peers,
+            scale,
         } => bench::bench(&bench::Options {
             names,
             runs: runs as usize,
@@ -142,6 +146,7 @@ fn run(task: Task) -> Result<bool> {
             python_setup: !no_python_setup,
             strict,
             peers,
+            scale,
         })?,
         Task::New {
             template,

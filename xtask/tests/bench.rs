@@ -15,6 +15,7 @@ fn row(better: Better, target: Target) -> Row {
         better,
         target,
         floor: None,
+        scale: false,
     }
 }
 
@@ -334,8 +335,47 @@ fn a_c_peer_that_does_not_compile_is_skipped_with_the_compilers_words() {
         "#include <stdio.h>\nint main(void) { puts(\"c_x=1\"); return 0; }\n",
     )
     .unwrap();
-    let binary = xtask::bench::build_c(&source, &dir, "fine").expect("it builds");
-    let output = std::process::Command::new(&binary).output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "c_x=1\n");
+    let binaries = xtask::bench::build_c(&source, &dir, "fine").expect("it builds");
+    // One build per optimisation level, each a program that runs.
+    assert_eq!(binaries.len(), xtask::bench::C_LEVELS.len());
+    for binary in binaries {
+        let output = std::process::Command::new(&binary).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "c_x=1\n");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_best_of_two_builds_is_kept_figure_by_figure() {
+    let figures = |pairs: &[(&str, f64)]| -> std::collections::BTreeMap<String, f64> {
+        pairs
+            .iter()
+            .map(|&(key, value)| (key.to_string(), value))
+            .collect()
+    };
+    let mut best = figures(&[
+        ("c_primes_sequential_s", 0.30),
+        ("c_primes_parallel_s", 0.14),
+        ("rate_per_s", 100.0),
+        ("c_threads", 2.0),
+    ]);
+    xtask::bench::keep_best(
+        &mut best,
+        figures(&[
+            ("c_primes_sequential_s", 0.28),
+            ("c_primes_parallel_s", 0.15),
+            ("rate_per_s", 120.0),
+            ("c_threads", 3.0),
+            ("only_here_s", 1.0),
+        ]),
+    );
+    assert_eq!(
+        best,
+        figures(&[
+            ("c_primes_sequential_s", 0.28),
+            ("c_primes_parallel_s", 0.14),
+            ("rate_per_s", 120.0),
+            ("c_threads", 2.0),
+        ])
+    );
 }

@@ -178,6 +178,7 @@ fn options(names: &[&str], runs: usize, quick: bool, peers: bool) -> Options {
         python_setup: true,
         strict: false,
         peers,
+        scale: true,
     }
 }
 
@@ -203,6 +204,15 @@ fn only_a_full_run_replaces_the_published_figures() {
             true,
             vec![],
             "the peers from crates.io were not run",
+        ),
+        (
+            Options {
+                scale: false,
+                ..options(&[], 5, false, true)
+            },
+            true,
+            vec![],
+            "the scale rows were not run",
         ),
         (full, false, vec![], "a row is missing figures"),
         (

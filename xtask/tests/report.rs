@@ -109,6 +109,7 @@ fn the_results_file_is_what_it_was_from_the_bench_toml_files() {
         python_setup: false,
         strict: false,
         peers: true,
+        scale: false,
     };
     let written = results_json(
         &measured,

@@ -1,7 +1,8 @@
 /*
  * The floor for process-pool's primes rows: the same trial-division loop as
  * src/demos/jobs.rs's is_prime, in C, built by `cargo xtask bench` with the system C
- * compiler at -O2 (cc -O2 -pthread bench/primes.c -lm). Same numbers (u64),
+ * compiler at -O2 and at -O3 (cc -O3 -pthread bench/primes.c -lm), each
+ * figure the best of the two. Same numbers (u64, divided as u32 below 2^32),
  * same chunks (0..limit in steps of limit / chunks rounded up), counted once
  * on one thread and once on THREADS threads, each thread taking the next
  * chunk from a shared counter, as the pool's idle workers take the next task.
@@ -11,7 +12,7 @@
  * THREADS 0 means one per core.
  *
  * thread-pool's bench/primes.c is the same program for its own numbers
- * (u32) and chunks: each crate keeps its own copy, so that it still
+ * (u32 only) and chunks: each crate keeps its own copy, so that it still
  * benches once copied out alone.
  *
  * Prints key=value lines: c_primes_found, c_primes_sequential_s and
@@ -26,12 +27,29 @@
 #include <time.h>
 #include <unistd.h>
 
-static int is_prime(uint64_t number) {
+/* Trial division in the narrowest type that holds the number: 32-bit
+ * division is much faster than 64-bit on x86-64, and every number benched
+ * here (below 3M) fits. src/demos/jobs.rs's is_prime does the same. */
+static int is_prime32(uint32_t number) {
     if (number < 2) return 0;
     if (number % 2 == 0) return number == 2;
+    /* The integer square root: the double's root is exact to within one
+     * for any 32-bit number, then corrected. */
+    uint64_t root = (uint64_t)sqrt((double)number);
+    while (root * root > number) root--;
+    while ((root + 1) * (root + 1) <= number) root++;
+    uint32_t limit = (uint32_t)root;
+    for (uint32_t divisor = 3; divisor <= limit; divisor += 2) {
+        if (number % divisor == 0) return 0;
+    }
+    return 1;
+}
+
+static int is_prime(uint64_t number) {
+    if (number <= UINT32_MAX) return is_prime32((uint32_t)number);
+    if (number % 2 == 0) return 0;
     /* The integer square root, as Rust's u64::isqrt: the double's root
-     * is close for the numbers benched here (far below 2^52), then
-     * corrected. */
+     * is close below 2^52, then corrected. */
     uint64_t limit = (uint64_t)sqrt((double)number);
     while (limit * limit > number) limit--;
     while ((limit + 1) * (limit + 1) <= number) limit++;

@@ -1,7 +1,8 @@
 /*
  * The floor for thread-pool's primes rows: the same trial-division loop as
- * src/primes.rs, in C, built by `cargo xtask bench` with the system C
- * compiler at -O2 (cc -O2 -pthread bench/primes.c -lm). Same numbers (u32),
+ * src/demos/primes.rs, in C, built by `cargo xtask bench` with the system C
+ * compiler at -O2 and at -O3 (cc -O3 -pthread bench/primes.c -lm), each
+ * figure the best of the two. Same numbers (u32),
  * same chunks (0..limit in nearly equal ranges), counted once on one thread
  * and once on THREADS threads (rayon's one per core), each thread taking the
  * next chunk from a shared counter, as rayon's workers steal them.
@@ -11,7 +12,7 @@
  * THREADS 0 means one per core.
  *
  * process-pool's bench/primes.c is the same program for its own numbers
- * (u64) and chunks: each crate keeps its own copy, so that it still
+ * (u64, divided as u32 below 2^32) and chunks: each crate keeps its own copy, so that it still
  * benches once copied out alone.
  *
  * Prints key=value lines: c_primes_found, c_primes_sequential_s and

@@ -2,7 +2,8 @@
 
 use super::servers::{Server, substitute};
 use super::spec::{
-    Better, CrateBench, Floor, FloorOf, PEERS_NOT_ASKED, PeerProgram, Row, Side, Target, specs,
+    Better, CrateBench, Floor, FloorOf, PEERS_NOT_ASKED, PeerProgram, Row, SCALE_NOT_ASKED, Side,
+    Target, specs,
 };
 use crate::runner::{self, Check};
 use crate::workspace::{self, Example};
@@ -135,28 +136,57 @@ fn run_once(name: &str, mut command: Command, reproduce: String) -> Result<BTree
     Ok(parse_figures(&outcome.stdout))
 }
 
-/// Builds a peer's C file with the system C compiler at `-O2`, into
-/// `out_dir`. `Err` says why the peer is skipped.
-pub fn build_c(source: &Path, out_dir: &Path, name: &str) -> std::result::Result<PathBuf, String> {
+/// The optimisation levels a C floor is built at: it runs at each, and
+/// each figure is the best of them, since a floor is the fastest the
+/// machine does and neither level wins everywhere.
+pub const C_LEVELS: [&str; 2] = ["-O2", "-O3"];
+
+/// Builds a peer's C file with the system C compiler once per
+/// [`C_LEVELS`], into `out_dir`. `Err` says why the peer is skipped.
+pub fn build_c(
+    source: &Path,
+    out_dir: &Path,
+    name: &str,
+) -> std::result::Result<Vec<PathBuf>, String> {
     let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".to_string());
     std::fs::create_dir_all(out_dir)
         .map_err(|error| format!("creating {}: {error}", out_dir.display()))?;
-    let binary = out_dir.join(name);
-    let output = Command::new(&compiler)
-        .args(["-O2", "-pthread", "-o"])
-        .arg(&binary)
-        .arg(source)
-        .arg("-lm")
-        .output()
-        .map_err(|_| format!("no C compiler: `{compiler}` is not installed"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "`{compiler} -O2` failed on {}: {}",
-            source.display(),
-            runner::tail(&String::from_utf8_lossy(&output.stderr), 5)
-        ));
+    let mut binaries = Vec::new();
+    for level in C_LEVELS {
+        let binary = out_dir.join(format!("{name}{level}"));
+        let output = Command::new(&compiler)
+            .args([level, "-pthread", "-o"])
+            .arg(&binary)
+            .arg(source)
+            .arg("-lm")
+            .output()
+            .map_err(|_| format!("no C compiler: `{compiler}` is not installed"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "`{compiler} {level}` failed on {}: {}",
+                source.display(),
+                runner::tail(&String::from_utf8_lossy(&output.stderr), 5)
+            ));
+        }
+        binaries.push(binary);
     }
-    Ok(binary)
+    Ok(binaries)
+}
+
+/// Merges the figures of one more build of the same program into `best`:
+/// a time in seconds (`_s`) keeps the lower, a rate (`_per_s`) the higher,
+/// anything else (counts, thread numbers) the first build's.
+pub fn keep_best(best: &mut BTreeMap<String, f64>, other: BTreeMap<String, f64>) {
+    for (key, value) in other {
+        let Some(kept) = best.get_mut(&key) else {
+            continue;
+        };
+        if key.ends_with("_per_s") {
+            *kept = kept.max(value);
+        } else if key.ends_with("_s") {
+            *kept = kept.min(value);
+        }
+    }
 }
 
 /// Builds a [`PeerProgram::Crate`] peer with `cargo install` (no default
@@ -197,10 +227,23 @@ pub fn build_crate(
 struct Runnable {
     side: Side,
     command: std::result::Result<(PathBuf, Vec<String>), String>,
+    /// Other builds of the same program, run with the same arguments after
+    /// it; each figure is the best of all ([`keep_best`]).
+    alternatives: Vec<PathBuf>,
     reproduce: String,
     /// Run inside the Rust side's run, not on its own
     /// ([`PeerProgram::Crate`]).
     embedded: bool,
+}
+
+/// How the rounds of a crate's bench run.
+#[derive(Debug, Clone, Copy)]
+pub struct Rounds {
+    pub runs: usize,
+    /// Small sizes, one round.
+    pub quick: bool,
+    /// Measure the rows marked `scale` too, in the first round.
+    pub scale: bool,
 }
 
 /// Where a bench builds its peers: C files, and, with `--peers`, crates.
@@ -216,11 +259,11 @@ pub fn bench_crate(
     spec: &CrateBench,
     example: &Example,
     binary: &Path,
-    runs: usize,
-    quick: bool,
+    rounds: Rounds,
     python: &std::result::Result<PathBuf, String>,
     peer_dirs: &PeerDirs,
 ) -> Result<Vec<Measured>> {
+    let Rounds { runs, quick, scale } = rounds;
     if let Err(reason) = python {
         eprintln!("bench: {}: Python side skipped: {reason}", spec.name);
     }
@@ -256,6 +299,7 @@ pub fn bench_crate(
         Runnable {
             side,
             command,
+            alternatives: Vec::new(),
             reproduce: format!("{shown} crates/{}/{script} {}", spec.name, args.join(" ")),
             embedded: false,
         }
@@ -281,14 +325,19 @@ pub fn bench_crate(
                     eprintln!("bench: {}: {} side skipped: {reason}", spec.name, peer.name);
                 }
                 let args = substitute(args, &servers);
+                let alternatives = built
+                    .as_ref()
+                    .map(|binaries| binaries[1..].to_vec())
+                    .unwrap_or_default();
                 sides.push(Runnable {
                     side: Side::Peer(peer.name),
                     reproduce: format!(
-                        "cc -O2 -pthread crates/{}/{source} -lm && ./a.out {}",
+                        "cc -O2 -pthread crates/{}/{source} -lm && ./a.out {} (and the same at -O3; the best of both)",
                         spec.name,
                         args.join(" ")
                     ),
-                    command: built.map(|binary| (binary, args)),
+                    command: built.map(|binaries| (binaries[0].clone(), args)),
+                    alternatives,
                     embedded: false,
                 });
             }
@@ -315,6 +364,7 @@ pub fn bench_crate(
                     side: Side::Peer(peer.name),
                     reproduce: format!("cargo xtask bench {} --peers", spec.name),
                     command: built.map(|binary| (binary, Vec::new())),
+                    alternatives: Vec::new(),
                     embedded: true,
                 });
             }
@@ -340,6 +390,7 @@ pub fn bench_crate(
             rust_args.join(" ")
         ),
         command: Ok((binary.to_path_buf(), rust_args)),
+        alternatives: Vec::new(),
         embedded: false,
     });
     let skipped = |side: Side| {
@@ -356,7 +407,11 @@ pub fn bench_crate(
         .iter()
         .map(|&row| {
             let mut measured = Measured::new(spec.name, row);
-            measured.reference_skipped = skipped(row.against);
+            measured.reference_skipped = if row.scale && (quick || !scale) {
+                Some(SCALE_NOT_ASKED.to_string())
+            } else {
+                skipped(row.against)
+            };
             if let Some(Floor {
                 of: FloorOf::Figure { side, .. },
                 ..
@@ -369,20 +424,38 @@ pub fn bench_crate(
         .collect();
     for round in 1..=runs {
         eprintln!("bench: {} round {round} of {runs}", spec.name);
+        // The rows marked `scale` are measured in the first round alone.
+        let scale_round = scale && !quick && round == 1;
         for runnable in sides.iter().filter(|runnable| !runnable.embedded) {
             let Ok((program, args)) = &runnable.command else {
                 continue;
             };
             let mut command = Command::new(program);
             command.args(args);
-            let figures = run_once(spec.name, command, runnable.reproduce.clone())?;
+            let mut reproduce = runnable.reproduce.clone();
+            if runnable.side == Side::Rust && scale_round && !spec.scale_args.is_empty() {
+                command.args(spec.scale_args);
+                reproduce = format!("{reproduce} {}", spec.scale_args.join(" "));
+            }
+            let mut figures = run_once(spec.name, command, reproduce.clone())?;
+            for alternative in &runnable.alternatives {
+                let mut command = Command::new(alternative);
+                command.args(args);
+                keep_best(
+                    &mut figures,
+                    run_once(spec.name, command, runnable.reproduce.clone())?,
+                );
+            }
+            let in_this_round = |row: &&mut Measured| !row.row.scale || scale_round;
             let rows = measured
                 .iter_mut()
-                .filter(|row| !not_built.contains(&row.row.against));
-            record(rows, &figures, &runnable.reproduce, runnable.side)?;
+                .filter(|row| !not_built.contains(&row.row.against))
+                .filter(in_this_round);
+            record(rows, &figures, &reproduce, runnable.side)?;
             if runnable.side == Side::Rust {
                 for &side in &embedded {
-                    record(measured.iter_mut(), &figures, &runnable.reproduce, side)?;
+                    let rows = measured.iter_mut().filter(in_this_round);
+                    record(rows, &figures, &reproduce, side)?;
                 }
             }
         }

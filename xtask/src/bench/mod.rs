@@ -47,6 +47,8 @@ pub struct Options {
     /// Build and run the peers that are crates (spider-rs), which takes
     /// minutes.
     pub peers: bool,
+    /// Also measure the rows marked `scale` (crawls of minutes), once.
+    pub scale: bool,
 }
 
 /// Builds in release mode, benches every selected crate and writes the
@@ -87,8 +89,11 @@ pub fn bench(options: &Options) -> Result<bool> {
             spec,
             example,
             &binary,
-            runs,
-            options.quick,
+            Rounds {
+                runs,
+                quick: options.quick,
+                scale: options.scale,
+            },
             &python,
             &peer_dirs,
         )?);
@@ -129,7 +134,8 @@ pub fn bench(options: &Options) -> Result<bool> {
         // A row against a peer that was skipped may have no Rust figure
         // either: spider-rs runs inside the Rust side's run.
         let rust_complete = !row.rust.is_empty()
-            || (row.reference_skipped.is_some() && matches!(row.row.against, Side::Peer(_)));
+            || (row.reference_skipped.is_some()
+                && (matches!(row.row.against, Side::Peer(_)) || row.row.scale));
         rust_complete
             && (row.reference_skipped.is_some() || !row.reference.is_empty())
             && floor_complete
@@ -165,7 +171,7 @@ pub fn bench(options: &Options) -> Result<bool> {
     }
     let skipped: Vec<&String> = skipped
         .iter()
-        .filter(|reason| !reason.ends_with(PEERS_NOT_ASKED))
+        .filter(|reason| !reason.ends_with(PEERS_NOT_ASKED) && !reason.ends_with(SCALE_NOT_ASKED))
         .collect();
     if options.strict && !skipped.is_empty() {
         for skip in &skipped {
@@ -183,7 +189,8 @@ pub const DEFAULT_RUNS: usize = 5;
 /// Why a run may not replace the published figures, or `None` when it
 /// may. Only a full run publishes: every crate, at full size, at least the
 /// default number of rounds, every row complete and no side skipped, the
-/// peers from crates.io included. Anything less is a look, not a record.
+/// peers from crates.io and the scale rows included. Anything less is a
+/// look, not a record.
 pub fn publish_refusal(options: &Options, complete: bool, skipped: &[String]) -> Option<String> {
     if options.quick {
         Some("--quick runs every workload once, at small sizes".to_string())
@@ -199,6 +206,8 @@ pub fn publish_refusal(options: &Options, complete: bool, skipped: &[String]) ->
         ))
     } else if !options.peers {
         Some("the peers from crates.io were not run; a full run has --peers".to_string())
+    } else if !options.scale {
+        Some("the scale rows were not run; a full run has --scale".to_string())
     } else if !complete {
         Some("a row is missing figures".to_string())
     } else {
@@ -222,6 +231,9 @@ fn command_line(options: &Options) -> String {
     }
     if options.peers {
         line.push_str(" --peers");
+    }
+    if options.scale {
+        line.push_str(" --scale");
     }
     line
 }

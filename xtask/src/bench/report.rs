@@ -38,7 +38,7 @@ pub(super) fn machine_description(
     for (spec, _) in selected {
         for peer in spec.peers {
             let version = match peer.program {
-                PeerProgram::C(_) => format!("{c_compiler}, -O2"),
+                PeerProgram::C(_) => format!("{c_compiler}, best of -O2 and -O3"),
                 PeerProgram::Crate {
                     package, version, ..
                 } => format!("{package} {version}"),

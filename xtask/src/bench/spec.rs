@@ -27,8 +27,13 @@
 //! better = "lower"
 //! target = { ratio_at_least = 4.0 }      # or rust_at_least, rust_at_most,
 //!                                        # "same_as_reference", "reported"
-//! floor = { of = { bound = "contended Mutex increment (one thread per core)" } }
+//! floor = { of = { bound = "Unix-socket round trip, 16 in flight on a socket per core" } }
+//! scale = false                          # true: measured only with --scale
 //! ```
+//!
+//! `scale_args = [...]`, at the top, are added to the Rust side's
+//! arguments in the first round of a run with `--scale`, the one round in
+//! which the rows marked `scale` are measured (crawls of minutes).
 //!
 //! A floor's `of` is `{ bound = NAME }`, one of the machine's lower bounds,
 //! or `{ figure = { side, key, name } }`, a figure a side prints in every
@@ -103,6 +108,9 @@ pub struct Row {
     pub target: Target,
     /// The floor this row is also read against, if any.
     pub floor: Option<Floor>,
+    /// Measured only with `--scale`, once per bench rather than per round:
+    /// a crawl of minutes ([`CrateBench::scale_args`]).
+    pub scale: bool,
 }
 
 /// A row's floor: the most this machine could do at the row's work,
@@ -178,8 +186,8 @@ pub struct Peer {
 #[derive(Debug, Clone, Copy)]
 pub enum PeerProgram {
     /// A C file, built once per bench with the system C compiler at `-O2`
-    /// (`cc -O2 -pthread FILE -lm`); skipped, with the reason, where there
-    /// is no C compiler.
+    /// and once at `-O3` (`cc -O2 -pthread FILE -lm`), each figure the best
+    /// of the two; skipped, with the reason, where there is no C compiler.
     C(&'static str),
     /// A Python script, run with the Python the crate's `reference.py`
     /// runs with, and skipped when that is.
@@ -196,6 +204,9 @@ pub enum PeerProgram {
         bin: &'static str,
     },
 }
+
+/// Why a row marked `scale` is skipped without `--scale`.
+pub const SCALE_NOT_ASKED: &str = "measured only with --scale (crawls of minutes)";
 
 /// Why a [`PeerProgram::Crate`] peer is skipped without `--peers`.
 pub const PEERS_NOT_ASKED: &str = "built only with --peers (cargo install takes minutes)";
@@ -218,6 +229,9 @@ pub struct CrateBench {
     pub quick_serve: &'static [Serve],
     /// Run in every round, between Python and Rust.
     pub peers: &'static [Peer],
+    /// Added to the Rust side's arguments in the first round of a run with
+    /// `--scale`, which alone measures the rows marked `scale`.
+    pub scale_args: &'static [&'static str],
     pub rows: &'static [Row],
 }
 
@@ -254,6 +268,8 @@ struct BenchFile {
     quick_serve: Vec<ServeData>,
     #[serde(default)]
     peer: Vec<PeerData>,
+    #[serde(default)]
+    scale_args: Vec<String>,
     row: Vec<RowData>,
 }
 
@@ -306,6 +322,8 @@ struct RowData {
     better: BetterData,
     target: TargetData,
     floor: Option<FloorData>,
+    #[serde(default)]
+    scale: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -376,6 +394,7 @@ pub fn parse(text: &str, name: &str) -> Result<CrateBench> {
         serve: slice(file.serve.into_iter().map(serve).collect()),
         quick_serve: slice(file.quick_serve.into_iter().map(serve).collect()),
         peers: slice(file.peer.into_iter().map(peer).collect()),
+        scale_args: strings(file.scale_args),
         rows: slice(file.row.into_iter().map(row).collect()),
     })
 }
@@ -469,5 +488,6 @@ fn row(data: RowData) -> Row {
                 FloorTargetData::SpeedAtLeast(fraction) => FloorTarget::SpeedAtLeast(fraction),
             }),
         }),
+        scale: data.scale,
     }
 }

@@ -4,7 +4,6 @@
 
 use super::output::{Format, Output, print_line};
 use anyhow::{Context, Result};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 use url::Url;
@@ -153,10 +152,11 @@ pub fn exit_code(summary: &Summary, fail_on_error: bool) -> ExitCode {
 }
 
 /// `serve`: until Ctrl-C.
-pub async fn serve(dir: Option<PathBuf>, port: u16, latency: Duration) -> Result<()> {
-    let (root, what) = match dir {
-        Some(dir) => (Root::Dir(dir.clone()), dir.display().to_string()),
-        None => (Root::Bundled, "the bundled site".to_string()),
+pub async fn serve(root: Root, port: u16, latency: Duration) -> Result<()> {
+    let what = match &root {
+        Root::Dir(dir) => dir.display().to_string(),
+        Root::Bundled => "the bundled site".to_string(),
+        Root::Generated(site) => format!("a generated site of {} pages", site.pages),
     };
     let options = ServeOptions {
         root,

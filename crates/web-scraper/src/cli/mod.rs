@@ -18,6 +18,7 @@ use std::time::Duration;
 use url::Url;
 use web_scraper::client::FetchConfig;
 use web_scraper::crawl::CrawlOptions;
+use web_scraper::server::{Generated, Root};
 
 /// The tool's commands.
 #[derive(Subcommand)]
@@ -95,6 +96,13 @@ pub struct StatusArgs {
 pub struct ServeArgs {
     /// The folder to serve; without one, the bundled site
     dir: Option<PathBuf>,
+    /// Serve a generated site of this many pages instead, from /p/0.html:
+    /// each with a title, about 3 KB of text and ten links
+    #[arg(long, conflicts_with = "dir", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    generated: Option<u64>,
+    /// The seed the generated site is made from
+    #[arg(long, default_value_t = 1, requires = "generated")]
+    seed: u64,
     /// The port on 127.0.0.1; 0 picks a free one
     #[arg(long, default_value_t = 8000)]
     port: u16,
@@ -353,7 +361,15 @@ pub async fn run(command: Command) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => {
-            commands::serve(args.dir, args.port, Duration::from_millis(args.latency_ms)).await?;
+            let root = match (args.dir, args.generated) {
+                (Some(dir), _) => Root::Dir(dir),
+                (None, Some(pages)) => Root::Generated(Generated {
+                    pages,
+                    seed: args.seed,
+                }),
+                (None, None) => Root::Bundled,
+            };
+            commands::serve(root, args.port, Duration::from_millis(args.latency_ms)).await?;
             Ok(ExitCode::SUCCESS)
         }
     }

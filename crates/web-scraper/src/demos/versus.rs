@@ -12,6 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 use url::Url;
+use web_scraper::server::{Generated, Root, ServeOptions, SiteServer};
 
 /// One crawler process's run, as the server and the kernel saw it.
 #[derive(Debug, Clone, Copy)]
@@ -51,19 +52,10 @@ const SPIDER_ATTEMPTS: usize = 4;
 /// std docs made about half the requests); it is dropped, counted, and run
 /// again. A smaller shortfall is kept, and shows in the pages row.
 pub async fn round(spider: &Path, start: &Url, concurrency: usize) -> Result<Round> {
-    let ours_binary = std::env::current_exe().context("finding this binary")?;
-    let concurrency = concurrency.to_string();
-    let mut ours = Command::new(&ours_binary);
-    ours.args(["crawl", start.as_str(), "--format", "jsonl"])
-        .args(["--concurrency", &concurrency, "--per-host", &concurrency]);
-    let ours = measure(start, ours).await?;
+    let ours = measure(start, our_crawl(start, concurrency)?).await?;
     ensure!(ours.pages > 0, "the crawl of {start} found no pages");
     for dropped in 0..SPIDER_ATTEMPTS {
-        let mut command = Command::new(spider);
-        command
-            .args(["--respect-robots-txt", "--url", start.as_str()])
-            .args(["crawl", "--output-links"]);
-        let run = measure(start, command).await?;
+        let run = measure(start, spider_crawl(spider, start)).await?;
         if run.pages * 10 >= ours.pages * 9 {
             return Ok(Round {
                 ours,
@@ -77,6 +69,95 @@ pub async fn round(spider: &Path, start: &Url, concurrency: usize) -> Result<Rou
         );
     }
     bail!("spider stopped early {SPIDER_ATTEMPTS} times in a row")
+}
+
+/// This binary's `crawl` of `start`, its records written and thrown away.
+fn our_crawl(start: &Url, concurrency: usize) -> Result<Command> {
+    let concurrency = concurrency.to_string();
+    let mut ours = Command::new(std::env::current_exe().context("finding this binary")?);
+    ours.args(["crawl", start.as_str(), "--format", "jsonl"])
+        .args(["--concurrency", &concurrency, "--per-host", &concurrency]);
+    Ok(ours)
+}
+
+/// spider's crawl of `start`, obeying robots.txt.
+fn spider_crawl(spider: &Path, start: &Url) -> Command {
+    let mut command = Command::new(spider);
+    command
+        .args(["--respect-robots-txt", "--url", start.as_str()])
+        .args(["crawl", "--output-links"]);
+    command
+}
+
+/// The scale rows' runs: our crawl of a generated site of `small` pages,
+/// then of one of `large` pages, then spider's of the large one, and how
+/// many of spider's runs stopped early and were run again.
+pub struct Scale {
+    pub small: Run,
+    pub large: Run,
+    pub spider: Option<Run>,
+    pub spider_dropped: usize,
+}
+
+/// How many times spider may stop early on the large site before its
+/// furthest run is kept as it is. On a generated site it stops early far
+/// more often than on the std docs: four runs in five, after anywhere
+/// from 50 to 100,000 pages. An early stop takes a second or less.
+const SCALE_SPIDER_ATTEMPTS: usize = 10;
+
+/// Crawls generated sites ([`Generated`], seed 1) served by this process:
+/// `small` pages with ours, then `large` pages with ours and with `spider`,
+/// if given. Each crawl runs once, as it takes minutes, except that a
+/// spider run that got less than nine tenths of the site is dropped and
+/// run again, up to [`SCALE_SPIDER_ATTEMPTS`] times; the furthest is kept,
+/// and its pages row shows how far it got.
+pub async fn scale(
+    spider: Option<&Path>,
+    small: u64,
+    large_pages: u64,
+    concurrency: usize,
+) -> Result<Scale> {
+    let serve = |pages| async move {
+        let options = ServeOptions {
+            root: Root::Generated(Generated { pages, seed: 1 }),
+            ..ServeOptions::bundled()
+        };
+        let server = SiteServer::start(options, 0)
+            .await
+            .context("serving a generated site")?;
+        let start = server.url().join("/p/0.html")?;
+        anyhow::Ok((server, start))
+    };
+    let (server, start) = serve(small).await?;
+    let small = measure(&start, our_crawl(&start, concurrency)?).await?;
+    drop(server);
+    let (_server, start) = serve(large_pages).await?;
+    let large = measure(&start, our_crawl(&start, concurrency)?).await?;
+    let mut spider_dropped = 0;
+    let mut furthest: Option<Run> = None;
+    if let Some(spider) = spider {
+        for _ in 0..SCALE_SPIDER_ATTEMPTS {
+            let run = measure(&start, spider_crawl(spider, &start)).await?;
+            let whole = run.pages * 10 >= large_pages * 9;
+            if furthest.is_none_or(|furthest| run.pages > furthest.pages) {
+                furthest = Some(run);
+            }
+            if whole {
+                break;
+            }
+            spider_dropped += 1;
+            eprintln!(
+                "bench: spider stopped early ({} of {large_pages} pages); running it again",
+                run.pages
+            );
+        }
+    }
+    Ok(Scale {
+        small,
+        large,
+        spider: furthest,
+        spider_dropped,
+    })
 }
 
 /// Runs `command` (its output thrown away) and measures it.

@@ -2,20 +2,36 @@
 //! and the finished pages' links held until they may be admitted (see the
 //! module docs of [`crate::crawl`] for why they wait).
 
-use super::scope::{in_scope, path_and_query, thin};
+use super::scope::{Seen, in_scope, path_and_query, thin};
 use super::traits::{Frontier, Job, Next};
 use crate::client::{FetchError, Fetcher};
 use crate::robots;
 use crate::scrape::{PageResult, RedirectMode, Summary};
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::Arc;
 use url::Url;
 
-/// A URL admitted for fetching, waiting in the queue.
+/// A URL admitted for fetching, waiting in the queue: its text, parsed
+/// again when it is taken (a `Url` is 88 bytes beside its text, this 24
+/// with the depth; the crawl module's docs count the bytes).
 struct Entry {
-    url: Url,
+    url: Box<str>,
     depth: u32,
+}
+
+impl Entry {
+    fn new(url: &Url, depth: u32) -> Self {
+        Self {
+            url: url.as_str().into(),
+            depth,
+        }
+    }
+
+    fn url(&self) -> Url {
+        // A URL's own serialization always parses back to the same URL.
+        Url::parse(&self.url).expect("a URL's serialization parses")
+    }
 }
 
 /// When a finished page may give up its links to the frontier.
@@ -52,7 +68,7 @@ pub(crate) struct Admission {
     pub(crate) robots: robots::Cached,
     pub(crate) max_depth: Option<u32>,
     pub(crate) max_pages: Option<usize>,
-    pub(crate) seen: HashSet<Url>,
+    pub(crate) seen: Seen,
     /// URLs admitted for fetching so far.
     pub(crate) admitted: usize,
 }
@@ -63,7 +79,7 @@ impl MemoryFrontier {
     pub(crate) fn list(urls: impl IntoIterator<Item = Url>) -> Self {
         let mut frontier = Self::new(None, RedirectMode::Follow);
         for url in urls {
-            frontier.queue.push_back(Entry { url, depth: 0 });
+            frontier.queue.push_back(Entry::new(&url, 0));
         }
         frontier.pages.admitted(0, frontier.queue.len());
         frontier
@@ -109,8 +125,8 @@ impl MemoryFrontier {
         };
         let before = self.queue.len();
         for url in links {
-            if admission.admits(url.clone(), depth, summary, report) {
-                self.queue.push_back(Entry { url, depth });
+            if admission.admits(&url, depth, summary, report) {
+                self.queue.push_back(Entry::new(&url, depth));
             }
         }
         self.pages.admitted(depth, self.queue.len() - before);
@@ -144,7 +160,8 @@ impl Frontier for MemoryFrontier {
             // Past the lookahead, only what can release the held links.
             && (self.pages.held() < LOOKAHEAD || Some(front.depth) == self.pages.shallowest())
         {
-            let Entry { url, depth } = self.queue.pop_front().expect("just seen");
+            let entry = self.queue.pop_front().expect("just seen");
+            let (url, depth) = (entry.url(), entry.depth);
             let ticket = self.pages.start(url.clone(), depth);
             jobs.push(Job {
                 url,
@@ -194,10 +211,15 @@ impl Frontier for MemoryFrontier {
         summary: &mut Summary,
         report: &mut dyn FnMut(&PageResult),
     ) -> Result<(), Infallible> {
+        let queued: Vec<(Url, u32)> = self
+            .queue
+            .iter()
+            .map(|entry| (entry.url(), entry.depth))
+            .collect();
         let unfinished = self
             .pages
             .in_flight()
-            .chain(self.queue.iter().map(|entry| (&entry.url, entry.depth)));
+            .chain(queued.iter().map(|(url, depth)| (url, *depth)));
         for (url, depth) in unfinished {
             let result = PageResult::failed(url, depth, FetchError::Interrupted);
             summary.add(&result);
@@ -227,21 +249,21 @@ impl Admission {
     /// page limit; otherwise counts or reports why not.
     fn admits(
         &mut self,
-        url: Url,
+        url: &Url,
         depth: u32,
         summary: &mut Summary,
         report: &mut dyn FnMut(&PageResult),
     ) -> bool {
-        if !self.seen.insert(url.clone()) {
+        if !self.seen.insert(url.as_str().into()) {
             summary.deduped += 1;
             return false;
         }
-        if !in_scope(&self.origin, &self.scope, &url) {
+        if !in_scope(&self.origin, &self.scope, url) {
             summary.out_of_scope += 1;
             return false;
         }
-        if !self.robots.allows(&path_and_query(&url)) {
-            let result = PageResult::failed(&url, depth, FetchError::RobotsDisallowed);
+        if !self.robots.allows(&path_and_query(url)) {
+            let result = PageResult::failed(url, depth, FetchError::RobotsDisallowed);
             summary.add(&result);
             report(&result);
             return false;
@@ -330,5 +352,27 @@ impl Pages {
     /// The pages started and not finished.
     fn in_flight(&self) -> impl Iterator<Item = (&Url, u32)> {
         self.in_flight.values().map(|(url, depth)| (url, *depth))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// The sizes the crawl module's docs count with.
+    #[test]
+    fn a_seen_url_and_a_queued_url_cost_what_the_docs_say() {
+        assert_eq!(size_of::<Box<str>>(), 16);
+        assert_eq!(size_of::<Entry>(), 24);
+        // What each would cost as a `Url` instead.
+        assert_eq!(size_of::<Url>(), 88);
+        let mut frontier =
+            MemoryFrontier::list([Url::parse("http://127.0.0.1:8000/p/1.html").unwrap()]);
+        let entry = frontier.queue.pop_front().unwrap();
+        assert_eq!(
+            entry.url(),
+            Url::parse("http://127.0.0.1:8000/p/1.html").unwrap()
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! The site's files: the bundled ones, or a folder's, with their types.
 
+use super::generated::Generated;
 use super::options::Root;
 use super::state::{ServerState, not_found, redirect};
 use crate::site;
@@ -13,6 +14,17 @@ pub(super) async fn file(state: &ServerState, path: &str) -> Response {
     match &state.options.root {
         Root::Bundled => bundled_file(path),
         Root::Dir(dir) => disk_file(dir, path).await,
+        Root::Generated(site) => generated_file(site, path),
+    }
+}
+
+fn generated_file(site: &Generated, path: &str) -> Response {
+    if path == "/robots.txt" {
+        return file_response("robots.txt", Body::from("User-agent: *\nDisallow:\n"));
+    }
+    match site.page_at(path) {
+        Some(page) => file_response("page.html", Body::from(page)),
+        None => not_found(),
     }
 }
 

@@ -1,5 +1,5 @@
-//! The embedded web server: serves the bundled site or any folder on
-//! 127.0.0.1, adds an optional delay to every request, and has fault routes
+//! The embedded web server: serves the bundled site, any folder, or a
+//! generated site of any size ([`Generated`]) on 127.0.0.1, adds an optional delay to every request, and has fault routes
 //! under `/_fault/` that misbehave on purpose, for the tests and the demos.
 //!
 //! | route | what it does |
@@ -27,11 +27,13 @@
 
 mod faults;
 mod files;
+mod generated;
 mod options;
 mod state;
 
 pub use faults::{ADVERSARIAL, adversarial_page};
 pub use files::content_type;
+pub use generated::Generated;
 #[cfg(feature = "tls")]
 pub use options::TlsIdentity;
 pub use options::{Root, ServeOptions};

@@ -1,5 +1,6 @@
 //! What the server serves, and how.
 
+use super::generated::Generated;
 use axum::http::StatusCode;
 use std::path::PathBuf;
 #[cfg(feature = "tls")]
@@ -13,6 +14,8 @@ pub enum Root {
     Bundled,
     /// Any folder on disk.
     Dir(PathBuf),
+    /// A site of any size, made on request (see [`Generated`]).
+    Generated(Generated),
 }
 
 /// How the server behaves.

@@ -9,7 +9,7 @@ use super::leases::{Leases, hold, lock, renew};
 use super::scripts::{ADVANCE, FINISH, JOIN};
 use crate::client::{FetchError, Fetcher};
 use crate::frontier::engine;
-use crate::frontier::scope::{path_and_query, thin};
+use crate::frontier::scope::{Seen, path_and_query, thin};
 use crate::frontier::traits::{Frontier, Job, Next};
 use crate::robots;
 use crate::scrape::{CrawlOptions, PageResult, RedirectMode, Scraper, Summary};
@@ -147,7 +147,7 @@ struct Crawler<'a> {
     depth: u32,
     /// Links this crawler has already passed to Redis: they are in `seen`,
     /// so a repeat costs no round trip.
-    met: HashSet<Url>,
+    met: Seen,
     /// When next to look for leases that have run out.
     next_claim: Instant,
     /// The URLs leased to this crawler, shared with the renewer.
@@ -259,7 +259,7 @@ impl Frontier for Crawler<'_> {
         let mut marked = Vec::with_capacity(links.len());
         for link in links {
             let disallowed = !self.robots.allows(&path_and_query(&link));
-            self.met.insert(link.clone());
+            self.met.insert(link.as_str().into());
             marked.push((link, disallowed));
         }
         self.acknowledge(

@@ -1,9 +1,41 @@
-//! Reading a page: title, text length and links, in one plain function.
+//! Reading a page: title, text length and links, as owned data.
+//!
+//! Three readers, for three uses:
+//! - [`scan()`] is what the crawl runs on every page: one pass over the
+//!   bytes with the HTML tokenizer's states and nothing built, several
+//!   times faster than html5ever's tokenizer.
+//! - [`html5ever_scan()`] reads the same three things with html5ever's own
+//!   tokenizer and a sink that keeps them. It is the reference `scan` is
+//!   held to: `tests/agreement.rs` runs both on every bundled page, every
+//!   adversarial page, the std docs and thousands of tricky pages, and
+//!   they must not differ anywhere, errors included.
+//! - [`parse()`] builds scraper's tree, as the Python seed's BeautifulSoup
+//!   does, for a caller who wants the tree's answer.
+//!
+//! # Where a scan and the tree differ
+//!
+//! A tokenizer sees the markup as written; the tree builder then repairs
+//! it. On ordinary pages the two agree on the title and the links (the
+//! bench checks the std docs' 2216 pages), and differ in two ways:
+//! - **Whitespace.** The tree builder drops whitespace before `<head>` and
+//!   the newline that opens a `<pre>` or `<textarea>`, so a scan counts a
+//!   few more characters (2 more on each bundled page); the scan's count is
+//!   exactly what Python's `html.parser` counts on the bundled pages.
+//! - **Misnested links.** The tree builder clones an `<a>` left open across
+//!   block elements (so one link counts twice) and drops an `<a>` inside a
+//!   `<select>`. A scan counts each `<a href>` as written, once.
+//!
+//! The crawl follows the scan: a link is a link the page's author wrote,
+//! once, whatever the markup around it, which is also what a crawler needs
+//! to find pages; and a scan costs nothing for nesting, so it stays linear
+//! on pages built to make a tree builder slow (below). Neither reader
+//! follows `<base href>`: links resolve against the page's own URL, as the
+//! seed's do.
 //!
 //! `scraper::Html` is not `Send`: its text lives in non-atomic `tendril`
 //! buffers, so it must not be held across an `.await` in a task that may
-//! move between threads. Parsing happens here, synchronously, and only owned data comes
-//! out; the async side runs this on tokio's blocking pool.
+//! move between threads. Every reader here is a plain function that returns
+//! owned data; the async side runs it on tokio's blocking pool.
 //!
 //! **Bounded.** html5ever's tree builder walks its stack of open elements
 //! for many tags, so a page of 200,000 nested `<div>`s takes minutes; its
@@ -12,15 +44,23 @@
 //! same reason (Blink at 512). So a page is refused, as a typed
 //! [`ParseError`], when
 //! - a tag has more than [`MAX_ATTRIBUTES`] attributes: a linear scan
-//!   ([`most_attributes`]) finds that before the parser starts;
-//! - the parser holds more than [`MAX_OPEN`] open and formatting elements:
-//!   the page is fed to it [`PIECE`] bytes at a time, and the count is
-//!   taken after each piece, so at most one piece's worth of elements past
-//!   the limit is ever parsed.
+//!   ([`most_attributes`]) finds that before any reader starts, and all
+//!   three refuse such a page alike;
+//! - [`parse()`]'s tree builder holds more than [`MAX_OPEN`] open and
+//!   formatting elements: the page is fed to it [`PIECE`] bytes at a time,
+//!   and the count is taken after each piece, so at most one piece's worth
+//!   of elements past the limit is ever parsed. The scans have no tree, and
+//!   read such a page.
 //!
 //! Real pages stay far below both (the std docs: 40 open elements at most),
 //! and they parse exactly as in one piece: html5ever's tokenizer is
 //! incremental.
+
+mod html5ever_scan;
+mod scan;
+
+pub use html5ever_scan::html5ever_scan;
+pub use scan::scan;
 
 use html5ever::interface::{Tracer, TreeSink};
 use html5ever::tendril::{StrTendril, TendrilSink};
@@ -54,7 +94,7 @@ pub struct Parsed {
     /// The `<title>`, trimmed, or empty.
     pub title: String,
     /// Characters of text in the whole document, as `len(soup.text)` counts
-    /// them: every text node, scripts and styles included. [`scan`] counts
+    /// them: every text node, scripts and styles included. [`scan()`] counts
     /// exactly as Python's `html.parser` does on the bundled pages;
     /// html5ever's tree keeps 2 whitespace characters less on each.
     pub chars: usize,
@@ -267,143 +307,6 @@ fn find_end_tag(bytes: &[u8], mut from: usize, name: &[u8]) -> Option<usize> {
             return Some(at);
         }
         from = after;
-    }
-}
-
-/// Reads the same three things as [`parse`] in one pass of html5ever's
-/// tokenizer, with no tree: linear in the page's size whatever its nesting,
-/// and cheaper per page, since nothing is built that is thrown away after.
-///
-/// It agrees with [`parse`] on the title and the links of ordinary pages.
-/// The text count can differ by a little whitespace: the tree builder
-/// drops whitespace before `<head>` and the newline that opens a `<pre>` or
-/// `<textarea>`, and a scan sees every character token. On misnested
-/// markup the two can also disagree on links, since the tree builder
-/// clones an `<a>` left open across block elements (and counts it twice)
-/// and drops one inside a `<select>`. `tests/scan.rs` compares the two on
-/// every bundled page (the same titles and links; the scan counts 2 more
-/// characters of whitespace on each). `web-scraper bench` compares them on
-/// the crawl's pages, the std docs: it prints how many titles and links
-/// they agree on, how far their text counts differ, and the pages per
-/// second of each.
-///
-/// Nesting costs a tokenizer nothing, so only [`MAX_ATTRIBUTES`] is
-/// checked; a page [`parse`] refuses as too deep is read here.
-pub fn scan(html: &str, base: &Url) -> Result<Parsed, ParseError> {
-    use html5ever::tokenizer::{BufferQueue, Tokenizer, TokenizerOpts};
-    let attributes = most_attributes(html);
-    if attributes > MAX_ATTRIBUTES {
-        return Err(ParseError::TooManyAttributes(attributes));
-    }
-    let tokenizer = Tokenizer::new(Scan::new(base), TokenizerOpts::default());
-    let input = BufferQueue::default();
-    input.push_back(StrTendril::from_slice(html));
-    // The sink never asks to stop for a script, so one feed reads it all.
-    let _ = tokenizer.feed(&input);
-    tokenizer.end();
-    let scan = tokenizer.sink;
-    Ok(Parsed {
-        title: scan.title.into_inner().trim().to_string(),
-        chars: scan.chars.get(),
-        links: scan.links.into_inner(),
-    })
-}
-
-/// What [`scan`] collects from the tokens. The tokenizer calls it through
-/// `&self`, hence the cells.
-struct Scan<'a> {
-    base: &'a Url,
-    title: std::cell::RefCell<String>,
-    /// Inside the first `<title>`.
-    in_title: Cell<bool>,
-    /// The first `<title>` has ended.
-    title_done: Cell<bool>,
-    chars: Cell<usize>,
-    links: std::cell::RefCell<Vec<Url>>,
-    /// Open `<svg>` and `<math>` elements: inside them a `<title>` is not
-    /// the page's and `<style>` is not raw text.
-    foreign: Cell<usize>,
-}
-
-impl<'a> Scan<'a> {
-    fn new(base: &'a Url) -> Self {
-        Self {
-            base,
-            title: Default::default(),
-            in_title: Cell::new(false),
-            title_done: Cell::new(false),
-            chars: Cell::new(0),
-            links: Default::default(),
-            foreign: Cell::new(0),
-        }
-    }
-}
-
-impl html5ever::tokenizer::TokenSink for Scan<'_> {
-    type Handle = ();
-
-    fn process_token(
-        &self,
-        token: html5ever::tokenizer::Token,
-        _line: u64,
-    ) -> html5ever::tokenizer::TokenSinkResult<()> {
-        use html5ever::tokenizer::states::RawKind;
-        use html5ever::tokenizer::{TagKind, Token, TokenSinkResult};
-        match token {
-            Token::CharacterTokens(text) => {
-                self.chars.set(self.chars.get() + text.chars().count());
-                if self.in_title.get() {
-                    self.title.borrow_mut().push_str(&text);
-                }
-            }
-            Token::TagToken(tag) if tag.kind == TagKind::StartTag => {
-                let name: &str = &tag.name;
-                if name == "a" {
-                    let href = tag.attrs.iter().find(|attr| &*attr.name.local == "href");
-                    if let Some(url) = href.and_then(|attr| resolve(self.base, &attr.value)) {
-                        self.links.borrow_mut().push(url);
-                    }
-                    return TokenSinkResult::Continue;
-                }
-                if matches!(name, "svg" | "math") {
-                    if !tag.self_closing {
-                        self.foreign.set(self.foreign.get() + 1);
-                    }
-                    return TokenSinkResult::Continue;
-                }
-                if self.foreign.get() > 0 {
-                    return TokenSinkResult::Continue;
-                }
-                // The tree builder switches the tokenizer for these; with
-                // no tree builder, the sink must.
-                match name {
-                    "title" => {
-                        if !self.title_done.get() {
-                            self.in_title.set(true);
-                        }
-                        return TokenSinkResult::RawData(RawKind::Rcdata);
-                    }
-                    "textarea" => return TokenSinkResult::RawData(RawKind::Rcdata),
-                    "script" => return TokenSinkResult::RawData(RawKind::ScriptData),
-                    // `noscript` too: html5ever parses with scripting on.
-                    "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
-                        return TokenSinkResult::RawData(RawKind::Rawtext);
-                    }
-                    "plaintext" => return TokenSinkResult::Plaintext,
-                    _ => {}
-                }
-            }
-            Token::TagToken(tag) => match &*tag.name {
-                "title" if self.in_title.get() => {
-                    self.in_title.set(false);
-                    self.title_done.set(true);
-                }
-                "svg" | "math" => self.foreign.set(self.foreign.get().saturating_sub(1)),
-                _ => {}
-            },
-            _ => {}
-        }
-        TokenSinkResult::Continue
     }
 }
 
