@@ -15,6 +15,7 @@
 //! them), `report` (the results file) and `chart`; this file drives a run
 //! and publishes it.
 
+pub mod build;
 pub mod chart;
 pub mod floors;
 pub mod measure;
@@ -23,6 +24,7 @@ pub mod report;
 pub mod servers;
 pub mod spec;
 
+pub use build::*;
 pub use measure::*;
 pub use python::{python_for, python_missing};
 pub use spec::*;
