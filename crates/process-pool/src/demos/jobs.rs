@@ -188,7 +188,13 @@ fn is_prime_u32(number: u32) -> bool {
     if number.is_multiple_of(2) {
         return number == 2;
     }
-    let limit = number.isqrt();
+    // The root by the FPU, as thread-pool's is_prime and the C floor take
+    // it: `u32::isqrt` works it out by integer steps, a few percent of the
+    // whole count. For a `u32` the float root is exact (`f64` holds every
+    // `u32`, `sqrt` is correctly rounded, and no root of a 32-bit number
+    // lies within rounding of an integer without being one); the test
+    // below checks it against `isqrt`.
+    let limit = f64::from(number).sqrt() as u32;
     let mut divisor = 3;
     while divisor <= limit {
         if number.is_multiple_of(divisor) {
@@ -236,6 +242,13 @@ mod tests {
                 continue;
             }
             assert_eq!(is_prime_u64(number), prime, "{number} as u64");
+        }
+        for number in (0..2_000_000u32).chain(u32::MAX - 1_000..=u32::MAX) {
+            assert_eq!(
+                f64::from(number).sqrt() as u32,
+                number.isqrt(),
+                "the root of {number}"
+            );
         }
         let small: Vec<u64> = (0..50).filter(|&number| is_prime(number)).collect();
         assert_eq!(
