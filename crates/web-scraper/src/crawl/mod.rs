@@ -46,26 +46,28 @@
 //! Pages are parsed and dropped as they arrive, and their records written
 //! as they finish, so what grows with a crawl is what it keeps per URL:
 //! - **Each URL met**, in scope or not, in a hash set that drops repeats:
-//!   the URL's text as a `Box<str>` (16 bytes) and a control byte, in a
-//!   table between 7/16 and 7/8 full (it doubles when full), so 19 to 39
-//!   bytes; and the text's own block on the heap, its length plus the
-//!   allocator's 8-byte header, rounded up to 16: 48 bytes for
-//!   `http://127.0.0.1:8000/p/123456.html`. So 67 to 87 bytes for such a
-//!   URL, kept to the end of the crawl.
+//!   a 128-bit fingerprint of its text (16 bytes, two SipHashes under keys
+//!   drawn for each crawl) and a control byte, in a table between 7/16 and
+//!   7/8 full (it doubles when full): 19 to 39 bytes, whatever the URL's
+//!   length, kept to the end of the crawl. Two URLs share a fingerprint
+//!   with a chance of about 2^-128 per pair, and a page cannot choose URLs
+//!   that collide, since the keys are secret.
 //! - **Each URL queued**, admitted and not yet started: 24 bytes in the
 //!   queue (the text's `Box<str>` and its depth), in a ring buffer between
-//!   half full and full, so 24 to 48 bytes, and a second copy of the text
-//!   on the heap (48 bytes above). So 72 to 96 bytes, until the URL is
-//!   taken, when it is parsed back into a `Url` for its fetch.
+//!   half full and full, so 24 to 48 bytes, and the text on the heap: its
+//!   length plus the allocator's 8-byte header, rounded up to 16 (48 bytes
+//!   for `http://127.0.0.1:8000/p/123456.html`). So 72 to 96 bytes for such
+//!   a URL, until it is taken, when it is parsed back into a `Url` for its
+//!   fetch.
 //! - Besides, at most [`LOOKAHEAD`] finished pages' links (each already
 //!   thinned to URLs never met before) and the pages in flight.
 //!
-//! A `Url` would be 88 bytes where a `Box<str>` is 16: it keeps its text's
-//! `String` and the offsets of each part, which neither the set nor the
-//! queue reads. So a crawl holds text and parses it again when it needs
-//! the parts: 72 bytes less per URL met and per URL queued, which is most
-//! of a crawl's memory past a hundred thousand pages. The bench's scale
-//! rows crawl a generated site of 500,000 pages to check it
+//! Neither keeps a `Url`, which is 88 bytes beside its text: the set keeps
+//! no text at all, and so never reads one back (at half a million pages,
+//! reading each met URL's text again was a cache miss per link and a tenth
+//! of the crawl's time), and the queue keeps the text and parses it again
+//! when it needs the parts. The bench's scale rows crawl a generated site
+//! of 500,000 pages to check that memory stays flat
 //! (see BENCHMARKS.md).
 
 pub use crate::frontier::memory::LOOKAHEAD;

@@ -254,7 +254,7 @@ impl Admission {
         summary: &mut Summary,
         report: &mut dyn FnMut(&PageResult),
     ) -> bool {
-        if !self.seen.insert(url.as_str().into()) {
+        if !self.seen.insert(url.as_str()) {
             summary.deduped += 1;
             return false;
         }

@@ -1,7 +1,8 @@
 //! The reference the crawl's scan is held to: the same three things read by
 //! html5ever's own tokenizer, with a sink of our own and no tree.
 
-use super::{MAX_ATTRIBUTES, ParseError, Parsed, most_attributes, resolve};
+use super::limits::most_attributes;
+use super::page::{MAX_ATTRIBUTES, ParseError, Parsed, resolve};
 use html5ever::tendril::StrTendril;
 use std::cell::Cell;
 use url::Url;

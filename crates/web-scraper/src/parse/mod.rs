@@ -57,9 +57,13 @@
 //! incremental.
 
 mod html5ever_scan;
+mod limits;
+mod page;
 mod scan;
 
 pub use html5ever_scan::html5ever_scan;
+pub use limits::most_attributes;
+pub use page::{MAX_ATTRIBUTES, MAX_OPEN, PIECE, ParseError, Parsed, resolve};
 pub use scan::scan;
 
 use html5ever::interface::{Tracer, TreeSink};
@@ -68,40 +72,6 @@ use scraper::{Html, HtmlTreeSink, Node, Selector};
 use std::cell::Cell;
 use std::sync::OnceLock;
 use url::Url;
-
-/// The most open elements (with the active formatting elements and the
-/// document) a page may make the parser hold at once.
-pub const MAX_OPEN: usize = 512;
-/// The most attributes one tag may have.
-pub const MAX_ATTRIBUTES: usize = 1024;
-/// How many bytes are fed to the parser between two depth checks.
-pub const PIECE: usize = 8 * 1024;
-
-/// Why a page was not parsed: it is past a limit that keeps parsing linear.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ParseError {
-    /// Nesting past [`MAX_OPEN`] elements.
-    #[error("nested deeper than {MAX_OPEN} elements")]
-    TooDeep,
-    /// A tag with more than [`MAX_ATTRIBUTES`] attributes.
-    #[error("a tag with {0} attributes, over the {MAX_ATTRIBUTES} limit")]
-    TooManyAttributes(usize),
-}
-
-/// What a page says, as owned data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Parsed {
-    /// The `<title>`, trimmed, or empty.
-    pub title: String,
-    /// Characters of text in the whole document, as `len(soup.text)` counts
-    /// them: every text node, scripts and styles included. [`scan()`] counts
-    /// exactly as Python's `html.parser` does on the bundled pages;
-    /// html5ever's tree keeps 2 whitespace characters less on each.
-    pub chars: usize,
-    /// Every `<a href>` that resolves to an http(s) URL, fragment removed,
-    /// in document order, repeats included.
-    pub links: Vec<Url>,
-}
 
 /// Parses `html` as found at `base` (the final URL, after redirects).
 /// Malformed HTML is parsed the way browsers parse it; only a page past the
@@ -180,145 +150,6 @@ impl Tracer for CountHandles {
     fn trace_handle(&self, _: &Self::Handle) {
         self.0.set(self.0.get() + 1);
     }
-}
-
-/// The most attributes on any one tag of `html`, start or end, counted in
-/// one pass the way the HTML tokenizer separates them. Comments and the
-/// text of raw-text elements such as `<script>` are skipped, so that a
-/// `<` in a script is not read as a tag.
-///
-/// Written by hand: html5ever's own tokenizer is the quadratic part for
-/// such tags, so it cannot be the one to count them.
-pub fn most_attributes(html: &str) -> usize {
-    const RAW_TEXT: [&str; 10] = [
-        "script",
-        "style",
-        "textarea",
-        "title",
-        "xmp",
-        "iframe",
-        "noembed",
-        "noframes",
-        "noscript",
-        "plaintext",
-    ];
-    let bytes = html.as_bytes();
-    let mut most = 0;
-    let mut at = 0;
-    while let Some(offset) = memchr::memchr(b'<', &bytes[at..]) {
-        at += offset + 1;
-        if bytes[at..].starts_with(b"!--") {
-            at = find(bytes, at + 3, b"-->").map_or(bytes.len(), |end| end + 3);
-            continue;
-        }
-        let end_tag = bytes.get(at) == Some(&b'/');
-        let name_start = at + usize::from(end_tag);
-        if !bytes.get(name_start).is_some_and(u8::is_ascii_alphabetic) {
-            continue;
-        }
-        at = name_start;
-        while at < bytes.len() && !is_space(bytes[at]) && !matches!(bytes[at], b'/' | b'>') {
-            at += 1;
-        }
-        let name = &bytes[name_start..at];
-        let (count, after) = count_attributes(bytes, at);
-        most = most.max(count);
-        at = after;
-        if end_tag {
-            continue;
-        }
-        if let Some(raw) = RAW_TEXT
-            .iter()
-            .find(|raw| name.eq_ignore_ascii_case(raw.as_bytes()))
-        {
-            if *raw == "plaintext" {
-                break;
-            }
-            // The text runs to the matching end tag, whatever case it is in.
-            at = find_end_tag(bytes, at, raw.as_bytes()).unwrap_or(bytes.len());
-        }
-    }
-    most
-}
-
-/// Counts the attributes of a tag from just after its name; returns the
-/// count and where the tag ends.
-fn count_attributes(bytes: &[u8], mut at: usize) -> (usize, usize) {
-    let mut count = 0;
-    loop {
-        while at < bytes.len() && (is_space(bytes[at]) || bytes[at] == b'/') {
-            at += 1;
-        }
-        if at >= bytes.len() {
-            return (count, at);
-        }
-        if bytes[at] == b'>' {
-            return (count, at + 1);
-        }
-        // A name: up to a space, `/`, `>` or `=` (a leading `=` is part of it).
-        count += 1;
-        at += 1;
-        while at < bytes.len() && !is_space(bytes[at]) && !matches!(bytes[at], b'/' | b'>' | b'=') {
-            at += 1;
-        }
-        while at < bytes.len() && is_space(bytes[at]) {
-            at += 1;
-        }
-        if bytes.get(at) != Some(&b'=') {
-            continue;
-        }
-        at += 1;
-        while at < bytes.len() && is_space(bytes[at]) {
-            at += 1;
-        }
-        match bytes.get(at) {
-            Some(&quote @ (b'"' | b'\'')) => {
-                at = bytes[at + 1..]
-                    .iter()
-                    .position(|&byte| byte == quote)
-                    .map_or(bytes.len(), |end| at + 1 + end + 1);
-            }
-            _ => {
-                while at < bytes.len() && !is_space(bytes[at]) && bytes[at] != b'>' {
-                    at += 1;
-                }
-            }
-        }
-    }
-}
-
-fn is_space(byte: u8) -> bool {
-    matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
-}
-
-fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(bytes.get(from..)?, needle).map(|at| from + at)
-}
-
-/// Where `</name` starts at or after `from`, `name` in any case.
-fn find_end_tag(bytes: &[u8], mut from: usize, name: &[u8]) -> Option<usize> {
-    loop {
-        let at = find(bytes, from, b"</")?;
-        let after = at + 2;
-        if bytes
-            .get(after..after + name.len())
-            .is_some_and(|candidate| candidate.eq_ignore_ascii_case(name))
-        {
-            return Some(at);
-        }
-        from = after;
-    }
-}
-
-/// `href` resolved against `base`, for http and https only, without its
-/// fragment: `a.html#part` and `a.html` are one page.
-pub fn resolve(base: &Url, href: &str) -> Option<Url> {
-    let mut url = base.join(href.trim()).ok()?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return None;
-    }
-    url.set_fragment(None);
-    Some(url)
 }
 
 #[cfg(test)]

@@ -18,10 +18,9 @@ pub(super) async fn file(state: &ServerState, path: &str) -> Response {
     }
 }
 
+/// A page of a generated site, or a 404: there is no `robots.txt` (a 404
+/// allows everything), so a server's count of status 200 is its pages.
 fn generated_file(site: &Generated, path: &str) -> Response {
-    if path == "/robots.txt" {
-        return file_response("robots.txt", Body::from("User-agent: *\nDisallow:\n"));
-    }
     match site.page_at(path) {
         Some(page) => file_response("page.html", Body::from(page)),
         None => not_found(),

@@ -16,7 +16,6 @@ use crate::scrape::{CrawlOptions, PageResult, RedirectMode, Scraper, Summary};
 use redis::RedisError;
 use redis::aio::MultiplexedConnection;
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
-use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -112,7 +111,7 @@ impl RedisFrontier {
             batch: (scraper.window() / 4).max(1),
             renewer,
             depth: 0,
-            met: HashSet::new(),
+            met: Seen::default(),
             leases,
             next_claim: Instant::now(),
             finishes: JoinSet::new(),
@@ -259,7 +258,7 @@ impl Frontier for Crawler<'_> {
         let mut marked = Vec::with_capacity(links.len());
         for link in links {
             let disallowed = !self.robots.allows(&path_and_query(&link));
-            self.met.insert(link.as_str().into());
+            self.met.insert(link.as_str());
             marked.push((link, disallowed));
         }
         self.acknowledge(

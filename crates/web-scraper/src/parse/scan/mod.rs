@@ -17,7 +17,7 @@
 //! `<textarea>` to RCDATA, `<script>` to script data with its escapes,
 //! `<style>`, `<xmp>`, `<iframe>`, `<noembed>`, `<noframes>` and
 //! `<noscript>` to RAWTEXT, `<plaintext>` to the end, and none of them
-//! inside `<svg>` or `<math>`. `tests/scan.rs` holds it to that reference on
+//! inside `<svg>` or `<math>`. `tests/agreement.rs` holds it to that reference on
 //! every bundled page, the adversarial pages, the std docs when they are
 //! installed, a corpus of tricky markup and a few thousand generated pages.
 //!
@@ -28,7 +28,8 @@
 mod markup;
 mod references;
 
-use super::{MAX_ATTRIBUTES, ParseError, Parsed, most_attributes, resolve};
+use super::limits::most_attributes;
+use super::page::{MAX_ATTRIBUTES, ParseError, Parsed, resolve};
 use markup::{
     Kind, attributes, bogus_comment, comment, end_tag_at, find_end_tag, kind, name_end, script_end,
 };
