@@ -59,7 +59,7 @@ pub fn keep_best(best: &mut BTreeMap<String, f64>, other: BTreeMap<String, f64>)
     }
 }
 
-/// Builds a [`PeerProgram::Crate`] peer with `cargo install` (no default
+/// Builds a [`PeerProgram::Crate`](super::PeerProgram::Crate) peer with `cargo install` (no default
 /// features, its own lock file) into its own folder under `out_dir`, unless
 /// it is there already. `Err` says why the peer is skipped.
 pub fn build_crate(
