@@ -142,10 +142,13 @@ pub struct SharedSummary {
 /// The crawl keeps the in-memory crawl's levels: no crawler takes a URL at
 /// depth `D + 1` while any at depth `D` is queued or leased. A URL's depth is
 /// then its distance from the start, whatever the crawlers' speeds, and
-/// `--max-depth` cuts the crawl where one crawler would. Finishing a page
-/// is one Lua script: acknowledge the lease, add the new links to the next
-/// level, bump the counters. Redis runs a script whole or not at all, so a
-/// crawler that dies mid-way leaves the page leased, never half done.
+/// `--max-depth` cuts the crawl where one crawler would. Finishing pages is
+/// one Lua script for a batch of them: acknowledge each lease, add the new
+/// links to the next level, bump the counters. Redis runs a script whole
+/// or not at all, so a crawler that dies mid-way leaves its pages leased,
+/// never half done. A crawler reads URLs a few at a time, ahead of need,
+/// and acknowledges pages a few at a time, in the background: its loop
+/// never waits on Redis while it has pages to fetch.
 ///
 /// Each crawler fetches robots.txt itself at the start, and again once its
 /// copy is a day old: one request per crawler rather than shared state that

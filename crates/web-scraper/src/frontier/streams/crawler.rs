@@ -16,14 +16,25 @@ use crate::scrape::{CrawlOptions, PageResult, RedirectMode, Scraper, Summary};
 use redis::RedisError;
 use redis::aio::MultiplexedConnection;
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::task::{JoinHandle, JoinSet};
 use url::Url;
 
-/// What [`FINISH`] answers: admitted, and deduped by Redis; or -1 and 0.
-type FinishReply = Result<(i64, i64), RedisError>;
+/// What [`FINISH`] answers for each page of a batch: admitted, and deduped
+/// by Redis; or -1 and 0.
+type FinishReply = Result<Vec<(i64, i64)>, RedisError>;
+
+/// What a read of the level's queue brought: the entries, and whether it
+/// also looked for leases that had run out.
+type ReadReply = Result<(Vec<StreamId>, bool), RedisError>;
+
+/// How long a read that found nothing keeps the crawler from reading the
+/// level again, unless the level changes: new URLs reach a level only
+/// before it starts, so what is left to find is leases that run out.
+const EMPTY_READ_PAUSE: Duration = Duration::from_millis(20);
 
 impl RedisFrontier {
     /// Crawls from `start` together with every other crawler of this crawl
@@ -105,16 +116,22 @@ impl RedisFrontier {
             robots: begun.robots,
             max_depth: options.max_depth,
             max_pages,
-            // Taking work costs a round trip that holds the loop up, so it
-            // is taken a few URLs at a time rather than one per finished
-            // page.
-            batch: (scraper.window() / 4).max(1),
+            // Every exchange with Redis is a round trip and a wake-up on
+            // both sides, on cores the crawl needs: half a window at a time
+            // keeps them few, and little enough that a crawler never holds
+            // much of a level's tail while another waits for work.
+            batch: (scraper.window() / 2).max(1),
+            ahead: VecDeque::new(),
+            reads: JoinSet::new(),
+            read_again: Instant::now(),
             renewer,
             depth: 0,
             met: Seen::default(),
             leases,
             next_claim: Instant::now(),
+            done: Vec::new(),
             finishes: JoinSet::new(),
+            acking: 0,
             returned: 0,
             lease_lost: 0,
         };
@@ -136,8 +153,20 @@ struct Crawler<'a> {
     robots: robots::Cached,
     max_depth: Option<u32>,
     max_pages: i64,
-    /// The fewest URLs worth a round trip while pages are in flight.
+    /// How work moves to and from Redis: the fewest URLs held before
+    /// reading more (each read brings this many more than the loop has
+    /// room for), and how many finished pages are acknowledged in one
+    /// script.
     batch: usize,
+    /// URLs of this level read from Redis, leased to this crawler, not yet
+    /// handed to the loop.
+    ahead: VecDeque<Entry>,
+    /// The read of the queue in flight, if any: at most one. It runs in the
+    /// background, so that the loop never waits on a round trip while it
+    /// has pages to finish.
+    reads: JoinSet<ReadReply>,
+    /// When the level may be read again after a read that found nothing.
+    read_again: Instant,
     /// Renews the leases every third of a lease, in a task of its own, so
     /// that a loop held up (by a slow reader of the records, say) never
     /// lets them run out. It ends only if Redis fails.
@@ -151,8 +180,13 @@ struct Crawler<'a> {
     next_claim: Instant,
     /// The URLs leased to this crawler, shared with the renewer.
     leases: Arc<Mutex<Leases>>,
-    /// Pages whose record is written, being acknowledged: what Redis said.
-    finishes: JoinSet<(String, FinishReply)>,
+    /// Pages whose record is written, not yet sent to be acknowledged:
+    /// they go a batch at a time.
+    done: Vec<Done>,
+    /// Batches of pages being acknowledged: their ids, and what Redis said.
+    finishes: JoinSet<(Vec<String>, FinishReply)>,
+    /// How many pages those batches hold.
+    acking: usize,
     /// URLs handed back when stopped.
     returned: usize,
     /// Pages another crawler finished first, after this one's lease ran out.
@@ -161,8 +195,10 @@ struct Crawler<'a> {
 
 /// What a crawler's background work has for the loop.
 enum Event {
-    /// Redis acknowledged a page, or failed to.
-    Finished(String, FinishReply),
+    /// Redis acknowledged a batch of pages, or failed to.
+    Finished(Vec<String>, FinishReply),
+    /// A read of the queue came back.
+    Read(ReadReply),
     /// The renewer stopped: Redis failed it.
     RenewFailed(FrontierError),
     /// robots.txt was fetched again.
@@ -175,6 +211,18 @@ struct Entry {
     url: Url,
     /// robots.txt disallows it: it gets a record, not a fetch.
     robots: bool,
+}
+
+/// A page whose record is written, with what it found, to be acknowledged.
+struct Done {
+    id: String,
+    outcome: &'static str,
+    retried: bool,
+    /// Links turned away here: met before, or out of scope.
+    deduped: usize,
+    out_of_scope: usize,
+    /// Links new to this crawler, and whether robots.txt disallows each.
+    links: Vec<(Url, bool)>,
 }
 
 /// What the level looks like once this crawler has found nothing to take.
@@ -202,30 +250,54 @@ impl Frontier for Crawler<'_> {
 
     async fn take(&mut self, room: usize, in_flight: usize) -> Result<Next<String>, FrontierError> {
         loop {
-            let busy = in_flight + self.finishes.len();
-            let room = room.saturating_sub(self.finishes.len());
-            if busy > 0 && room < self.batch {
-                return Ok(Next::Jobs(Vec::new()));
+            if let Some(read) = self.reads.try_join_next() {
+                self.arrived(read.expect("reads do not panic"))?;
             }
-            let entries = self.take_entries(room).await?;
-            if !entries.is_empty() {
+            if self.ahead.is_empty() {
+                // Nothing to hand out: no reason to hold pages back.
+                self.flush();
+            }
+            let busy = in_flight + self.done.len() + self.acking;
+            let room = room.saturating_sub(self.acking);
+            if !self.ahead.is_empty() {
+                let count = room.min(self.ahead.len());
                 let depth = self.depth;
-                let jobs = entries.into_iter().map(|entry| Job {
-                    url: entry.url,
-                    depth,
-                    ticket: entry.id,
-                    disallowed: entry.robots,
-                });
-                return Ok(Next::Jobs(jobs.collect()));
+                let jobs: Vec<_> = self
+                    .ahead
+                    .drain(..count)
+                    .map(|entry| Job {
+                        url: entry.url,
+                        depth,
+                        ticket: entry.id,
+                        disallowed: entry.robots,
+                    })
+                    .collect();
+                if self.ahead.len() < self.batch {
+                    self.read(room - count + 2 * self.batch);
+                }
+                return Ok(Next::Jobs(jobs));
             }
+            self.read(room + self.batch);
+            if !self.reads.is_empty() {
+                if busy > 0 {
+                    // The read wakes the loop through `progress`.
+                    return Ok(Next::Jobs(Vec::new()));
+                }
+                if let Some(read) = self.reads.join_next().await {
+                    self.arrived(read.expect("reads do not panic"))?;
+                }
+                continue;
+            }
+            // The last read found nothing, a moment ago.
             if busy > 0 {
-                // Found nothing: look again after a pause, unless a page
-                // of this crawler's finishes first.
+                // Look again after a pause, unless a page of this
+                // crawler's finishes first.
                 return Ok(Next::Poll);
             }
             match self.level().await? {
                 Level::Next => {
                     self.depth += 1;
+                    self.read_again = Instant::now();
                     lock(&self.leases).depth = self.depth;
                 }
                 Level::Finished => return Ok(Next::Done),
@@ -235,7 +307,7 @@ impl Frontier for Crawler<'_> {
     }
 
     /// Has Redis acknowledge the page and admit its links, in the
-    /// background, once its record is written.
+    /// background, with a batch of others, once its record is written.
     fn finish(
         &mut self,
         id: String,
@@ -261,14 +333,14 @@ impl Frontier for Crawler<'_> {
             self.met.insert(link.as_str());
             marked.push((link, disallowed));
         }
-        self.acknowledge(
+        self.acknowledge(Done {
             id,
             outcome,
-            result.attempts > 1,
+            retried: result.attempts > 1,
             deduped,
             out_of_scope,
-            marked,
-        );
+            links: marked,
+        });
     }
 
     async fn progress(&mut self) -> Event {
@@ -282,20 +354,30 @@ impl Frontier for Crawler<'_> {
                 Ok(error) => error,
                 Err(_) => unreachable!("the renewer is aborted only after the loop"),
             }),
+            Some(read) = self.reads.join_next() => {
+                Event::Read(read.expect("reads do not panic"))
+            }
             () = self.robots.refreshed(), if refreshing => Event::Robots,
         }
     }
 
     async fn on(&mut self, event: Event, summary: &mut Summary) -> Result<(), FrontierError> {
         match event {
-            Event::Finished(id, reply) => {
-                lock(&self.leases).ids.remove(&id);
-                match reply {
-                    Ok((-1, _)) => self.lease_lost += 1,
-                    Ok((_, deduped)) => summary.deduped += deduped as usize,
-                    Err(error) => return Err(self.frontier.lost(error)),
+            Event::Finished(ids, reply) => {
+                self.acking -= ids.len();
+                let mut leases = lock(&self.leases);
+                for id in &ids {
+                    leases.ids.remove(id);
+                }
+                drop(leases);
+                for (admitted, deduped) in reply.map_err(|error| self.frontier.lost(error))? {
+                    match admitted {
+                        -1 => self.lease_lost += 1,
+                        _ => summary.deduped += deduped as usize,
+                    }
                 }
             }
+            Event::Read(read) => self.arrived(read)?,
             Event::RenewFailed(error) => return Err(error),
             Event::Robots => {}
         }
@@ -308,10 +390,19 @@ impl Frontier for Crawler<'_> {
         _: &mut Summary,
         _: &mut dyn FnMut(&PageResult),
     ) -> Result<(), FrontierError> {
+        self.flush();
         while let Some(joined) = self.finishes.join_next().await {
-            let (id, reply) = joined.expect("finish tasks do not panic");
-            lock(&self.leases).ids.remove(&id);
+            let (ids, reply) = joined.expect("finish tasks do not panic");
+            let mut leases = lock(&self.leases);
+            for id in &ids {
+                leases.ids.remove(id);
+            }
+            drop(leases);
             reply.map_err(|error| self.frontier.lost(error))?;
+        }
+        // A read in flight leases URLs too: they go back with the rest.
+        if let Some(read) = self.reads.join_next().await {
+            self.arrived(read.expect("reads do not panic"))?;
         }
         self.renewer.abort();
         let lease = self.frontier.config.lease;
@@ -321,74 +412,107 @@ impl Frontier for Crawler<'_> {
 }
 
 impl Crawler<'_> {
-    /// Up to `count` URLs of this level: new ones first, then those whose
-    /// lease has run out.
-    async fn take_entries(&mut self, count: usize) -> Result<Vec<Entry>, FrontierError> {
-        let queue = self.frontier.keys.queue(self.depth);
-        let read: Option<StreamReadReply> = redis::cmd("XREADGROUP")
-            .arg("GROUP")
-            .arg(GROUP)
-            .arg(&self.frontier.consumer)
-            .arg("COUNT")
-            .arg(count)
-            .arg("STREAMS")
-            .arg(&queue)
-            .arg(">")
-            .query_async(&mut self.connection)
-            .await
-            .map_err(|error| self.frontier.lost(error))?;
-        let mut ids: Vec<StreamId> = read
-            .into_iter()
-            .flat_map(|reply| reply.keys)
-            .flat_map(|key| key.ids)
-            .collect();
-        if ids.is_empty() && Instant::now() >= self.next_claim {
-            // Leases run out only when a crawler dies or stalls: looking a
-            // few times a second is enough.
-            self.next_claim = Instant::now() + CLAIM_EVERY;
+    /// Starts reading up to `count` URLs of this level in the background:
+    /// new ones first, then those whose lease has run out. Not while a read
+    /// is in flight, nor for a moment after one found nothing.
+    fn read(&mut self, count: usize) {
+        let now = Instant::now();
+        if !self.reads.is_empty() || now < self.read_again {
+            return;
+        }
+        // Leases run out only when a crawler dies or stalls: looking a few
+        // times a second is enough.
+        let claim = now >= self.next_claim;
+        let frontier = self.frontier;
+        let queue = frontier.keys.queue(self.depth);
+        let consumer = frontier.consumer.clone();
+        let lease = frontier.config.lease.as_millis() as u64;
+        let mut connection = self.connection.clone();
+        self.reads.spawn(async move {
+            let read: Option<StreamReadReply> = redis::cmd("XREADGROUP")
+                .arg("GROUP")
+                .arg(GROUP)
+                .arg(&consumer)
+                .arg("COUNT")
+                .arg(count)
+                .arg("STREAMS")
+                .arg(&queue)
+                .arg(">")
+                .query_async(&mut connection)
+                .await?;
+            let ids: Vec<StreamId> = read
+                .into_iter()
+                .flat_map(|reply| reply.keys)
+                .flat_map(|key| key.ids)
+                .collect();
+            if !ids.is_empty() || !claim {
+                return Ok((ids, false));
+            }
             let claimed: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
                 .arg(&queue)
                 .arg(GROUP)
-                .arg(&self.frontier.consumer)
-                .arg(self.frontier.config.lease.as_millis() as u64)
+                .arg(&consumer)
+                .arg(lease)
                 .arg("0-0")
                 .arg("COUNT")
                 .arg(count)
-                .query_async(&mut self.connection)
-                .await
-                .map_err(|error| self.frontier.lost(error))?;
-            ids = claimed.claimed;
+                .query_async(&mut connection)
+                .await?;
+            Ok((claimed.claimed, true))
+        });
+    }
+
+    /// Takes in what a read brought: the URLs are leased to this crawler
+    /// from here on, and wait in `ahead` for the loop.
+    fn arrived(&mut self, read: ReadReply) -> Result<(), FrontierError> {
+        let (ids, claimed) = read.map_err(|error| self.frontier.lost(error))?;
+        let now = Instant::now();
+        if claimed {
+            self.next_claim = now + CLAIM_EVERY;
         }
-        let mut entries = Vec::with_capacity(ids.len());
+        if ids.is_empty() {
+            self.read_again = now + EMPTY_READ_PAUSE;
+        }
         for entry in ids {
             let url = entry
                 .get::<String>("url")
                 .and_then(|url| Url::parse(&url).ok());
             lock(&self.leases).ids.insert(entry.id.clone());
             match url {
-                Some(url) => entries.push(Entry {
+                Some(url) => self.ahead.push_back(Entry {
                     robots: entry.contains_key("robots"),
                     id: entry.id,
                     url,
                 }),
                 // Not written by a crawler: acknowledge it, so it cannot
                 // hold the level up for ever.
-                None => self.acknowledge(entry.id, "failed", false, 0, 0, Vec::new()),
+                None => self.acknowledge(Done {
+                    id: entry.id,
+                    outcome: "failed",
+                    retried: false,
+                    deduped: 0,
+                    out_of_scope: 0,
+                    links: Vec::new(),
+                }),
             }
         }
-        Ok(entries)
+        Ok(())
     }
 
-    /// Acknowledges one entry in the background, with what its page found.
-    fn acknowledge(
-        &mut self,
-        id: String,
-        outcome: &'static str,
-        retried: bool,
-        deduped: usize,
-        out_of_scope: usize,
-        links: Vec<(Url, bool)>,
-    ) {
+    /// Queues one entry to be acknowledged, with what its page found; a
+    /// full batch goes at once.
+    fn acknowledge(&mut self, done: Done) {
+        self.done.push(done);
+        if self.done.len() >= self.batch {
+            self.flush();
+        }
+    }
+
+    /// Acknowledges the queued entries in the background, in one script.
+    fn flush(&mut self) {
+        if self.done.is_empty() {
+            return;
+        }
         let keys = &self.frontier.keys;
         let mut invocation = FINISH.prepare_invoke();
         invocation
@@ -397,19 +521,26 @@ impl Crawler<'_> {
             .key(keys.key("seen"))
             .key(keys.key("admitted"))
             .key(keys.key("stats"))
-            .arg(&id)
-            .arg(self.max_pages)
-            .arg(outcome)
-            .arg(retried)
-            .arg(deduped)
-            .arg(out_of_scope);
-        for (link, disallowed) in &links {
-            invocation.arg(link.as_str()).arg(*disallowed);
+            .arg(self.max_pages);
+        let mut ids = Vec::with_capacity(self.done.len());
+        for done in self.done.drain(..) {
+            invocation
+                .arg(&done.id)
+                .arg(done.outcome)
+                .arg(done.retried)
+                .arg(done.deduped)
+                .arg(done.out_of_scope)
+                .arg(done.links.len());
+            for (link, disallowed) in &done.links {
+                invocation.arg(link.as_str()).arg(*disallowed);
+            }
+            ids.push(done.id);
         }
+        self.acking += ids.len();
         let mut connection = self.connection.clone();
         self.finishes.spawn(async move {
             let reply = invocation.invoke_async(&mut connection).await;
-            (id, reply)
+            (ids, reply)
         });
     }
 

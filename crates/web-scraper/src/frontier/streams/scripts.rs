@@ -13,13 +13,16 @@ use std::sync::LazyLock;
 pub(super) static JOIN: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("scripts/join.lua")));
 
-/// Finishes one page: acknowledges it, then, only if the ack took (the
-/// lease was not finished by another crawler first), counts it and admits
-/// its links to the next level.
+/// Finishes a batch of pages of one level: acknowledges each, then, only
+/// if its ack took (the lease was not finished by another crawler first),
+/// counts it and admits its links to the next level. One script for the
+/// batch, so a crawler pays one round trip for several pages.
 /// KEYS: queue:D, queue:D+1, seen, admitted, stats.
-/// ARGV: entry id, max pages (-1: none), outcome field, retried (0/1),
-/// links deduped here, links out of scope here, then (link, disallowed) pairs.
-/// Returns {admitted, deduped by Redis}, or {-1, 0} when the ack did not take.
+/// ARGV: max pages (-1: none), then for each page: entry id, outcome field,
+/// retried (0/1), links deduped here, links out of scope here, the number
+/// of links, and that many (link, disallowed) pairs.
+/// Returns, for each page in order, {admitted, deduped by Redis}, or
+/// {-1, 0} when its ack did not take.
 pub(super) static FINISH: LazyLock<Script> =
     LazyLock::new(|| Script::new(include_str!("scripts/finish.lua")));
 

@@ -1,34 +1,48 @@
-if redis.call('XACK', KEYS[1], 'crawlers', ARGV[1]) == 0 then return {-1, 0} end
-redis.call('HINCRBY', KEYS[5], ARGV[3], 1)
-if ARGV[4] == '1' then redis.call('HINCRBY', KEYS[5], 'retried', 1) end
-local max = tonumber(ARGV[2])
-local admitted, deduped = 0, 0
+-- Finishes a batch of pages of one level; see FINISH in scripts.rs.
+local max = tonumber(ARGV[1])
 local next_exists = redis.call('EXISTS', KEYS[2]) == 1
-for i = 7, #ARGV, 2 do
-  local url = ARGV[i]
-  if redis.call('SADD', KEYS[3], url) == 0 then
-    deduped = deduped + 1
+local replies = {}
+local i = 2
+while i <= #ARGV do
+  local id, outcome, retried = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local deduped_here, out_of_scope = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
+  local links = tonumber(ARGV[i + 5])
+  local first, last = i + 6, i + 5 + 2 * links
+  i = last + 1
+  if redis.call('XACK', KEYS[1], 'crawlers', id) == 0 then
+    replies[#replies + 1] = {-1, 0}
   else
-    local robots = ARGV[i + 1] == '1'
-    local take = robots
-    if not robots and (max < 0 or tonumber(redis.call('GET', KEYS[4]) or '0') < max) then
-      redis.call('INCR', KEYS[4])
-      take = true
-    end
-    if take then
-      if not next_exists then
-        redis.call('XGROUP', 'CREATE', KEYS[2], 'crawlers', '0', 'MKSTREAM')
-        next_exists = true
-      end
-      if robots then
-        redis.call('XADD', KEYS[2], '*', 'url', url, 'robots', '1')
+    redis.call('HINCRBY', KEYS[5], outcome, 1)
+    if retried == '1' then redis.call('HINCRBY', KEYS[5], 'retried', 1) end
+    local admitted, deduped = 0, 0
+    for j = first, last, 2 do
+      local url = ARGV[j]
+      if redis.call('SADD', KEYS[3], url) == 0 then
+        deduped = deduped + 1
       else
-        redis.call('XADD', KEYS[2], '*', 'url', url)
-        admitted = admitted + 1
+        local robots = ARGV[j + 1] == '1'
+        local take = robots
+        if not robots and (max < 0 or tonumber(redis.call('GET', KEYS[4]) or '0') < max) then
+          redis.call('INCR', KEYS[4])
+          take = true
+        end
+        if take then
+          if not next_exists then
+            redis.call('XGROUP', 'CREATE', KEYS[2], 'crawlers', '0', 'MKSTREAM')
+            next_exists = true
+          end
+          if robots then
+            redis.call('XADD', KEYS[2], '*', 'url', url, 'robots', '1')
+          else
+            redis.call('XADD', KEYS[2], '*', 'url', url)
+            admitted = admitted + 1
+          end
+        end
       end
     end
+    redis.call('HINCRBY', KEYS[5], 'deduped', deduped + deduped_here)
+    redis.call('HINCRBY', KEYS[5], 'out_of_scope', out_of_scope)
+    replies[#replies + 1] = {admitted, deduped}
   end
 end
-redis.call('HINCRBY', KEYS[5], 'deduped', deduped + tonumber(ARGV[5]))
-redis.call('HINCRBY', KEYS[5], 'out_of_scope', tonumber(ARGV[6]))
-return {admitted, deduped}
+return replies
