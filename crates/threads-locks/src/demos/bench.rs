@@ -92,7 +92,7 @@ pub fn run(args: &Args) -> Result<()> {
 const TRIALS: usize = 3;
 
 /// Counts with `counter` once on the workload's threads and returns how
-/// long it took; a lost update is an error.
+/// long it took; a count that is not exact is an error.
 fn trial(key: &str, counter: &impl Counter, args: &Args) -> Result<Duration> {
     let report = count_concurrently(counter, args.threads as usize, args.increments);
     ensure!(
