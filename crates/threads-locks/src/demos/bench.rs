@@ -48,48 +48,53 @@ pub fn run(args: &Args) -> Result<()> {
     let (threads, increments) = (args.threads as usize, args.increments);
     let atomic = AtomicU64::new(0);
     let mutex = Mutex::new(0u64);
-    let (mut counters, mut floors) = (Best::default(), Best::default());
     // Three trials, each running every counter and then both floors, so
     // that a slow spell of the machine falls on all five alike; each figure
     // is its best trial, measured the same way as its floor.
+    let mut best = [Duration::MAX; KEYS.len()];
     for _ in 0..TRIALS {
         // One call per counter type, not a loop over `&dyn Counter`s: each
         // call is then compiled for its counter, with no indirect call per
         // increment.
-        counters.keep("mutex", trial("mutex", &MutexCounter::default(), args)?);
-        counters.keep(
-            "parking_lot_mutex",
+        let measured = [
+            trial("mutex", &MutexCounter::default(), args)?,
             trial("parking_lot_mutex", &ParkingLotCounter::default(), args)?,
-        );
-        counters.keep("atomic", trial("atomic", &AtomicCounter::default(), args)?);
-        floors.keep(
-            "atomic_floor",
+            trial("atomic", &AtomicCounter::default(), args)?,
             bare_loop(threads, increments, || {
                 atomic.fetch_add(1, Ordering::Relaxed);
             }),
-        );
-        floors.keep(
-            "mutex_floor",
             bare_loop(threads, increments, || {
                 *mutex.lock().unwrap_or_else(PoisonError::into_inner) += 1;
             }),
-        );
+        ];
+        for (best, elapsed) in best.iter_mut().zip(measured) {
+            *best = (*best).min(elapsed);
+        }
     }
     // Every trial's count was exact (`trial` checks), so each ended here.
     let total = threads as u64 * increments;
-    let nanos = |elapsed: Duration| elapsed.as_secs_f64() * 1e9 / total as f64;
-    for (key, elapsed) in counters.0 {
-        println!("{key}_final={total}");
-        println!("{key}_ns_per_increment={:.2}", nanos(elapsed));
-    }
-    for (key, elapsed) in floors.0 {
-        println!("{key}_ns_per_increment={:.2}", nanos(elapsed));
+    for ((key, counter), elapsed) in KEYS.into_iter().zip(best) {
+        if counter {
+            println!("{key}_final={total}");
+        }
+        let nanos = elapsed.as_secs_f64() * 1e9 / total as f64;
+        println!("{key}_ns_per_increment={nanos:.2}");
     }
     Ok(())
 }
 
 /// How many times each counter and each floor runs; each prints its best.
 const TRIALS: usize = 3;
+
+/// The figures' keys, in the order each trial measures them, and whether
+/// each is a counter (with a final count) rather than a floor.
+const KEYS: [(&str, bool); 5] = [
+    ("mutex", true),
+    ("parking_lot_mutex", true),
+    ("atomic", true),
+    ("atomic_floor", false),
+    ("mutex_floor", false),
+];
 
 /// Counts with `counter` once on the workload's threads and returns how
 /// long it took; a count that is not exact is an error.
@@ -102,19 +107,6 @@ fn trial(key: &str, counter: &impl Counter, args: &Args) -> Result<Duration> {
         report.expected
     );
     Ok(report.elapsed)
-}
-
-/// The fastest run of each figure so far, in the order first kept.
-#[derive(Default)]
-struct Best(Vec<(&'static str, Duration)>);
-
-impl Best {
-    fn keep(&mut self, key: &'static str, elapsed: Duration) {
-        match self.0.iter_mut().find(|(kept, _)| *kept == key) {
-            Some((_, best)) => *best = (*best).min(elapsed),
-            None => self.0.push((key, elapsed)),
-        }
-    }
 }
 
 /// `step` run `increments` times on each of `threads` threads, driven and

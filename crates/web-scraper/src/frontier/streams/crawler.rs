@@ -364,13 +364,7 @@ impl Frontier for Crawler<'_> {
     async fn on(&mut self, event: Event, summary: &mut Summary) -> Result<(), FrontierError> {
         match event {
             Event::Finished(ids, reply) => {
-                self.acking -= ids.len();
-                let mut leases = lock(&self.leases);
-                for id in &ids {
-                    leases.ids.remove(id);
-                }
-                drop(leases);
-                for (admitted, deduped) in reply.map_err(|error| self.frontier.lost(error))? {
+                for (admitted, deduped) in self.acknowledged(&ids, reply)? {
                     match admitted {
                         -1 => self.lease_lost += 1,
                         _ => summary.deduped += deduped as usize,
@@ -393,12 +387,7 @@ impl Frontier for Crawler<'_> {
         self.flush();
         while let Some(joined) = self.finishes.join_next().await {
             let (ids, reply) = joined.expect("finish tasks do not panic");
-            let mut leases = lock(&self.leases);
-            for id in &ids {
-                leases.ids.remove(id);
-            }
-            drop(leases);
-            reply.map_err(|error| self.frontier.lost(error))?;
+            self.acknowledged(&ids, reply)?;
         }
         // A read in flight leases URLs too: they go back with the rest.
         if let Some(read) = self.reads.join_next().await {
@@ -542,6 +531,23 @@ impl Crawler<'_> {
             let reply = invocation.invoke_async(&mut connection).await;
             (ids, reply)
         });
+    }
+
+    /// A batch's acknowledgement came back: its leases are no longer this
+    /// crawler's to renew, whatever Redis said. Returns Redis's answer for
+    /// each page.
+    fn acknowledged(
+        &mut self,
+        ids: &[String],
+        reply: FinishReply,
+    ) -> Result<Vec<(i64, i64)>, FrontierError> {
+        self.acking -= ids.len();
+        let mut leases = lock(&self.leases);
+        for id in ids {
+            leases.ids.remove(id);
+        }
+        drop(leases);
+        reply.map_err(|error| self.frontier.lost(error))
     }
 
     /// Resets the idle time of every lease this crawler holds to `idle`:
