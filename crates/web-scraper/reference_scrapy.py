@@ -17,11 +17,11 @@ seen, compared as written, as the other two crawlers do, so Scrapy's
 fingerprint filter (which canonicalises URLs) does not change the set.
 
 Prints key=value lines: crawl_pages, crawl_ok, crawl_pages_per_s,
-crawl_digest (the same digest as reference.py's) and peak_rss_mb.
+crawl_digest (the same digest as reference.py's) and peak_rss_mb (its own,
+read as reference.py reads it).
 """
 
 import argparse
-import resource
 import time
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -29,7 +29,7 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 
-from reference import USER_AGENT, digest, origin
+from reference import USER_AGENT, digest, origin, peak_rss_mb
 
 PAGE_TYPES = (b"text/html", b"application/xhtml+xml")
 
@@ -147,7 +147,7 @@ def main():
     print(f"crawl_ok={spider.ok}")
     print(f"crawl_pages_per_s={len(spider.fetched) / spider.seconds:.1f}")
     print(f"crawl_digest={digest(spider.fetched)}")
-    print(f"peak_rss_mb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}")
+    print(f"peak_rss_mb={peak_rss_mb():.1f}")
 
 
 if __name__ == "__main__":

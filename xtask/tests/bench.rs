@@ -379,3 +379,97 @@ fn the_best_of_two_builds_is_kept_figure_by_figure() {
         ])
     );
 }
+
+/// A row of costs in ns against a floor printed in the same rounds, with
+/// `target` against Python's `reference`.
+fn against_a_floor(
+    rust: Vec<f64>,
+    floor: Vec<f64>,
+    reference: Vec<f64>,
+    target: Target,
+) -> Measured {
+    use xtask::bench::{Floor, FloorOf};
+    Measured {
+        rust,
+        floor,
+        reference,
+        ..Measured::new(
+            "c",
+            Row {
+                floor: Some(Floor {
+                    of: FloorOf::Figure {
+                        side: Side::Rust,
+                        key: "floor_ns",
+                        name: "fetch_add",
+                    },
+                    target: None,
+                }),
+                ..row(Better::Lower, target)
+            },
+        )
+    }
+}
+
+#[test]
+fn a_row_under_its_floor_by_more_than_its_spread_beats_it() {
+    use xtask::bench::floors::{UNDER_FLOOR_AT_LEAST, against_floors};
+    let measured = [
+        // Steady rounds at 0.8x the floor: beyond the 5% allowance.
+        against_a_floor(vec![8.0; 3], vec![10.0; 3], vec![], Target::Reported),
+        // Noisy rounds whose median is 0.9x: 0.6x to 1.4x spreads 0.4 of
+        // 0.9 either way, so 0.9x is within the noise.
+        against_a_floor(
+            vec![6.0, 9.0, 14.0],
+            vec![10.0; 3],
+            vec![],
+            Target::Reported,
+        ),
+        // At the floor, less 3%: within the least allowance.
+        against_a_floor(vec![9.7; 3], vec![10.0; 3], vec![], Target::Reported),
+    ];
+    let rows = against_floors(&measured, &[]);
+    assert_eq!(rows[0].allowance(), UNDER_FLOOR_AT_LEAST);
+    assert!(rows[0].beats_floor());
+    assert!((rows[1].allowance() - 0.4 / 0.9).abs() < 1e-9);
+    assert!(!rows[1].beats_floor());
+    assert!(!rows[2].beats_floor());
+}
+
+#[test]
+fn a_target_beyond_what_the_floor_allows_is_unreachable() {
+    use xtask::bench::floors::against_floors;
+    // Python at 160 ns, the floor at 17 and 16 ns: at the floor, Rust would
+    // be 9.4x and 10x Python, so the cap is their median, 9.7x.
+    let python = vec![160.0, 160.0];
+    let floor = vec![17.0, 16.0];
+    let measured = [
+        against_a_floor(
+            vec![18.0; 2],
+            floor.clone(),
+            python.clone(),
+            Target::RatioAtLeast(15.0),
+        ),
+        against_a_floor(
+            vec![18.0; 2],
+            floor.clone(),
+            python.clone(),
+            Target::RatioAtLeast(8.0),
+        ),
+        // An absolute target: Rust at most 10 ns, with a floor of 16.5 ns.
+        against_a_floor(
+            vec![18.0; 2],
+            floor.clone(),
+            python.clone(),
+            Target::RustAtMost(10.0),
+        ),
+        against_a_floor(vec![18.0; 2], floor, python, Target::Reported),
+    ];
+    let rows = against_floors(&measured, &[]);
+    let cap = rows[0].cap.unwrap();
+    assert!((cap - (160.0 / 17.0 + 10.0) / 2.0).abs() < 1e-9, "{cap}");
+    assert_eq!(rows[0].target_reachable(), Some(false));
+    assert_eq!(rows[1].target_reachable(), Some(true));
+    assert!((rows[2].cap.unwrap() - 16.5).abs() < 1e-9);
+    assert_eq!(rows[2].target_reachable(), Some(false));
+    assert_eq!(rows[3].target_reachable(), None);
+}

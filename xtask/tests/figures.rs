@@ -185,9 +185,9 @@ fn options(names: &[&str], runs: usize, quick: bool, peers: bool) -> Options {
 #[test]
 fn only_a_full_run_replaces_the_published_figures() {
     let full = options(&[], 5, false, true);
-    assert_eq!(publish_refusal(&full, true, &[]), None);
+    assert_eq!(publish_refusal(&full, true, &[], &[]), None);
     assert_eq!(
-        publish_refusal(&options(&[], 8, false, true), true, &[]),
+        publish_refusal(&options(&[], 8, false, true), true, &[], &[]),
         None
     );
     let refused = [
@@ -223,9 +223,15 @@ fn only_a_full_run_replaces_the_published_figures() {
         ),
     ];
     for (options, complete, skipped, wanted) in refused {
-        let why = publish_refusal(&options, complete, &skipped).expect("refused");
+        let why = publish_refusal(&options, complete, &skipped, &[]).expect("refused");
         assert!(why.starts_with(wanted), "{why}");
     }
+    let under = ["threads-locks: atomic: 0.50x its cost".to_string()];
+    let why = publish_refusal(&options(&[], 5, false, true), true, &[], &under).expect("refused");
+    assert_eq!(
+        why,
+        "a row beats its floor (threads-locks: atomic: 0.50x its cost)"
+    );
 }
 
 #[test]

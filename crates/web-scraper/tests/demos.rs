@@ -10,7 +10,7 @@ use support::binary::{Site, figure, run, stdout};
 use web_scraper::server::ServeOptions;
 
 #[test]
-fn bench_fetches_each_page_again_for_its_parse_only_floor() {
+fn bench_fetches_the_crawls_urls_again_for_its_floors() {
     let site = Site::start(ServeOptions::bundled());
     let output = run(&["bench", "--url", &site.url("index.html")]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
@@ -18,19 +18,42 @@ fn bench_fetches_each_page_again_for_its_parse_only_floor() {
     let figure = |key: &str| figure(&text, key);
     let pages = figure("parse_floor_pages");
     assert!(pages > 0.0 && pages <= figure("crawl_ok"), "{text}");
-    assert!(figure("parse_floor_pages_per_s") > 0.0, "{text}");
-    // The crawl fetched every URL once; the floor fetched each parsed page
-    // a second time, and nothing else (robots.txt, read for its rules and
-    // again as a linked URL, is no page).
+    for key in [
+        "parse_floor_pages_per_s",
+        "fetch_floor_pages_per_s",
+        "parse_floor_crawl_pages_per_s",
+        "slower_floor_pages_per_s",
+        "crawl_floor_pages_per_s",
+        "peak_rss_mb",
+    ] {
+        assert!(figure(key) > 0.0, "{key}: {text}");
+    }
+    assert_eq!(
+        figure("slower_floor_pages_per_s"),
+        figure("fetch_floor_pages_per_s").min(figure("parse_floor_crawl_pages_per_s")),
+        "{text}"
+    );
+    // The crawl, and the same crawl as a process of its own, fetched every
+    // URL once each; the fetch-only floor and the floor of both passes at
+    // once fetched each three times more, and the parse-only floor each
+    // parsed page once more: nothing else. robots.txt is one of the
+    // crawl's URLs (it is linked) and no page, and each crawl also read it
+    // for its rules.
+    assert_eq!(figure("process_pages"), figure("crawl_pages"), "{text}");
     let hits = site.server.hits();
-    let twice = hits
+    let once_a_pass = hits
         .iter()
-        .filter(|&(path, &count)| count == 2 && !path.ends_with("robots.txt"))
+        .filter(|&(path, &count)| count == 8 && !path.ends_with("robots.txt"))
         .count();
-    assert_eq!(twice as f64, pages, "{hits:?}");
-    assert!(
-        hits.iter()
-            .all(|(path, &count)| count <= 2 || path.ends_with("robots.txt")),
+    let parsed_too = hits
+        .iter()
+        .filter(|&(path, &count)| count == 9 && !path.ends_with("robots.txt"))
+        .count();
+    assert_eq!(parsed_too as f64, pages, "{hits:?}");
+    assert_eq!(hits.get("/robots.txt"), Some(&(8 + 2)), "{hits:?}");
+    assert_eq!(
+        (once_a_pass + parsed_too + 1) as f64,
+        figure("crawl_pages"),
         "{hits:?}"
     );
 }

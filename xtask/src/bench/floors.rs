@@ -9,7 +9,7 @@
 //! workspace `Cargo.toml`), so these loops are measured as release code.
 //! A full run measures each bound five times and keeps the best.
 
-use super::{FloorOf, FloorTarget, Measured, median};
+use super::{FloorOf, FloorTarget, Measured, Target, median, spread};
 use anyhow::{Context, Result};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -195,9 +195,14 @@ fn per_item(elapsed: Duration, count: u64) -> f64 {
     elapsed.as_secs_f64() / count.max(1) as f64
 }
 
+/// How far under its floor a row may measure before the run refuses to
+/// publish, at least: a floor is a lower bound, so a row below it by more
+/// than noise means the floor is the wrong one or was measured badly.
+pub const UNDER_FLOOR_AT_LEAST: f64 = 0.05;
+
 /// A row read against its floor: the floor's name and figure, Rust's cost
-/// per operation as a multiple of the floor's, and whether that is within
-/// the row's floor target.
+/// per operation as a multiple of the floor's, whether that is within the
+/// row's floor target, and what the floor allows the row's own target.
 pub struct AgainstFloor<'a> {
     pub row: &'a Measured,
     pub name: &'a str,
@@ -208,7 +213,15 @@ pub struct AgainstFloor<'a> {
     /// The median, round by round where the floor is a figure of the
     /// rounds, of Rust's cost over the floor's.
     pub times_floor: f64,
+    /// Rust's cost over the floor's in each round (empty for a bound,
+    /// which is measured once).
+    pub per_round: Vec<f64>,
     pub target: Option<FloorTarget>,
+    /// The best the row's own target could reach if Rust ran at the floor,
+    /// against the same reference in the same rounds, in the target's
+    /// terms: a ratio for [`Target::RatioAtLeast`], a figure in the row's
+    /// unit for [`Target::RustAtLeast`] and [`Target::RustAtMost`].
+    pub cap: Option<f64>,
 }
 
 impl AgainstFloor<'_> {
@@ -221,30 +234,69 @@ impl AgainstFloor<'_> {
     pub fn fraction(&self) -> f64 {
         1.0 / self.times_floor
     }
+
+    /// How far under the floor the row may measure and still be noise: the
+    /// spread of its rounds (half the range of the per-round multiples,
+    /// over their median), and never less than [`UNDER_FLOOR_AT_LEAST`].
+    pub fn allowance(&self) -> f64 {
+        let spread = match (spread(&self.per_round), median(&self.per_round)) {
+            (Some((low, high)), Some(middle)) if middle > 0.0 => (high - low) / 2.0 / middle,
+            _ => 0.0,
+        };
+        spread.max(UNDER_FLOOR_AT_LEAST)
+    }
+
+    /// Whether the row beats its floor by more than [`Self::allowance`]:
+    /// then the run may not be published.
+    pub fn beats_floor(&self) -> bool {
+        self.times_floor < 1.0 - self.allowance()
+    }
+
+    /// Whether the floor allows the row's own target; `None` when the row
+    /// has no target the floor bears on.
+    pub fn target_reachable(&self) -> Option<bool> {
+        let cap = self.cap?;
+        match self.row.row.target {
+            Target::RatioAtLeast(ratio) => Some(ratio <= cap),
+            Target::RustAtLeast(at_least) => Some(at_least <= cap),
+            Target::RustAtMost(at_most) => Some(at_most >= cap),
+            Target::SameAsReference | Target::Reported => None,
+        }
+    }
 }
 
 /// Every row that has a floor measured in this run, with its distance.
 pub fn against_floors<'a>(measured: &'a [Measured], bounds: &'a [Bound]) -> Vec<AgainstFloor<'a>> {
-    let cost = super::cost_per_operation;
     measured
         .iter()
         .filter_map(|row| {
             let floor = row.row.floor?;
             let unit = row.row.unit;
-            let (name, value, unit, times_floor) = match floor.of {
+            let (name, value, unit, times_floor, per_round, floor_cost) = match floor.of {
                 FloorOf::Bound(name) => {
                     let bound = bounds.iter().find(|bound| bound.name == name)?;
-                    let times = cost(median(&row.rust)?, unit)? / cost(bound.value, bound.unit)?;
-                    (bound.name, bound.value, bound.unit, times)
+                    let floor_cost = cost(bound.value, bound.unit)?;
+                    let times = cost(median(&row.rust)?, unit)? / floor_cost;
+                    (
+                        bound.name,
+                        bound.value,
+                        bound.unit,
+                        times,
+                        Vec::new(),
+                        floor_cost,
+                    )
                 }
                 FloorOf::Figure { name, .. } => {
-                    let times: Option<Vec<f64>> = row
+                    let per_round: Option<Vec<f64>> = row
                         .rust
                         .iter()
                         .zip(&row.floor)
                         .map(|(&rust, &floor)| Some(cost(rust, unit)? / cost(floor, unit)?))
                         .collect();
-                    (name, median(&row.floor)?, unit, median(&times?)?)
+                    let per_round = per_round?;
+                    let value = median(&row.floor)?;
+                    let times = median(&per_round)?;
+                    (name, value, unit, times, per_round, cost(value, unit)?)
                 }
             };
             Some(AgainstFloor {
@@ -253,8 +305,51 @@ pub fn against_floors<'a>(measured: &'a [Measured], bounds: &'a [Bound]) -> Vec<
                 value,
                 unit,
                 times_floor,
+                per_round,
                 target: floor.target,
+                cap: cap(row, floor_cost),
             })
         })
         .collect()
+}
+
+fn cost(value: f64, unit: &str) -> Option<f64> {
+    super::cost_per_operation(value, unit)
+}
+
+/// What the row's target could reach at best with Rust at `floor_cost`
+/// seconds per operation (see [`AgainstFloor::cap`]).
+fn cap(row: &Measured, floor_cost: f64) -> Option<f64> {
+    let unit = row.row.unit;
+    match row.row.target {
+        Target::RatioAtLeast(_) => {
+            // Per round where the floor is a figure of the rounds, so the
+            // cap is taken as the ratio is.
+            let caps: Option<Vec<f64>> = if row.floor.is_empty() {
+                row.reference
+                    .iter()
+                    .map(|&reference| Some(cost(reference, unit)? / floor_cost))
+                    .collect()
+            } else {
+                row.reference
+                    .iter()
+                    .zip(&row.floor)
+                    .map(|(&reference, &floor)| Some(cost(reference, unit)? / cost(floor, unit)?))
+                    .collect()
+            };
+            median(&caps?)
+        }
+        Target::RustAtLeast(_) | Target::RustAtMost(_) => in_unit(floor_cost, unit),
+        Target::SameAsReference | Target::Reported => None,
+    }
+}
+
+/// A cost per operation in seconds, as a figure in `unit`.
+fn in_unit(seconds: f64, unit: &str) -> Option<f64> {
+    let one = cost(1.0, unit)?;
+    Some(if unit == "/s" {
+        1.0 / seconds
+    } else {
+        seconds / one
+    })
 }

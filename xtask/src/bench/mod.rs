@@ -151,7 +151,31 @@ pub fn bench(options: &Options) -> Result<bool> {
                 .map(|reason| format!("{}: {}: {reason}", row.crate_name, row.row.workload))
         })
         .collect();
-    match publish_refusal(options, complete, &skipped) {
+    // A row under its floor by more than its rounds' spread: the floor is
+    // the wrong one, or was measured badly.
+    let under_floor: Vec<String> = results
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let floor = row.floor.as_ref()?;
+            floor.beats_floor.then(|| {
+                format!(
+                    "{}: {}: Rust {} against the floor's {} ({}): {:.2}x its cost, beyond the allowance of {:.0}%",
+                    row.crate_name,
+                    row.workload,
+                    figures::summary(&row.rust, &row.unit),
+                    figures::format_value(floor.value, &floor.unit),
+                    floor.name,
+                    floor.times_floor,
+                    floor.under_floor_allowance * 100.0
+                )
+            })
+        })
+        .collect();
+    for row in &under_floor {
+        eprintln!("bench: under its floor: {row}");
+    }
+    match publish_refusal(options, complete, &skipped, &under_floor) {
         None => {
             fs::write(root.join(figures::RESULTS), &text)
                 .with_context(|| format!("writing {}", figures::RESULTS))?;
@@ -191,9 +215,15 @@ pub const DEFAULT_RUNS: usize = 5;
 /// Why a run may not replace the published figures, or `None` when it
 /// may. Only a full run publishes: every crate, at full size, at least the
 /// default number of rounds, every row complete and no side skipped, the
-/// peers from crates.io and the scale rows included. Anything less is a
-/// look, not a record.
-pub fn publish_refusal(options: &Options, complete: bool, skipped: &[String]) -> Option<String> {
+/// peers from crates.io and the scale rows included, and no row faster than
+/// its floor beyond the spread of its rounds. Anything less is a look, not
+/// a record.
+pub fn publish_refusal(
+    options: &Options,
+    complete: bool,
+    skipped: &[String],
+    under_floor: &[String],
+) -> Option<String> {
     if options.quick {
         Some("--quick runs every workload once, at small sizes".to_string())
     } else if !options.names.is_empty() {
@@ -212,6 +242,8 @@ pub fn publish_refusal(options: &Options, complete: bool, skipped: &[String]) ->
         Some("the scale rows were not run; a full run has --scale".to_string())
     } else if !complete {
         Some("a row is missing figures".to_string())
+    } else if let Some(first) = under_floor.first() {
+        Some(format!("a row beats its floor ({first})"))
     } else {
         skipped
             .first()

@@ -2,7 +2,7 @@
 //! every document's figures are rendered from.
 
 use super::Options;
-use super::floors::{Bound, against_floors};
+use super::floors::{AgainstFloor, Bound, against_floors};
 use super::{Better, FloorTarget, Measured, PeerProgram, Target, median};
 use crate::workspace;
 use serde_json::json;
@@ -143,6 +143,10 @@ pub fn results_json(
                 Target::SameAsReference => json!({ "same_as_reference": true }),
                 Target::Reported => json!(null),
             };
+            let against = floors
+                .iter()
+                .find(|against| std::ptr::eq(against.row, row));
+            let reachable = against.and_then(AgainstFloor::target_reachable);
             json!({
                 "crate": row.crate_name,
                 "workload": row.row.workload,
@@ -159,13 +163,19 @@ pub fn results_json(
                 "reference_median": median(&row.reference),
                 "ratio_median": median(&row.ratios()),
                 "target": target,
-                "met": row.met(),
-                "floor": floors.iter().find(|against| std::ptr::eq(against.row, row)).map(|against| json!({
+                // A target the floor does not allow is neither met nor missed.
+                "met": if reachable == Some(false) { None } else { row.met() },
+                "target_cap": reachable.and(against.and_then(|against| against.cap)),
+                "target_reachable": reachable,
+                "floor": against.map(|against| json!({
                     "name": against.name,
                     "value": against.value,
                     "unit": against.unit,
                     "per_round": row.floor,
                     "times_floor": against.times_floor,
+                    "times_floor_per_round": against.per_round,
+                    "under_floor_allowance": against.allowance(),
+                    "beats_floor": against.beats_floor(),
                     "share_of_floor_speed": against.fraction(),
                     "target": against.target.map(|target| match target {
                         FloorTarget::CostAtMost(at_most) => json!({ "cost_at_most": at_most }),

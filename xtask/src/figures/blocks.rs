@@ -152,7 +152,15 @@ pub(super) fn render_kind(kind: Kind, filter: &Filter, results: &Results) -> Str
 pub(super) fn verdicts<'a>(rows: impl Iterator<Item = &'a RowResult>) -> String {
     let mut judged = 0;
     let mut missed = Vec::new();
+    let mut unreachable = Vec::new();
     for row in rows {
+        if row.unreachable() {
+            let cells = row.cells();
+            unreachable.push(format!(
+                "{}, {}: a target of {}; {}",
+                row.crate_name, row.workload, cells[5], cells[6]
+            ));
+        }
         if row.has_target()
             && let Some(met) = row.met
         {
@@ -190,6 +198,14 @@ pub(super) fn verdicts<'a>(rows: impl Iterator<Item = &'a RowResult>) -> String 
     } else {
         text.push_str(" Not met:\n\n");
         for line in missed {
+            text.push_str(&format!("- {line}\n"));
+        }
+    }
+    if !unreachable.is_empty() {
+        text.push_str(
+            "\nBeyond what the floor allows on this machine, so neither met nor missed:\n\n",
+        );
+        for line in unreachable {
             text.push_str(&format!("- {line}\n"));
         }
     }

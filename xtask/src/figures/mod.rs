@@ -85,6 +85,14 @@ pub struct RowResult {
     pub ratios: Vec<f64>,
     pub target: Option<TargetResult>,
     pub met: Option<bool>,
+    /// The best the row's target could reach with Rust at its floor, in
+    /// the target's terms, where the row has both.
+    #[serde(default)]
+    pub target_cap: Option<f64>,
+    /// `Some(false)`: the floor does not allow the target on this machine,
+    /// so it is neither met nor missed.
+    #[serde(default)]
+    pub target_reachable: Option<bool>,
     pub floor: Option<FloorResult>,
     pub floor_skipped: Option<String>,
 }
@@ -109,6 +117,12 @@ pub struct FloorResult {
     pub share_of_floor_speed: f64,
     pub target: Option<FloorTargetResult>,
     pub met: Option<bool>,
+    /// How far under the floor the row may measure and still be noise.
+    #[serde(default)]
+    pub under_floor_allowance: f64,
+    /// Rust beat the floor by more than that: the run was not published.
+    #[serde(default)]
+    pub beats_floor: bool,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -182,8 +196,27 @@ impl RowResult {
             },
             summary(&self.ratios, "x"),
             self.target_text(),
-            met_text(self.met).to_string(),
+            self.verdict_text(),
         ]
+    }
+
+    /// met, NOT MET, or why neither: a target its floor does not allow.
+    fn verdict_text(&self) -> String {
+        match (self.target_reachable, self.target_cap) {
+            (Some(false), Some(cap)) => {
+                let cap = match self.target {
+                    Some(TargetResult::RatioAtLeast(_)) => format!("{cap:.1}x"),
+                    _ => format_value(cap, &self.unit),
+                };
+                format!("unreachable here: the floor allows {cap}")
+            }
+            _ => met_text(self.met).to_string(),
+        }
+    }
+
+    /// Whether the floor rules the row's target out on this machine.
+    pub fn unreachable(&self) -> bool {
+        self.target_reachable == Some(false)
     }
 
     /// The cells of its floor: crate, workload, floor, times its cost,

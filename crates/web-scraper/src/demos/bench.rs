@@ -1,5 +1,7 @@
 //! `bench`: the figures `cargo xtask bench` compares with `reference.py`
-//! and Scrapy, and the parse-only floor the crawl is read against.
+//! and Scrapy, and the crawl's two floors: its requests with no parse
+//! (fetch only), and its pages parsed with no fetch (parse only). The crawl
+//! does both, so it can be no faster than the slower of the two.
 
 use super::scraper;
 use anyhow::{Context, Result, ensure};
@@ -82,15 +84,23 @@ pub async fn bench(args: &BenchArgs) -> Result<()> {
     println!("crawl_pages={}", urls.len());
     println!("crawl_ok={}", summary.ok);
     println!("crawl_pages_per_s={:.1}", summary.pages_per_s);
+    let requests = urls
+        .iter()
+        .map(|url| Url::parse(url))
+        .collect::<Result<Vec<_>, _>>()?;
     println!("crawl_digest={}", digest(urls));
-    // Read before the floor below loads every page into memory at once.
-    println!("peak_rss_mb={:.1}", peak_rss_mb()?);
+    // The crawl's first floor, right after it: its requests alone.
+    let fetch_floor = fetch_floor(&config, &requests).await?;
+    println!("fetch_floor_pages_per_s={fetch_floor:.1}");
+    // The in-memory crawl again as a process of its own, printing its
+    // records, the way the shared ones run: its peak memory is the crawl's
+    // own, measured by the probe, where this process's would be the
+    // bench's.
+    let alone = process_crawl(args, None, 1).await?;
+    println!("process_pages={}", alone.pages);
+    println!("process_pages_per_s={:.1}", alone.pages_per_s);
+    println!("peak_rss_mb={:.1}", alone.peak_rss_mb);
     if let Some(frontier) = &args.frontier {
-        // The in-memory crawl again, the way the shared ones run: a
-        // process of its own, printing its records.
-        let alone = process_crawl(args, None, 1).await?;
-        println!("process_pages={}", alone.pages);
-        println!("process_pages_per_s={:.1}", alone.pages_per_s);
         for crawlers in [1, 2] {
             let shared = process_crawl(args, Some(frontier), crawlers).await?;
             println!("redis_{crawlers}_pages={}", shared.pages);
@@ -145,6 +155,16 @@ pub async fn bench(args: &BenchArgs) -> Result<()> {
         floor.html5ever_pages_per_s
     );
     println!("scan_same_as_html5ever={}", floor.same_as_html5ever);
+    // The parse-only floor in the crawl's terms: the crawl's URLs over the
+    // time its pages take to parse.
+    let parse_floor_in_crawl_terms = requests.len() as f64 * floor.pages_per_s / floor.pages as f64;
+    println!("parse_floor_crawl_pages_per_s={parse_floor_in_crawl_terms:.1}");
+    println!(
+        "slower_floor_pages_per_s={:.1}",
+        fetch_floor.min(parse_floor_in_crawl_terms)
+    );
+    let both = both_floor(&config, &requests, &floor.bodies, floor.threads).await?;
+    println!("crawl_floor_pages_per_s={both:.1}");
     println!("tree_parse_pages_per_s={:.1}", floor.tree_pages_per_s);
     println!("scan_same_links={}", floor.agreement.same_links);
     println!("scan_same_titles={}", floor.agreement.same_titles);
@@ -189,6 +209,8 @@ struct ProcessCrawl {
     pages: usize,
     pages_per_s: f64,
     digest: u64,
+    /// The largest of the crawlers' peaks, each measured by the probe.
+    peak_rss_mb: f64,
 }
 
 /// The bench's crawl by `crawlers` processes of this binary's `crawl`,
@@ -212,7 +234,7 @@ async fn process_crawl(
     // leases run out.
     let mut children = JoinSet::new();
     for _ in 0..crawlers {
-        let mut command = tokio::process::Command::new(&binary);
+        let mut command = std::process::Command::new(&binary);
         command
             .args(["crawl", args.url.as_str()])
             .args(shared.clone())
@@ -224,21 +246,25 @@ async fn process_crawl(
                     .map(|scope| ["--scope", scope])
                     .into_iter()
                     .flatten(),
-            )
+            );
+        let mut launcher = tokio::process::Command::from(super::probe::wrap(&command)?);
+        launcher
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true);
-        let child = command.spawn().context("starting a crawler")?;
+        let child = launcher.spawn().context("starting a crawler")?;
         children.spawn(child.wait_with_output());
     }
     let mut urls = Vec::new();
+    let mut peak_rss_mb: f64 = 0.0;
     while let Some(output) = children.join_next().await {
         let output = output??;
+        let (stderr, usage) = super::probe::read_report(&output.stderr)?;
         ensure!(
-            output.status.success(),
-            "a bench crawler failed: {}",
-            String::from_utf8_lossy(&output.stderr)
+            output.status.success() && usage.status == 0,
+            "a bench crawler failed: {stderr}"
         );
+        peak_rss_mb = peak_rss_mb.max(usage.peak_rss_mb);
         for line in String::from_utf8(output.stdout)?.lines() {
             let record: serde_json::Value = serde_json::from_str(line)?;
             if let Some(url) = record["url"].as_str()
@@ -253,6 +279,7 @@ async fn process_crawl(
         pages: urls.len(),
         pages_per_s: urls.len() as f64 / elapsed,
         digest: digest(urls),
+        peak_rss_mb,
     })
 }
 
@@ -265,6 +292,8 @@ fn crawl_ids() -> usize {
 /// What the parse-only floor measured.
 struct ParseFloor {
     pages: usize,
+    /// The pages, fetched again into memory, for the floor of both passes.
+    bodies: Arc<Vec<(Url, String)>>,
     threads: usize,
     pages_per_s: f64,
     /// The same pages read by html5ever's tokenizer (`parse::html5ever_scan`),
@@ -344,6 +373,7 @@ async fn parse_floor(config: FetchConfig, pages: &[String]) -> Result<ParseFloor
     }
     Ok(ParseFloor {
         pages: bodies.len(),
+        bodies: Arc::new(bodies),
         threads,
         pages_per_s,
         html5ever_pages_per_s,
@@ -351,6 +381,68 @@ async fn parse_floor(config: FetchConfig, pages: &[String]) -> Result<ParseFloor
         tree_pages_per_s,
         agreement,
     })
+}
+
+/// The crawl's first floor, fetch only: the same requests to the same
+/// server at the same concurrency, through the same client, each body read
+/// (and decoded, as the crawl's are) and dropped, with no parse, no
+/// frontier and no links; the crawl's URLs per second. Best of three
+/// passes, each with a new client, as each crawl has.
+async fn fetch_floor(config: &FetchConfig, urls: &[Url]) -> Result<f64> {
+    let mut best: f64 = 0.0;
+    for _ in 0..3 {
+        let started = Instant::now();
+        fetch_pass(config, urls).await?;
+        best = best.max(urls.len() as f64 / started.elapsed().as_secs_f64());
+    }
+    Ok(best)
+}
+
+/// One fetch-only pass over `urls`, with a new client.
+async fn fetch_pass(config: &FetchConfig, urls: &[Url]) -> Result<()> {
+    let fetcher = Arc::new(Fetcher::new(config.clone()).context("building the HTTP client")?);
+    let permits = Arc::new(Semaphore::new(config.concurrency.max(1)));
+    let mut fetches = JoinSet::new();
+    for url in urls {
+        let (fetcher, permits, url) = (fetcher.clone(), permits.clone(), url.clone());
+        fetches.spawn(async move {
+            let _permit = permits.acquire_owned().await.expect("never closed");
+            drop(std::hint::black_box(fetcher.fetch_no_redirects(&url).await));
+        });
+    }
+    while let Some(joined) = fetches.join_next().await {
+        joined?;
+    }
+    Ok(())
+}
+
+/// The crawl's floor: both of its passes at once on the same cores, the
+/// fetch-only pass on the runtime and the parse-only pass on a thread per
+/// core, as a crawl must do both; the crawl's URLs per second until both
+/// are done. It does all of the crawl's fetching and parsing with none of
+/// its order (a page's links are not waited for), so no crawl of these
+/// pages can be faster, and it is at most as fast as the slower pass
+/// alone. Best of three.
+async fn both_floor(
+    config: &FetchConfig,
+    urls: &[Url],
+    bodies: &Arc<Vec<(Url, String)>>,
+    threads: usize,
+) -> Result<f64> {
+    let mut best: f64 = 0.0;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let pages = bodies.clone();
+        let parse = tokio::task::spawn_blocking(move || {
+            read_on_every_core(&pages, threads, "both-floor", |text, url| {
+                std::hint::black_box(parse::scan(text, url).ok());
+            })
+        });
+        fetch_pass(config, urls).await?;
+        parse.await??;
+        best = best.max(urls.len() as f64 / started.elapsed().as_secs_f64());
+    }
+    Ok(best)
 }
 
 fn best_of_three(mut measure: impl FnMut() -> Result<f64>) -> Result<f64> {
@@ -440,31 +532,4 @@ pub fn digest(mut urls: Vec<String>) -> u64 {
         }
     }
     hash & ((1 << 52) - 1)
-}
-
-/// This process's peak resident memory in MB, from `getrusage`: the same
-/// figure as `/proc/self/status`'s VmHWM on Linux, and available on every
-/// Unix. Linux counts `ru_maxrss` in KiB, macOS in bytes.
-#[cfg(unix)]
-fn peak_rss_mb() -> Result<f64> {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage fills the struct it is given, which is valid
-    // writable memory of the right type.
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) } != 0 {
-        return Err(anyhow::Error::from(std::io::Error::last_os_error()).context("getrusage"));
-    }
-    // SAFETY: getrusage succeeded, so it filled the struct in.
-    let peak = unsafe { usage.assume_init() }.ru_maxrss as f64;
-    let bytes = if cfg!(target_os = "macos") {
-        peak
-    } else {
-        peak * 1024.0
-    };
-    Ok(bytes / (1024.0 * 1024.0))
-}
-
-/// Peak memory is read on Unix only.
-#[cfg(not(unix))]
-fn peak_rss_mb() -> Result<f64> {
-    anyhow::bail!("the bench measures peak memory on Unix only")
 }

@@ -3,8 +3,9 @@
 //!
 //! Neither crawler is trusted to say what it did: the pages are counted by
 //! the server (its `/_hits` route, read before and after each run), and the
-//! time, CPU time and peak memory come from the kernel (`wait4`) for the
-//! process and nothing else.
+//! CPU time and peak memory come from the kernel (`wait4`) for the process
+//! and nothing else, through the memory probe ([`super::probe`]), so that
+//! neither inherits this process's size.
 
 use anyhow::{Context, Result, bail, ensure};
 use std::collections::BTreeMap;
@@ -48,8 +49,8 @@ const SPIDER_ATTEMPTS: usize = 4;
 /// One round: our `crawl` of `start`, then spider's, both obeying
 /// robots.txt, with `concurrency` requests in flight for ours (spider
 /// picks its own). A spider run that got less than nine tenths of our
-/// pages stopped early (it does, now and then: one run in three on the
-/// std docs made about half the requests); it is dropped, counted, and run
+/// pages stopped early (it does, now and then, after about half the
+/// requests); it is dropped, counted (the `spider_dropped` figure), and run
 /// again. A smaller shortfall is kept, and shows in the pages row.
 pub async fn round(spider: &Path, start: &Url, concurrency: usize) -> Result<Round> {
     let ours = measure(start, our_crawl(start, concurrency)?).await?;
@@ -100,9 +101,9 @@ pub struct Scale {
 }
 
 /// How many times spider may stop early on the large site before its
-/// furthest run is kept as it is. On a generated site it stops early far
-/// more often than on the std docs: four runs in five, after anywhere
-/// from 50 to 100,000 pages. An early stop takes a second or less.
+/// furthest run is kept as it is. On a generated site it has stopped early
+/// after anywhere from 50 to 100,000 pages; how often, in a run, is the
+/// `scale_spider_dropped` figure. An early stop takes a second or less.
 const SCALE_SPIDER_ATTEMPTS: usize = 10;
 
 /// Crawls generated sites ([`Generated`], seed 1) served by this process:
@@ -160,20 +161,27 @@ pub async fn scale(
     })
 }
 
-/// Runs `command` (its output thrown away) and measures it.
-async fn measure(site: &Url, mut command: Command) -> Result<Run> {
+/// Runs `command` under the memory probe ([`super::probe`]), its output
+/// thrown away, and measures it.
+async fn measure(site: &Url, command: Command) -> Result<Run> {
     let program = command.get_program().to_owned();
+    let mut launcher = super::probe::wrap(&command)?;
     let before = hits(site).await?;
     let started = Instant::now();
-    let child = command
+    let child = launcher
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("starting {program:?}"))?;
-    let (status, usage) = tokio::task::spawn_blocking(move || wait_with_usage(child)).await??;
+        .with_context(|| format!("starting {program:?} under the memory probe"))?;
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await??;
     let seconds = started.elapsed().as_secs_f64();
-    ensure!(status == 0, "{program:?} exited with {status}");
+    let (_, usage) = super::probe::read_report(&output.stderr)?;
+    ensure!(
+        usage.status == 0,
+        "{program:?} exited with {}",
+        usage.status
+    );
     let after = hits(site).await?;
     let count = |key: &str| {
         let read = |hits: &BTreeMap<String, u64>| hits.get(key).copied().unwrap_or(0);
@@ -204,52 +212,4 @@ async fn hits(site: &Url) -> Result<BTreeMap<String, u64>> {
             Some((key.to_string(), value.parse().ok()?))
         })
         .collect())
-}
-
-struct Usage {
-    cpu_seconds: f64,
-    peak_rss_mb: f64,
-}
-
-/// Waits for `child` with `wait4`, which also returns the resources it
-/// used; std's `wait` does not. Returns its exit code (or 128 + signal).
-#[cfg(unix)]
-fn wait_with_usage(child: std::process::Child) -> Result<(i32, Usage)> {
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: `pid` is our own child, not yet waited for (std waits only
-    // when asked, and `child` is dropped here without being asked), and
-    // both pointers are to live, writable values of the right types.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()) };
-    if waited != pid {
-        bail!("wait4: {}", std::io::Error::last_os_error());
-    }
-    // SAFETY: wait4 succeeded, so it filled `usage` in.
-    let usage = unsafe { usage.assume_init() };
-    let seconds = |time: libc::timeval| time.tv_sec as f64 + time.tv_usec as f64 / 1e6;
-    // Linux counts ru_maxrss in KiB, macOS in bytes.
-    let peak = usage.ru_maxrss as f64;
-    let peak_rss_mb = if cfg!(target_os = "macos") {
-        peak / (1024.0 * 1024.0)
-    } else {
-        peak / 1024.0
-    };
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        128 + libc::WTERMSIG(status)
-    };
-    Ok((
-        code,
-        Usage {
-            cpu_seconds: seconds(usage.ru_utime) + seconds(usage.ru_stime),
-            peak_rss_mb,
-        },
-    ))
-}
-
-#[cfg(not(unix))]
-fn wait_with_usage(_: std::process::Child) -> Result<(i32, Usage)> {
-    bail!("the bench measures another crawler on Unix only")
 }
