@@ -1,19 +1,14 @@
 //! `bench`: the figures `cargo xtask bench` compares with `reference.py`
-//! and Scrapy, and the crawl's two floors: its requests with no parse
-//! (fetch only), and its pages parsed with no fetch (parse only). The crawl
-//! does both, so it can be no faster than the slower of the two.
+//! and Scrapy, and the crawl's floor ([`super::floors`]).
 
-use super::scraper;
+use super::{floors, scraper};
 use anyhow::{Context, Result, ensure};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
-use web_scraper::client::{FetchConfig, Fetcher};
+use web_scraper::client::FetchConfig;
 use web_scraper::crawl::{CrawlOptions, Summary};
-use web_scraper::parse;
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -89,9 +84,8 @@ pub async fn bench(args: &BenchArgs) -> Result<()> {
         .map(|url| Url::parse(url))
         .collect::<Result<Vec<_>, _>>()?;
     println!("crawl_digest={}", digest(urls));
-    // The crawl's first floor, right after it: its requests alone.
-    let fetch_floor = fetch_floor(&config, &requests).await?;
-    println!("fetch_floor_pages_per_s={fetch_floor:.1}");
+    // The crawl's first pass alone, right after it: its requests.
+    let fetch_only = floors::fetch_only(&config, &requests).await?;
     // The in-memory crawl again as a process of its own, printing its
     // records, the way the shared ones run: its peak memory is the crawl's
     // own, measured by the probe, where this process's would be the
@@ -146,25 +140,36 @@ pub async fn bench(args: &BenchArgs) -> Result<()> {
             println!("scale_spider_dropped={}", scale.spider_dropped);
         }
     }
-    let floor = parse_floor(config.clone(), &pages).await?;
+    let floor = floors::parse_only(config.clone(), &pages).await?;
     println!("parse_floor_pages={}", floor.pages);
     println!("parse_floor_threads={}", floor.threads);
-    println!("parse_floor_pages_per_s={:.1}", floor.pages_per_s);
+    println!("parse_floor_pages_per_s={:.1}", floor.pages_per_s());
     println!(
         "html5ever_floor_pages_per_s={:.1}",
         floor.html5ever_pages_per_s
     );
     println!("scan_same_as_html5ever={}", floor.same_as_html5ever);
-    // The parse-only floor in the crawl's terms: the crawl's URLs over the
-    // time its pages take to parse.
-    let parse_floor_in_crawl_terms = requests.len() as f64 * floor.pages_per_s / floor.pages as f64;
-    println!("parse_floor_crawl_pages_per_s={parse_floor_in_crawl_terms:.1}");
+    // The crawl's floor, in the crawl's terms: its URLs per second.
+    let crawl_floor = floors::CrawlFloor::new(requests.len(), fetch_only, floor.scan);
+    println!("fetch_floor_pages_per_s={:.1}", crawl_floor.fetch_only);
+    println!(
+        "parse_floor_crawl_pages_per_s={:.1}",
+        crawl_floor.parse_only
+    );
     println!(
         "slower_floor_pages_per_s={:.1}",
-        fetch_floor.min(parse_floor_in_crawl_terms)
+        crawl_floor.fetch_only.min(crawl_floor.parse_only)
     );
-    let both = both_floor(&config, &requests, &floor.bodies, floor.threads).await?;
-    println!("crawl_floor_pages_per_s={both:.1}");
+    if let (Some(cpu), Some(fetch), Some(parse)) = (
+        crawl_floor.cpu,
+        crawl_floor.fetch_cpu_s,
+        crawl_floor.parse_cpu_s,
+    ) {
+        println!("fetch_floor_cpu_s={fetch:.3}");
+        println!("parse_floor_cpu_s={parse:.3}");
+        println!("cpu_floor_pages_per_s={cpu:.1}");
+    }
+    println!("crawl_floor_pages_per_s={:.1}", crawl_floor.floor);
     println!("tree_parse_pages_per_s={:.1}", floor.tree_pages_per_s);
     println!("scan_same_links={}", floor.agreement.same_links);
     println!("scan_same_titles={}", floor.agreement.same_titles);
@@ -287,206 +292,6 @@ async fn process_crawl(
 fn crawl_ids() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
-/// What the parse-only floor measured.
-struct ParseFloor {
-    pages: usize,
-    /// The pages, fetched again into memory, for the floor of both passes.
-    bodies: Arc<Vec<(Url, String)>>,
-    threads: usize,
-    pages_per_s: f64,
-    /// The same pages read by html5ever's tokenizer (`parse::html5ever_scan`),
-    /// the scan the crawl used before its own.
-    html5ever_pages_per_s: f64,
-    /// Pages on which the two scans read exactly the same.
-    same_as_html5ever: usize,
-    /// The same pages read into a tree by `parse::parse`.
-    tree_pages_per_s: f64,
-    agreement: ScanAgreement,
-}
-
-/// The most a crawl of these pages could reach on this machine: each page
-/// fetched again into memory first (not timed), then every page parsed by
-/// the crawl's own [`parse::scan`] on one thread per core, each thread
-/// taking the next page, with no network, no server and no scheduler in
-/// the timed part. A crawl's pages/s over this is the share of the
-/// machine's parsing speed the crawl keeps.
-async fn parse_floor(config: FetchConfig, pages: &[String]) -> Result<ParseFloor> {
-    let concurrency = config.concurrency.max(1);
-    let fetcher = Arc::new(Fetcher::new(config).context("building the HTTP client")?);
-    let permits = Arc::new(Semaphore::new(concurrency));
-    let mut fetches = JoinSet::new();
-    for page in pages {
-        let url = Url::parse(page)?;
-        let (fetcher, permits) = (fetcher.clone(), permits.clone());
-        fetches.spawn(async move {
-            let _permit = permits.acquire_owned().await.expect("never closed");
-            let fetch = fetcher.fetch_no_redirects(&url).await;
-            fetch.result.map(|body| (url, body.text))
-        });
-    }
-    let mut bodies = Vec::with_capacity(pages.len());
-    while let Some(joined) = fetches.join_next().await {
-        if let Ok(body) = joined? {
-            bodies.push(body);
-        }
-    }
-    ensure!(
-        bodies.len() == pages.len(),
-        "{} of the crawl's {} pages could not be fetched again for the parse-only floor",
-        pages.len() - bodies.len(),
-        pages.len()
-    );
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    // The best of three passes: a floor is the most the machine does. The
-    // result is kept, so the parse cannot be optimised away.
-    let pages_per_s = best_of_three(|| {
-        read_on_every_core(&bodies, threads, "parse-floor", |text, url| {
-            std::hint::black_box(parse::scan(text, url).ok());
-        })
-    })?;
-    let html5ever_pages_per_s = best_of_three(|| {
-        read_on_every_core(&bodies, threads, "html5ever-floor", |text, url| {
-            std::hint::black_box(parse::html5ever_scan(text, url).ok());
-        })
-    })?;
-    let same_as_html5ever = bodies
-        .iter()
-        .filter(|(url, text)| parse::scan(text, url) == parse::html5ever_scan(text, url))
-        .count();
-    // The same pages through scraper's tree, which the crawl read them with
-    // before `parse::scan`: how much the scan saves, and how closely the
-    // two agree.
-    let tree_pages_per_s = read_on_every_core(&bodies, threads, "tree-floor", |text, url| {
-        std::hint::black_box(parse::parse(text, url).ok());
-    })?;
-    let mut agreement = ScanAgreement::default();
-    for (url, text) in &bodies {
-        let (Ok(tree), Ok(scan)) = (parse::parse(text, url), parse::scan(text, url)) else {
-            continue;
-        };
-        agreement.same_links += usize::from(tree.links == scan.links);
-        agreement.same_titles += usize::from(tree.title == scan.title);
-        let off = scan.chars.abs_diff(tree.chars) as f64 / tree.chars.max(1) as f64;
-        agreement.chars_off_pct = agreement.chars_off_pct.max(off * 100.0);
-    }
-    Ok(ParseFloor {
-        pages: bodies.len(),
-        bodies: Arc::new(bodies),
-        threads,
-        pages_per_s,
-        html5ever_pages_per_s,
-        same_as_html5ever,
-        tree_pages_per_s,
-        agreement,
-    })
-}
-
-/// The crawl's first floor, fetch only: the same requests to the same
-/// server at the same concurrency, through the same client, each body read
-/// (and decoded, as the crawl's are) and dropped, with no parse, no
-/// frontier and no links; the crawl's URLs per second. Best of three
-/// passes, each with a new client, as each crawl has.
-async fn fetch_floor(config: &FetchConfig, urls: &[Url]) -> Result<f64> {
-    let mut best: f64 = 0.0;
-    for _ in 0..3 {
-        let started = Instant::now();
-        fetch_pass(config, urls).await?;
-        best = best.max(urls.len() as f64 / started.elapsed().as_secs_f64());
-    }
-    Ok(best)
-}
-
-/// One fetch-only pass over `urls`, with a new client.
-async fn fetch_pass(config: &FetchConfig, urls: &[Url]) -> Result<()> {
-    let fetcher = Arc::new(Fetcher::new(config.clone()).context("building the HTTP client")?);
-    let permits = Arc::new(Semaphore::new(config.concurrency.max(1)));
-    let mut fetches = JoinSet::new();
-    for url in urls {
-        let (fetcher, permits, url) = (fetcher.clone(), permits.clone(), url.clone());
-        fetches.spawn(async move {
-            let _permit = permits.acquire_owned().await.expect("never closed");
-            drop(std::hint::black_box(fetcher.fetch_no_redirects(&url).await));
-        });
-    }
-    while let Some(joined) = fetches.join_next().await {
-        joined?;
-    }
-    Ok(())
-}
-
-/// The crawl's floor: both of its passes at once on the same cores, the
-/// fetch-only pass on the runtime and the parse-only pass on a thread per
-/// core, as a crawl must do both; the crawl's URLs per second until both
-/// are done. It does all of the crawl's fetching and parsing with none of
-/// its order (a page's links are not waited for), so no crawl of these
-/// pages can be faster, and it is at most as fast as the slower pass
-/// alone. Best of three.
-async fn both_floor(
-    config: &FetchConfig,
-    urls: &[Url],
-    bodies: &Arc<Vec<(Url, String)>>,
-    threads: usize,
-) -> Result<f64> {
-    let mut best: f64 = 0.0;
-    for _ in 0..3 {
-        let started = Instant::now();
-        let pages = bodies.clone();
-        let parse = tokio::task::spawn_blocking(move || {
-            read_on_every_core(&pages, threads, "both-floor", |text, url| {
-                std::hint::black_box(parse::scan(text, url).ok());
-            })
-        });
-        fetch_pass(config, urls).await?;
-        parse.await??;
-        best = best.max(urls.len() as f64 / started.elapsed().as_secs_f64());
-    }
-    Ok(best)
-}
-
-fn best_of_three(mut measure: impl FnMut() -> Result<f64>) -> Result<f64> {
-    let mut best: f64 = 0.0;
-    for _ in 0..3 {
-        best = best.max(measure()?);
-    }
-    Ok(best)
-}
-
-/// Pages per second of `read` over every page, on `threads` threads each
-/// taking the next page. The threads are named, so a profile tells them
-/// from the crawl's.
-fn read_on_every_core(
-    bodies: &[(Url, String)],
-    threads: usize,
-    name: &str,
-    read: impl Fn(&str, &Url) + Sync,
-) -> Result<f64> {
-    let next = AtomicUsize::new(0);
-    let started = Instant::now();
-    std::thread::scope(|scope| -> Result<()> {
-        for _ in 0..threads {
-            std::thread::Builder::new()
-                .name(name.into())
-                .spawn_scoped(scope, || {
-                    while let Some((url, text)) = bodies.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        read(text, url);
-                    }
-                })
-                .with_context(|| format!("starting a {name} thread"))?;
-        }
-        Ok(())
-    })?;
-    Ok(bodies.len() as f64 / started.elapsed().as_secs_f64())
-}
-
-/// How closely `parse::scan` matched `parse::parse` on the floor's pages.
-#[derive(Default)]
-struct ScanAgreement {
-    same_links: usize,
-    same_titles: usize,
-    /// The largest difference in the text count, as a share of the tree's.
-    chars_off_pct: f64,
 }
 
 /// One URL a crawl fetched.

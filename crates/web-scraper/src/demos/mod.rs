@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod compare;
+pub mod floors;
 pub mod probe;
 pub mod seed;
 pub mod tour;
