@@ -5,6 +5,9 @@
 //! directly reads the test process's size. Alone in its own test binary,
 //! so that the 320 MB held is this test's.
 
+// The probe is a Unix launcher (fork, exec, wait4).
+#![cfg(unix)]
+
 mod support;
 
 use support::binary::BINARY;
@@ -46,10 +49,27 @@ fn report(stderr: &[u8], key: &str) -> f64 {
 }
 
 /// The child: this crate's binary printing its version, a few MB alone.
+#[cfg(target_os = "linux")]
 fn child() -> std::process::Command {
     let mut child = std::process::Command::new(BINARY);
     child.arg("--version");
     child
+}
+
+/// Reaps `child` with `wait4` and returns its `ru_maxrss` in MiB.
+#[cfg(target_os = "linux")]
+fn wait4_peak_mib(child: std::process::Child) -> f64 {
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: `pid` is this test's own child, not yet waited for, and both
+    // pointers are to live, writable values of the right types.
+    assert_eq!(
+        unsafe { libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()) },
+        pid
+    );
+    // SAFETY: wait4 succeeded, so it filled `usage` in.
+    unsafe { usage.assume_init() }.ru_maxrss as f64 / 1024.0
 }
 
 #[cfg(target_os = "linux")]
@@ -63,17 +83,7 @@ fn a_large_spawner_does_not_show_in_its_childs_peak() {
 
     // Without the probe: the child's ru_maxrss starts from the spawner's.
     let direct = child().stdout(std::process::Stdio::null()).spawn().unwrap();
-    let pid = direct.id() as libc::pid_t;
-    let mut status = 0;
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: `pid` is this test's own child, not yet waited for, and both
-    // pointers are to live, writable values of the right types.
-    assert_eq!(
-        unsafe { libc::wait4(pid, &mut status, 0, usage.as_mut_ptr()) },
-        pid
-    );
-    // SAFETY: wait4 succeeded, so it filled `usage` in.
-    let inherited_mib = unsafe { usage.assume_init() }.ru_maxrss as f64 / 1024.0;
+    let inherited_mib = wait4_peak_mib(direct);
     assert!(
         inherited_mib >= 300.0,
         "wait4 read {inherited_mib:.1} MiB for the child started directly; \

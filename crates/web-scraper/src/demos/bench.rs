@@ -160,13 +160,11 @@ pub async fn bench(args: &BenchArgs) -> Result<()> {
         "slower_floor_pages_per_s={:.1}",
         crawl_floor.fetch_only.min(crawl_floor.parse_only)
     );
-    if let (Some(cpu), Some(fetch), Some(parse)) = (
-        crawl_floor.cpu,
-        crawl_floor.fetch_cpu_s,
-        crawl_floor.parse_cpu_s,
-    ) {
+    if let (Some(fetch), Some(parse)) = (crawl_floor.fetch_cpu_s, crawl_floor.parse_cpu_s) {
         println!("fetch_floor_cpu_s={fetch:.3}");
         println!("parse_floor_cpu_s={parse:.3}");
+    }
+    if let Some(cpu) = crawl_floor.cpu {
         println!("cpu_floor_pages_per_s={cpu:.1}");
     }
     println!("crawl_floor_pages_per_s={:.1}", crawl_floor.floor);

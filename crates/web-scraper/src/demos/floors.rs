@@ -13,7 +13,9 @@
 //! too, it also takes at least the CPU time both passes used, spread over
 //! every core. The floor is the longest of the three. The CPU time is the
 //! whole machine's (busy time in `/proc/stat`, so the server's counts too),
-//! on Linux; elsewhere the floor is the slower pass alone.
+//! on Linux, and counts only for passes long enough for the clock tick to
+//! be noise (a crawl of a small site is not); otherwise the floor is the
+//! slower pass alone.
 //!
 //! Running both passes at once was tried as a floor first, and measured
 //! slower than the crawl itself: parse threads that never yield starve the
@@ -107,11 +109,16 @@ fn clock_ticks_per_second() -> Option<f64> {
     None
 }
 
+/// The fewest clock ticks of busy time a pass must take for its CPU time
+/// to count: at twenty, a tick either way is within 5%.
+const MIN_TICKS: f64 = 20.0;
+
 /// The crawl's floor and its parts, each in the crawl's URLs per second.
 pub struct CrawlFloor {
     pub fetch_only: f64,
     pub parse_only: f64,
-    /// Both passes' CPU time over every core, if it could be read.
+    /// Both passes' CPU time over every core, if it could be read and each
+    /// pass took at least [`MIN_TICKS`] of it.
     pub cpu: Option<f64>,
     /// The slowest of the three: no crawl of these pages can be faster.
     pub floor: f64,
@@ -125,9 +132,13 @@ impl CrawlFloor {
     pub fn new(urls: usize, fetch: Pass, parse: Pass) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
         let rate = |seconds: f64| urls as f64 / seconds;
-        let cpu_seconds = fetch
-            .busy_seconds
-            .zip(parse.busy_seconds)
+        // Busy time is counted in clock ticks: a pass of fewer than
+        // MIN_TICKS of them (a small site's) is too short to count.
+        let enough = |busy: Option<f64>| {
+            busy.filter(|&busy| busy * clock_ticks_per_second().unwrap_or(0.0) >= MIN_TICKS)
+        };
+        let cpu_seconds = enough(fetch.busy_seconds)
+            .zip(enough(parse.busy_seconds))
             .map(|(fetch, parse)| (fetch + parse) / cores);
         let least = fetch
             .seconds

@@ -158,6 +158,7 @@ fn launch(_: &[OsString]) -> Result<i32> {
 }
 
 /// The launcher's own peak so far, from `VmHWM` (Linux only).
+#[cfg(unix)]
 fn own_peak_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
