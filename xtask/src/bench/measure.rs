@@ -17,6 +17,10 @@ use std::time::Duration;
 /// How long one bench run may take before it is killed.
 const RUN_TIMEOUT: Duration = Duration::from_secs(600);
 
+/// How long the run of a scale round may take: crawls of minutes, and a
+/// peer that may need several attempts at them.
+const SCALE_RUN_TIMEOUT: Duration = Duration::from_secs(2400);
+
 /// The figures of one row: every round's Rust value, its reference's, and
 /// its floor's when the floor is a figure of the rounds.
 #[derive(Debug, Clone)]
@@ -117,14 +121,19 @@ pub fn parse_figures(stdout: &str) -> BTreeMap<String, f64> {
 
 /// Runs one side once and returns its figures. A failed or hung run is an
 /// error naming the command.
-fn run_once(name: &str, mut command: Command, reproduce: String) -> Result<BTreeMap<String, f64>> {
+fn run_once(
+    name: &str,
+    mut command: Command,
+    reproduce: String,
+    timeout: Duration,
+) -> Result<BTreeMap<String, f64>> {
     command.env("PYTHONDONTWRITEBYTECODE", "1");
     let check = Check {
         name: name.to_string(),
         command,
         reproduce: reproduce.clone(),
         expected: None,
-        timeout: RUN_TIMEOUT,
+        timeout,
     };
     let outcome = runner::run(check).with_context(|| format!("starting `{reproduce}`"))?;
     if !outcome.passed() {
@@ -348,17 +357,19 @@ pub fn bench_crate(
             let mut command = Command::new(program);
             command.args(args);
             let mut reproduce = runnable.reproduce.clone();
+            let mut timeout = RUN_TIMEOUT;
             if runnable.side == Side::Rust && scale_round && !spec.scale_args.is_empty() {
                 command.args(spec.scale_args);
                 reproduce = format!("{reproduce} {}", spec.scale_args.join(" "));
+                timeout = SCALE_RUN_TIMEOUT;
             }
-            let mut figures = run_once(spec.name, command, reproduce.clone())?;
+            let mut figures = run_once(spec.name, command, reproduce.clone(), timeout)?;
             for alternative in &runnable.alternatives {
                 let mut command = Command::new(alternative);
                 command.args(args);
                 keep_best(
                     &mut figures,
-                    run_once(spec.name, command, runnable.reproduce.clone())?,
+                    run_once(spec.name, command, runnable.reproduce.clone(), RUN_TIMEOUT)?,
                 );
             }
             let in_this_round = |row: &&mut Measured| !row.row.scale || scale_round;

@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail, ensure};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use url::Url;
 use web_scraper::server::{Generated, Root, ServeOptions, SiteServer};
 
@@ -26,6 +26,9 @@ pub struct Run {
     /// User plus system time.
     pub cpu_seconds: f64,
     pub peak_rss_mb: f64,
+    /// It made no request for [`STALL`], or ran past its time, and was
+    /// killed.
+    pub stalled: bool,
 }
 
 impl Run {
@@ -50,14 +53,16 @@ const SPIDER_ATTEMPTS: usize = 4;
 /// robots.txt, with `concurrency` requests in flight for ours (spider
 /// picks its own). A spider run that got less than nine tenths of our
 /// pages stopped early (it does, now and then, after about half the
-/// requests); it is dropped, counted (the `spider_dropped` figure), and run
-/// again. A smaller shortfall is kept, and shows in the pages row.
+/// requests), and one that makes no request for [`STALL`] has stalled and
+/// is killed; either is dropped, counted (the `spider_dropped` figure), and
+/// run again. A smaller shortfall is kept, and shows in the pages row.
 pub async fn round(spider: &Path, start: &Url, concurrency: usize) -> Result<Round> {
-    let ours = measure(start, our_crawl(start, concurrency)?).await?;
+    let ours = measure(start, our_crawl(start, concurrency)?, None).await?;
     ensure!(ours.pages > 0, "the crawl of {start} found no pages");
     for dropped in 0..SPIDER_ATTEMPTS {
-        let run = measure(start, spider_crawl(spider, start)).await?;
-        if run.pages * 10 >= ours.pages * 9 {
+        let watch = Watch { deadline: None };
+        let run = measure(start, spider_crawl(spider, start), Some(watch)).await?;
+        if run.pages * 10 >= ours.pages * 9 && !run.stalled {
             return Ok(Round {
                 ours,
                 spider: run,
@@ -109,9 +114,10 @@ const SCALE_SPIDER_ATTEMPTS: usize = 10;
 /// Crawls generated sites ([`Generated`], seed 1) served by this process:
 /// `small` pages with ours, then `large` pages with ours and with `spider`,
 /// if given. Each crawl runs once, as it takes minutes, except that a
-/// spider run that got less than nine tenths of the site is dropped and
-/// run again, up to [`SCALE_SPIDER_ATTEMPTS`] times; the furthest is kept,
-/// and its pages row shows how far it got.
+/// spider run that got less than nine tenths of the site, or stalled, is
+/// dropped and run again, up to [`SCALE_SPIDER_ATTEMPTS`] times within
+/// [`SCALE_SPIDER_BUDGET`]; the furthest is kept, and its pages row shows
+/// how far it got.
 pub async fn scale(
     spider: Option<&Path>,
     small: u64,
@@ -130,16 +136,25 @@ pub async fn scale(
         anyhow::Ok((server, start))
     };
     let (server, start) = serve(small).await?;
-    let small = measure(&start, our_crawl(&start, concurrency)?).await?;
+    let small = measure(&start, our_crawl(&start, concurrency)?, None).await?;
     drop(server);
     let (_server, start) = serve(large_pages).await?;
-    let large = measure(&start, our_crawl(&start, concurrency)?).await?;
+    let large = measure(&start, our_crawl(&start, concurrency)?, None).await?;
     let mut spider_dropped = 0;
     let mut furthest: Option<Run> = None;
     if let Some(spider) = spider {
+        let watch = Watch {
+            deadline: Some(Instant::now() + SCALE_SPIDER_BUDGET),
+        };
         for _ in 0..SCALE_SPIDER_ATTEMPTS {
-            let run = measure(&start, spider_crawl(spider, &start)).await?;
-            let whole = run.pages * 10 >= large_pages * 9;
+            if watch
+                .deadline
+                .is_some_and(|deadline| Instant::now() >= deadline)
+            {
+                break;
+            }
+            let run = measure(&start, spider_crawl(spider, &start), Some(watch)).await?;
+            let whole = run.pages * 10 >= large_pages * 9 && !run.stalled;
             if furthest.is_none_or(|furthest| run.pages > furthest.pages) {
                 furthest = Some(run);
             }
@@ -161,24 +176,69 @@ pub async fn scale(
     })
 }
 
+/// How long a spider run may make no request before it is taken as
+/// stalled: killed, and dropped like a run that stopped early.
+const STALL: Duration = Duration::from_secs(30);
+
+/// How long spider's attempts at the large generated site may take in all:
+/// a run still going at the end is cut short like a stalled one, and the
+/// furthest run is kept.
+const SCALE_SPIDER_BUDGET: Duration = Duration::from_secs(20 * 60);
+
+/// When a spider run is cut short: after [`STALL`] with no request, or at
+/// `deadline`.
+#[derive(Debug, Clone, Copy)]
+struct Watch {
+    deadline: Option<Instant>,
+}
+
 /// Runs `command` under the memory probe ([`super::probe`]), its output
-/// thrown away, and measures it.
-async fn measure(site: &Url, command: Command) -> Result<Run> {
+/// thrown away, and measures it. With a [`Watch`], a run during which the
+/// server sees no request for [`STALL`], or still running at its deadline,
+/// is killed (the crawler, not the launcher, so that the launcher still
+/// reports what it used) and marked [`Run::stalled`]; without, our own
+/// crawl is waited for.
+async fn measure(site: &Url, command: Command, watch: Option<Watch>) -> Result<Run> {
     let program = command.get_program().to_owned();
-    let mut launcher = super::probe::wrap(&command)?;
+    let mut launcher = tokio::process::Command::from(super::probe::wrap(&command)?);
     let before = hits(site).await?;
     let started = Instant::now();
     let child = launcher
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
+        .kill_on_drop(true)
         .spawn()
         .with_context(|| format!("starting {program:?} under the memory probe"))?;
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await??;
+    let launcher_pid = child.id();
+    let output = child.wait_with_output();
+    tokio::pin!(output);
+    let mut stalled = false;
+    let (mut requests, mut since) = (before.get("requests").copied(), Instant::now());
+    let output = loop {
+        tokio::select! {
+            output = &mut output => break output?,
+            () = tokio::time::sleep(Duration::from_secs(5)), if watch.is_some() && !stalled => {
+                let now = hits(site).await?.get("requests").copied();
+                let late = watch
+                    .and_then(|watch| watch.deadline)
+                    .is_some_and(|deadline| Instant::now() >= deadline);
+                if now != requests && !late {
+                    (requests, since) = (now, Instant::now());
+                } else if late || since.elapsed() >= STALL {
+                    eprintln!(
+                        "bench: {program:?} {}; killed",
+                        if late { "ran past its time" } else { "made no request for 30 s" }
+                    );
+                    stalled = launcher_pid.is_some_and(kill_children_of);
+                }
+            }
+        }
+    };
     let seconds = started.elapsed().as_secs_f64();
     let (_, usage) = super::probe::read_report(&output.stderr)?;
     ensure!(
-        usage.status == 0,
+        usage.status == 0 || stalled,
         "{program:?} exited with {}",
         usage.status
     );
@@ -193,7 +253,36 @@ async fn measure(site: &Url, command: Command) -> Result<Run> {
         seconds,
         cpu_seconds: usage.cpu_seconds,
         peak_rss_mb: usage.peak_rss_mb,
+        stalled,
     })
+}
+
+/// Kills the children of process `pid` (the launcher's one crawler) with
+/// SIGKILL; whether there was one to kill. Linux lists a process's
+/// children in `/proc`; elsewhere nothing is killed, and a stalled run is
+/// waited for.
+#[cfg(unix)]
+fn kill_children_of(pid: u32) -> bool {
+    let path = format!("/proc/{pid}/task/{pid}/children");
+    let Ok(children) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let mut killed = false;
+    for child in children
+        .split_whitespace()
+        .filter_map(|pid| pid.parse::<i32>().ok())
+    {
+        // SAFETY: kill takes a pid and a signal number and touches no
+        // memory; `child` is the launcher's child, which the launcher has
+        // not reaped while it is listed.
+        killed |= unsafe { libc::kill(child, libc::SIGKILL) } == 0;
+    }
+    killed
+}
+
+#[cfg(not(unix))]
+fn kill_children_of(_: u32) -> bool {
+    false
 }
 
 /// The server's own counts, from its `/_hits` route.
