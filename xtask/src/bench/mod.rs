@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: each crate's `bench` subcommand against its
-//! `reference.py` and its [`Peer`]s (Scrapy, the same loop in C), in rounds
+//! `reference.py` and the other programs of its [`Peer`] entries (Scrapy and
+//! spider-rs, the peers; the same loop in C, read as a floor), in rounds
 //! of Python, peers, Rust, so that drift in machine speed hits every side
 //! alike, with each ratio taken round by round.
 //!
