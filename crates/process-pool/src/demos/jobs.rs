@@ -171,9 +171,9 @@ pub fn checksum(bytes: &[u8]) -> u64 {
 
 /// Whether `number` is prime, by trial division (the thread-pool crate's
 /// workload, so the two crates can be compared), in the narrowest type
-/// that holds it: below 2^32 the divisions are 32-bit, which x86-64 does
-/// several times faster than 64-bit ones. bench/primes.c, the floor, does
-/// the same.
+/// that holds it: below 2^32 the divisions are 32-bit, which cost x86-64
+/// less than 64-bit ones (BENCHMARKS.md's history has the gain, measured).
+/// bench/primes.c, the floor, does the same.
 pub fn is_prime(number: u64) -> bool {
     match u32::try_from(number) {
         Ok(small) => is_prime_u32(small),

@@ -44,7 +44,7 @@ use url::Url;
 /// and no tokens: what the crawl runs on every page.
 ///
 /// It reads exactly what [`super::html5ever_scan`] reads (html5ever's
-/// tokenizer), several times faster. Where a scan and the tree of
+/// tokenizer), with no tokens built. Where a scan and the tree of
 /// [`super::parse`] differ (a little whitespace, and links in misnested
 /// markup), the crawl follows the scan: see the [module docs](super).
 /// A tag with more than [`MAX_ATTRIBUTES`] attributes fails the page, as
