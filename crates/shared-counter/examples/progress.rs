@@ -91,13 +91,16 @@ fn parent(args: &[String]) -> Result<(), Failure> {
     }
     let mut shown = u64::MAX;
     loop {
+        // Whether every worker has exited, read before the count: then the
+        // last count shown is the final one.
+        let exited = children.all_exited()?;
         let done = progress.files_done.load(Ordering::SeqCst);
         if done != shown {
             let bytes = progress.bytes_done.load(Ordering::SeqCst);
             println!("progress: {done}/{} files, {bytes} bytes", files.len());
             shown = done;
         }
-        if children.all_exited()? {
+        if exited {
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
