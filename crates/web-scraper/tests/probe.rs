@@ -5,8 +5,9 @@
 //! directly reads the test process's size. Alone in its own test binary,
 //! so that the 320 MB held is this test's.
 
-// The probe is a Unix launcher (fork, exec, wait4).
-#![cfg(unix)]
+// The probe is a Unix launcher (fork, exec, wait4), and a role of the
+// tour's binary, which needs the site (the bench's crawl serves it).
+#![cfg(all(unix, feature = "site"))]
 
 mod support;
 
