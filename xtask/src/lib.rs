@@ -4,10 +4,13 @@
 //! tidy and the benchmarks.
 
 pub mod bench;
+pub mod contents;
 pub mod copy_check;
+pub mod diagrams;
 pub mod expected;
 pub mod figures;
 pub mod layers;
+pub mod markdown;
 pub mod new;
 pub mod procs;
 pub mod run_all;

@@ -9,6 +9,8 @@
 //!   a full run publishes its results to `docs/bench-results.json`.
 //! - `render`: every document's figures, rendered again from the published
 //!   results, without measuring.
+//! - `diagrams`: every Mermaid block rendered in a real browser, and
+//!   checked to parse and to fit a README's width.
 //! - `new`: one crate copied out as the start of your own tool, renamed.
 //!
 //! Each task exits 0 when everything passed, 1 when something failed, and 2
@@ -18,7 +20,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 use std::time::Duration;
-use xtask::{bench, copy_check, figures, new, run_all, tidy, workspace};
+use xtask::{bench, copy_check, diagrams, figures, new, run_all, tidy, workspace};
 
 #[derive(Parser)]
 #[command(
@@ -76,6 +78,12 @@ enum Task {
         /// Also measure the scale rows, once: web-scraper's crawl of a generated site of 500,000 pages, beside spider-rs's with --peers (minutes)
         #[arg(long)]
         scale: bool,
+    },
+    /// Render every Mermaid block of the repository's Markdown in Chromium, and check that each parses and is at most 1000 px wide
+    Diagrams {
+        /// Also write a PNG of each diagram here, to look at
+        #[arg(long, value_name = "DIR")]
+        out: Option<std::path::PathBuf>,
     },
     /// Render every README's and BENCHMARKS.md's figures, and the chart, from docs/bench-results.json, without measuring
     Render,
@@ -162,13 +170,14 @@ fn run(task: Task) -> Result<bool> {
             check: !no_check,
             target_dir: None,
         })?,
+        Task::Diagrams { out } => diagrams::run(&workspace::root(), out.as_deref())?,
         Task::Render => {
             let changed = figures::render_all(&workspace::root())?;
             if changed.is_empty() {
                 eprintln!("render: every document already shows {}", figures::RESULTS);
             }
             for path in changed {
-                eprintln!("render: rendered {path} from {}", figures::RESULTS);
+                eprintln!("render: wrote {path}");
             }
             true
         }

@@ -48,6 +48,17 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
     }
     problems.extend(version_mismatches(&metadata));
     problems.extend(crate::figures::problems(root)?);
+    for path in crate::figures::documents(root)? {
+        let Ok(text) = fs::read_to_string(&path) else {
+            continue;
+        };
+        let name = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        problems.extend(crate::contents::problems(&name, &text));
+    }
     Ok(problems)
 }
 

@@ -314,7 +314,8 @@ pub(super) fn first_difference(a: &str, b: &str) -> usize {
 }
 
 /// Renders every document's blocks, and the chart, from the committed
-/// results; returns the files it changed. Blocks it cannot render are
+/// results, and each document's table of contents from its headings;
+/// returns the files it changed. Blocks it cannot render are
 /// errors, and then nothing is written.
 pub fn render_all(root: &Path) -> Result<Vec<String>> {
     let results = Results::published(root)?;
@@ -325,6 +326,7 @@ pub fn render_all(root: &Path) -> Result<Vec<String>> {
             continue;
         };
         let (rendered, block_problems) = render_document(&text, &results);
+        let rendered = crate::contents::render(&rendered);
         let name = relative(root, &path);
         problems.extend(
             block_problems
