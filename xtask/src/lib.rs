@@ -15,5 +15,6 @@ pub mod new;
 pub mod procs;
 pub mod run_all;
 pub mod runner;
+pub mod stats;
 pub mod tidy;
 pub mod workspace;

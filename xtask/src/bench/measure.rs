@@ -89,24 +89,7 @@ impl Measured {
     }
 }
 
-/// The middle value (the mean of the middle two for an even count).
-pub fn median(values: &[f64]) -> Option<f64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let middle = sorted.len() / 2;
-    match sorted.len() {
-        0 => None,
-        len if len % 2 == 1 => Some(sorted[middle]),
-        _ => Some((sorted[middle - 1] + sorted[middle]) / 2.0),
-    }
-}
-
-/// The smallest and largest value.
-pub fn spread(values: &[f64]) -> Option<(f64, f64)> {
-    let min = values.iter().copied().min_by(f64::total_cmp)?;
-    let max = values.iter().copied().max_by(f64::total_cmp)?;
-    Some((min, max))
-}
+pub use crate::stats::{median, spread};
 
 /// Parses `key=value` lines; other lines are ignored.
 pub fn parse_figures(stdout: &str) -> BTreeMap<String, f64> {

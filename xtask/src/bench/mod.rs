@@ -13,11 +13,10 @@
 //! `bench.toml`), `measure` (running the rounds), `python` (the Python
 //! each reference runs with), `servers` (the sites and Redis a bench
 //! serves), `floors` (the machine's lower bounds, and rows read against
-//! them), `report` (the results file) and `chart`; this file drives a run
-//! and publishes it.
+//! them) and `report` (the results file); this file drives a run and
+//! publishes it. The chart is drawn by [`crate::figures::chart`].
 
 pub mod build;
-pub mod chart;
 pub mod floors;
 pub mod measure;
 mod python;
@@ -122,7 +121,7 @@ pub fn bench(options: &Options) -> Result<bool> {
         out_dir.join("results.md"),
         figures::markdown_report(&results),
     )?;
-    fs::write(out_dir.join("ratios.svg"), chart::svg(&results)?)?;
+    fs::write(out_dir.join("ratios.svg"), figures::chart::svg(&results)?)?;
     eprintln!(
         "bench: wrote results.json, results.md and ratios.svg in {}",
         out_dir.display()

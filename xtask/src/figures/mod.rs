@@ -33,6 +33,7 @@
 //! with a target to meet).
 
 mod blocks;
+pub mod chart;
 mod report;
 mod stray;
 
@@ -40,7 +41,6 @@ pub use blocks::render_document;
 pub use report::{aligned, format_value, markdown_report, met_text, summary, text_report};
 pub use stray::stray_figures;
 
-use crate::bench::chart;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use std::fs;
@@ -76,6 +76,9 @@ pub struct RowResult {
     #[serde(default)]
     pub rust_key: String,
     pub unit: String,
+    /// A smaller figure is the better one (a time, a size).
+    #[serde(default)]
+    pub lower_is_better: bool,
     pub rust: Vec<f64>,
     /// Who the row is measured against: `Python`, `Rust`, or a peer's name.
     pub reference_side: String,
@@ -97,6 +100,19 @@ pub struct RowResult {
     pub floor_skipped: Option<String>,
 }
 
+/// What a row's figures are, and so how they are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    /// Times better than its reference: a bar on a log axis.
+    Ratio,
+    /// Rust's own speedup on every core over one (unit `x`).
+    Speedup,
+    /// How many of something (pages, runs), with no "better".
+    Count,
+    /// A figure that must equal its reference's: a digest, a count.
+    Equality,
+}
+
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetResult {
@@ -114,6 +130,9 @@ pub struct FloorResult {
     pub unit: String,
     /// Rust's cost per operation as a multiple of the floor's.
     pub times_floor: f64,
+    /// The same, round by round.
+    #[serde(default)]
+    pub times_floor_per_round: Vec<f64>,
     pub share_of_floor_speed: f64,
     pub target: Option<FloorTargetResult>,
     pub met: Option<bool>,
@@ -162,6 +181,19 @@ impl Results {
 }
 
 impl RowResult {
+    /// What the row's figures are.
+    pub fn kind(&self) -> RowKind {
+        if matches!(self.target, Some(TargetResult::SameAsReference(_))) {
+            RowKind::Equality
+        } else if self.unit == "x" {
+            RowKind::Speedup
+        } else if matches!(self.unit.as_str(), "pages" | "runs" | "id") {
+            RowKind::Count
+        } else {
+            RowKind::Ratio
+        }
+    }
+
     fn target_text(&self) -> String {
         let against = &self.reference_side;
         match self.target {

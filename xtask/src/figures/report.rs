@@ -21,7 +21,7 @@ pub fn format_value(value: f64, unit: &str) -> String {
 
 /// "median (lowest–highest)" of a list of figures.
 pub fn summary(values: &[f64], unit: &str) -> String {
-    use crate::bench::{median, spread};
+    use crate::stats::{median, spread};
     match (median(values), spread(values)) {
         // The same every time (a count, a digest): just the value.
         (Some(middle), Some((low, high))) if low == high => format_value(middle, unit),
