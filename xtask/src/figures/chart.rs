@@ -550,3 +550,94 @@ fn line(
         "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"{colour}\" stroke-width=\"{width}\"{dash}/>"
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Results with one row against Python, Rust at `ratio` times its
+    /// speed in every round, and a target of 1x.
+    fn one_row(ratio: f64) -> Results {
+        let json = serde_json::json!({
+            "machine": { "cores": 2, "cpu": "test", "date": "today" },
+            "runs": 3,
+            "quick": false,
+            "lower_bounds": [],
+            "rows": [{
+                "crate": "demo",
+                "workload": "a workload",
+                "unit": "/s",
+                "lower_is_better": false,
+                "rust": [60.0 * ratio / 0.6, 60.0 * ratio / 0.6, 60.0 * ratio / 0.6],
+                "reference_side": "Python",
+                "reference": [100.0, 100.0, 100.0],
+                "reference_skipped": null,
+                "ratios": [ratio, ratio, ratio],
+                "target": { "ratio_at_least": 1.0 },
+                "met": ratio >= 1.0,
+                "floor": null,
+                "floor_skipped": null,
+            }],
+        });
+        Results::parse(&json.to_string()).unwrap()
+    }
+
+    /// The x of the 1x line, and the left and right of the row's bar.
+    fn bar_and_axis(svg: &str) -> (f64, f64, f64) {
+        let number = |element: &str, name: &str| -> f64 {
+            element
+                .split(&format!(" {name}=\""))
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        // The legend's squares are 12 high; a bar is BAR high.
+        let bar = svg
+            .lines()
+            .find(|line| line.starts_with("<rect") && line.contains("height=\"10.0\""))
+            .unwrap();
+        // The axis's origin: the one tall grid line drawn in ink.
+        let axis = svg
+            .lines()
+            .filter(|line| line.starts_with("<line") && line.contains(&format!("stroke=\"{INK}\"")))
+            .find(|line| {
+                number(line, "x1") == number(line, "x2")
+                    && number(line, "y2") - number(line, "y1") > 30.0
+            })
+            .unwrap();
+        let left = number(bar, "x");
+        (number(axis, "x1"), left, left + number(bar, "width"))
+    }
+
+    #[test]
+    fn a_loss_grows_left_of_1x_and_a_win_right() {
+        let loss = svg(&one_row(0.6)).unwrap();
+        let (axis, left, right) = bar_and_axis(&loss);
+        assert!(
+            (right - axis).abs() < 0.2 && left < axis - 50.0,
+            "{axis} {left} {right}"
+        );
+        assert!(loss.contains("0.60x, NOT MET"), "{loss}");
+
+        let win = svg(&one_row(3.0)).unwrap();
+        let (axis, left, right) = bar_and_axis(&win);
+        assert!(
+            (left - axis).abs() < 0.2 && right > axis + 50.0,
+            "{axis} {left} {right}"
+        );
+    }
+
+    #[test]
+    fn text_is_readable_at_a_readmes_width() {
+        let chart = svg(&one_row(0.6)).unwrap();
+        assert!(chart.contains(&format!("width=\"{WIDTH}\"")));
+        assert!(FONT * 900.0 / WIDTH >= 11.0);
+        // Every label fits: a line never runs past the picture.
+        let long = "word ".repeat(60);
+        for line in wrap(&long) {
+            assert!(MARGIN + 16.0 + line.chars().count() as f64 * CHAR <= WIDTH - MARGIN);
+        }
+    }
+}
