@@ -28,6 +28,8 @@ use std::fmt::Write;
 /// 13 px text is 13 px.
 const WIDTH: f64 = 900.0;
 const FONT: f64 = 13.0;
+// Shown 900 px wide, the text must stay at least 11 px.
+const _: () = assert!(FONT * 900.0 / WIDTH >= 11.0);
 const MARGIN: f64 = 14.0;
 /// Where the axes run.
 const AXIS_LEFT: f64 = 70.0;
@@ -633,7 +635,6 @@ mod tests {
     fn text_is_readable_at_a_readmes_width() {
         let chart = svg(&one_row(0.6)).unwrap();
         assert!(chart.contains(&format!("width=\"{WIDTH}\"")));
-        assert!(FONT * 900.0 / WIDTH >= 11.0);
         // Every label fits: a line never runs past the picture.
         let long = "word ".repeat(60);
         for line in wrap(&long) {
