@@ -2,7 +2,7 @@
 //! workspace's `tests/` package runs the same checks as a test, so
 //! `cargo test --workspace` enforces them too. Each problem names the file
 //! and says how to fix it. One rule is that a crate's modules form layers,
-//! with no import loop (`layers.rs`).
+//! with no import loop (`layers.rs`); the xtask's own modules keep it too.
 
 use crate::copy_check::template_problems;
 use crate::expected;
@@ -47,6 +47,7 @@ pub fn problems(root: &Path) -> Result<Vec<String>> {
         }
     }
     problems.extend(version_mismatches(&metadata));
+    problems.extend(xtask_problems(&root.join("xtask/src"))?);
     problems.extend(crate::figures::problems(root)?);
     for path in crate::figures::documents(root)? {
         let Ok(text) = fs::read_to_string(&path) else {
@@ -120,6 +121,19 @@ pub fn example_problems(example: &Example, checker: &str) -> Result<Vec<String>>
         ));
     }
     Ok(problems)
+}
+
+/// The rules the xtask keeps itself: its modules form layers too, with
+/// no import loop (`src` is its source folder).
+pub fn xtask_problems(src: &Path) -> Result<Vec<String>> {
+    Ok(layers::import_loops(src)?
+        .into_iter()
+        .map(|cycle| {
+            format!(
+                "xtask/src: modules import each other in a loop ({cycle}); move what they share into a module below both"
+            )
+        })
+        .collect())
 }
 
 /// Library modules that name the demos in their code: the library is what

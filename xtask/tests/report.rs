@@ -116,7 +116,7 @@ fn the_results_file_is_what_it_was_from_the_bench_toml_files() {
         &bounds,
         &stored["machine"],
         options.runs,
-        &options,
+        options.quick,
     );
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/results.json");

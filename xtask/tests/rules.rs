@@ -8,7 +8,9 @@ use std::fs;
 use std::path::Path;
 use support::Scratch;
 use xtask::copy_check::template_problems;
-use xtask::tidy::{README_SECTIONS, example_problems, library_naming_demos, version_mismatches};
+use xtask::tidy::{
+    README_SECTIONS, example_problems, library_naming_demos, version_mismatches, xtask_problems,
+};
 use xtask::workspace::Example;
 
 fn example(dir: &Path) -> Example {
@@ -157,4 +159,41 @@ fn a_library_module_that_names_the_demos_is_caught() {
     let problems = library_naming_demos("demo", &scratch.0.join("src")).unwrap();
     assert_eq!(problems.len(), 1, "{problems:#?}");
     assert!(problems[0].starts_with("demo/src/pool.rs:2: a library module names the demos"));
+}
+
+/// Copies every file under `from` to `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_xtasks_own_modules_have_no_import_loop_and_a_back_edge_is_caught() {
+    let src = xtask::workspace::root().join("xtask/src");
+    assert_eq!(xtask_problems(&src).unwrap(), Vec::<String>::new());
+
+    // A back-edge in a copy: the statistics, which the figures read,
+    // reading the figures.
+    let scratch = Scratch::new("xtask-layers");
+    copy_tree(&src, &scratch.0);
+    let stats = scratch.read("stats.rs");
+    scratch.write(
+        "stats.rs",
+        &format!("{stats}\npub fn shown(results: &crate::figures::Results) -> usize {{\n    results.rows.len()\n}}\n"),
+    );
+    let problems = xtask_problems(&scratch.0).unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|problem| problem.contains("figures") && problem.contains("stats")),
+        "{problems:#?}"
+    );
 }

@@ -9,7 +9,9 @@
 //! workspace `Cargo.toml`), so these loops are measured as release code.
 //! A full run measures each bound five times and keeps the best.
 
-use super::{FloorOf, FloorTarget, Measured, Target, median, spread};
+use super::measure::Measured;
+use super::spec::{FloorOf, FloorTarget, Target, cost_per_operation};
+use crate::stats::{median, spread};
 use anyhow::{Context, Result};
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -314,7 +316,7 @@ pub fn against_floors<'a>(measured: &'a [Measured], bounds: &'a [Bound]) -> Vec<
 }
 
 fn cost(value: f64, unit: &str) -> Option<f64> {
-    super::cost_per_operation(value, unit)
+    cost_per_operation(value, unit)
 }
 
 /// What the row's target could reach at best with Rust at `floor_cost`

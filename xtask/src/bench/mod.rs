@@ -108,7 +108,7 @@ pub fn bench(options: &Options) -> Result<bool> {
     machine["finished"] = json!(utc_now());
     machine["command"] = json!(command_line(options));
     machine["python_per_crate"] = serde_json::Value::Object(pythons);
-    let json = results_json(&measured, &bounds, &machine, runs, options);
+    let json = results_json(&measured, &bounds, &machine, runs, options.quick);
     // No path of this machine goes into results that may be committed.
     let text = without_local_paths(&serde_json::to_string_pretty(&json)?, &root, &target_dir);
     let results = Results::parse(&text)?;

@@ -1,9 +1,10 @@
 //! The record of a run: the machine, the Pythons, and the results file
 //! every document's figures are rendered from.
 
-use super::Options;
 use super::floors::{AgainstFloor, Bound, against_floors};
-use super::{Better, FloorTarget, Measured, PeerProgram, Target, median};
+use super::measure::Measured;
+use super::spec::{Better, CrateBench, FloorTarget, PeerProgram, Target};
+use crate::stats::median;
 use crate::workspace;
 use serde_json::json;
 use std::fs;
@@ -13,7 +14,7 @@ use std::process::Command;
 /// The machine, for the record: cores, CPU model, toolchains (the C
 /// compiler's too), and the version of every peer the selected crates run.
 pub(super) fn machine_description(
-    selected: &[(super::CrateBench, workspace::Example)],
+    selected: &[(CrateBench, workspace::Example)],
     pythons: &serde_json::Map<String, serde_json::Value>,
 ) -> serde_json::Value {
     let cpu = fs::read_to_string("/proc/cpuinfo")
@@ -130,7 +131,7 @@ pub fn results_json(
     bounds: &[Bound],
     machine: &serde_json::Value,
     runs: usize,
-    options: &Options,
+    quick: bool,
 ) -> serde_json::Value {
     let floors = against_floors(measured, bounds);
     let rows: Vec<serde_json::Value> = measured
@@ -191,5 +192,5 @@ pub fn results_json(
         .iter()
         .map(|bound| json!({ "name": bound.name, "value": bound.value, "unit": bound.unit }))
         .collect();
-    json!({ "machine": machine, "runs": runs, "quick": options.quick, "rows": rows, "lower_bounds": bounds })
+    json!({ "machine": machine, "runs": runs, "quick": quick, "rows": rows, "lower_bounds": bounds })
 }

@@ -1,7 +1,11 @@
 //! The marked blocks of a document, and what each kind renders.
 
-use super::report::*;
-use super::*;
+use super::format::{FLOOR_HEADER, ROW_HEADER, format_value, markdown_table};
+use super::results::{Results, RowResult};
+
+/// Where a rendered block opens and closes.
+pub(super) const OPEN: &str = "<!-- figures:";
+pub(super) const CLOSE: &str = "<!-- /figures -->";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
@@ -331,4 +335,26 @@ pub fn render_document(text: &str, results: &Results) -> (String, Vec<String>) {
     }
     out.push_str(&text[last..]);
     (out, problems)
+}
+
+/// One line on the run: where and when.
+pub(super) fn run_line(results: &Results) -> String {
+    format!(
+        "{} cores, {}, {}",
+        results.machine["cores"],
+        results.machine_field("cpu"),
+        results.machine_field("date"),
+    )
+}
+
+/// The rows whose floor was skipped, each with why.
+pub(super) fn floors_skipped<'a>(rows: impl Iterator<Item = &'a RowResult>) -> Vec<String> {
+    rows.filter_map(|row| {
+        let reason = row.floor_skipped.as_ref()?;
+        Some(format!(
+            "{}: {}: floor skipped: {reason}",
+            row.crate_name, row.workload
+        ))
+    })
+    .collect()
 }

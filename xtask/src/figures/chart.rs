@@ -20,7 +20,8 @@
 //! target; a target in Rust's own terms (at most 150 MB) is marked at the
 //! ratio it asks for against the reference's median.
 
-use super::{FloorTargetResult, Results, RowKind, RowResult, TargetResult, format_value};
+use super::format::format_value;
+use super::results::{FloorTargetResult, Results, RowKind, RowResult, TargetResult};
 use crate::stats::{median, spread};
 use std::fmt::Write;
 

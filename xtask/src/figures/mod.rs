@@ -34,248 +34,25 @@
 
 mod blocks;
 pub mod chart;
+mod format;
 mod report;
+mod results;
 mod stray;
 
 pub use blocks::render_document;
-pub use report::{aligned, format_value, markdown_report, met_text, summary, text_report};
+pub use format::{aligned, format_value, met_text, summary};
+pub use report::{markdown_report, text_report};
+pub use results::{
+    BoundResult, FloorResult, FloorTargetResult, RESULTS, Results, RowKind, RowResult, TargetResult,
+};
 pub use stray::stray_figures;
 
 use anyhow::{Context, Result};
-use serde::Deserialize;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The published results of the latest full run, relative to the root.
-pub const RESULTS: &str = "docs/bench-results.json";
-/// The chart drawn from them, relative to the root.
+/// The chart drawn from the results, relative to the root.
 pub const CHART: &str = "docs/bench-ratios.svg";
-
-pub(super) const OPEN: &str = "<!-- figures:";
-pub(super) const CLOSE: &str = "<!-- /figures -->";
-
-/// A bench run's results, as `cargo xtask bench` writes them.
-#[derive(Debug, Deserialize)]
-pub struct Results {
-    /// The machine, the date and the toolchains, kept as written: the
-    /// renderer reads the fields it knows, and a new one costs nothing.
-    pub machine: serde_json::Value,
-    pub runs: usize,
-    pub quick: bool,
-    pub rows: Vec<RowResult>,
-    pub lower_bounds: Vec<BoundResult>,
-}
-
-/// One row: Rust's figure in every round, its reference's, and what they
-/// make.
-#[derive(Debug, Deserialize)]
-pub struct RowResult {
-    #[serde(rename = "crate")]
-    pub crate_name: String,
-    pub workload: String,
-    #[serde(default)]
-    pub rust_key: String,
-    pub unit: String,
-    /// A smaller figure is the better one (a time, a size).
-    #[serde(default)]
-    pub lower_is_better: bool,
-    pub rust: Vec<f64>,
-    /// Who the row is measured against: `Python`, `Rust`, or a peer's name.
-    pub reference_side: String,
-    pub reference: Vec<f64>,
-    pub reference_skipped: Option<String>,
-    /// How many times better Rust is, round by round.
-    pub ratios: Vec<f64>,
-    pub target: Option<TargetResult>,
-    pub met: Option<bool>,
-    /// The best the row's target could reach with Rust at its floor, in
-    /// the target's terms, where the row has both.
-    #[serde(default)]
-    pub target_cap: Option<f64>,
-    /// `Some(false)`: the floor does not allow the target on this machine,
-    /// so it is neither met nor missed.
-    #[serde(default)]
-    pub target_reachable: Option<bool>,
-    pub floor: Option<FloorResult>,
-    pub floor_skipped: Option<String>,
-}
-
-/// What a row's figures are, and so how they are shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowKind {
-    /// Times better than its reference: a bar on a log axis.
-    Ratio,
-    /// Rust's own speedup on every core over one (unit `x`).
-    Speedup,
-    /// How many of something (pages, runs), with no "better".
-    Count,
-    /// A figure that must equal its reference's: a digest, a count.
-    Equality,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TargetResult {
-    RatioAtLeast(f64),
-    RustAtLeast(f64),
-    RustAtMost(f64),
-    SameAsReference(bool),
-}
-
-/// A row read against the machine's floor.
-#[derive(Debug, Deserialize)]
-pub struct FloorResult {
-    pub name: String,
-    pub value: f64,
-    pub unit: String,
-    /// Rust's cost per operation as a multiple of the floor's.
-    pub times_floor: f64,
-    /// The same, round by round.
-    #[serde(default)]
-    pub times_floor_per_round: Vec<f64>,
-    pub share_of_floor_speed: f64,
-    pub target: Option<FloorTargetResult>,
-    pub met: Option<bool>,
-    /// How far under the floor the row may measure and still be noise.
-    #[serde(default)]
-    pub under_floor_allowance: f64,
-    /// Rust beat the floor by more than that: the run was not published.
-    #[serde(default)]
-    pub beats_floor: bool,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FloorTargetResult {
-    CostAtMost(f64),
-    SpeedAtLeast(f64),
-}
-
-#[derive(Debug, Deserialize)]
-pub struct BoundResult {
-    pub name: String,
-    pub value: f64,
-    pub unit: String,
-}
-
-impl Results {
-    pub fn parse(text: &str) -> Result<Self> {
-        serde_json::from_str(text).context("reading bench results")
-    }
-
-    /// The committed results of the latest full run.
-    pub fn published(root: &Path) -> Result<Self> {
-        let path = root.join(RESULTS);
-        let text = fs::read_to_string(&path).with_context(|| {
-            format!(
-                "reading {}; a full `cargo xtask bench --peers` writes it",
-                path.display()
-            )
-        })?;
-        Self::parse(&text).with_context(|| format!("in {}", path.display()))
-    }
-
-    fn machine_field(&self, field: &str) -> &str {
-        self.machine[field].as_str().unwrap_or("unknown")
-    }
-}
-
-impl RowResult {
-    /// What the row's figures are.
-    pub fn kind(&self) -> RowKind {
-        if matches!(self.target, Some(TargetResult::SameAsReference(_))) {
-            RowKind::Equality
-        } else if self.unit == "x" {
-            RowKind::Speedup
-        } else if matches!(self.unit.as_str(), "pages" | "runs" | "id") {
-            RowKind::Count
-        } else {
-            RowKind::Ratio
-        }
-    }
-
-    fn target_text(&self) -> String {
-        let against = &self.reference_side;
-        match self.target {
-            Some(TargetResult::RatioAtLeast(ratio)) => format!("≥ {ratio}x {against}"),
-            Some(TargetResult::RustAtLeast(at_least)) => {
-                format!("Rust ≥ {}", format_value(at_least, &self.unit))
-            }
-            Some(TargetResult::RustAtMost(at_most)) => {
-                format!("Rust ≤ {}", format_value(at_most, &self.unit))
-            }
-            Some(TargetResult::SameAsReference(_)) => format!("= {against}"),
-            None => "reported".to_string(),
-        }
-    }
-
-    /// Whether the row has a target of its own to meet (a digest or a
-    /// count that must equal its reference's is a check, not a target).
-    fn has_target(&self) -> bool {
-        !matches!(self.target, None | Some(TargetResult::SameAsReference(_)))
-    }
-
-    /// The cells: crate, workload, Rust, reference, ratio, target, met.
-    pub fn cells(&self) -> [String; 7] {
-        let unit = &self.unit;
-        [
-            self.crate_name.clone(),
-            self.workload.clone(),
-            summary(&self.rust, unit),
-            match &self.reference_skipped {
-                Some(reason) => format!("{} skipped: {reason}", self.reference_side),
-                None => format!("{} {}", self.reference_side, summary(&self.reference, unit)),
-            },
-            summary(&self.ratios, "x"),
-            self.target_text(),
-            self.verdict_text(),
-        ]
-    }
-
-    /// met, NOT MET, or why neither: a target its floor does not allow.
-    fn verdict_text(&self) -> String {
-        match (self.target_reachable, self.target_cap) {
-            (Some(false), Some(cap)) => {
-                let cap = match self.target {
-                    Some(TargetResult::RatioAtLeast(_)) => format!("{cap:.1}x"),
-                    _ => format_value(cap, &self.unit),
-                };
-                format!("unreachable here: the floor allows {cap}")
-            }
-            _ => met_text(self.met).to_string(),
-        }
-    }
-
-    /// Whether the floor rules the row's target out on this machine.
-    pub fn unreachable(&self) -> bool {
-        self.target_reachable == Some(false)
-    }
-
-    /// The cells of its floor: crate, workload, floor, times its cost,
-    /// share of its speed, target, met.
-    pub fn floor_cells(&self) -> Option<[String; 7]> {
-        let floor = self.floor.as_ref()?;
-        Some([
-            self.crate_name.clone(),
-            self.workload.clone(),
-            format!(
-                "{} ({})",
-                floor.name,
-                format_value(floor.value, &floor.unit)
-            ),
-            format!("{:.2}x", floor.times_floor),
-            format!("{:.0}%", floor.share_of_floor_speed * 100.0),
-            match floor.target {
-                None => "reported".to_string(),
-                Some(FloorTargetResult::CostAtMost(at_most)) => format!("≤ {at_most}x its cost"),
-                Some(FloorTargetResult::SpeedAtLeast(fraction)) => {
-                    format!("≥ {:.0}% of its speed", fraction * 100.0)
-                }
-            },
-            met_text(floor.met).to_string(),
-        ])
-    }
-}
 
 /// The documents whose figures are rendered: the root README,
 /// BENCHMARKS.md and every crate's README.

@@ -1,6 +1,6 @@
 //! The tidy rule that keeps measured figures inside the blocks.
 
-use super::{CLOSE, OPEN};
+use super::blocks::{CLOSE, OPEN};
 
 /// Units a measured figure carries. `x` and `%` must follow the number
 /// directly ("4 x workers" is a product, not a ratio); `ms` and `s` count

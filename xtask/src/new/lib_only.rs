@@ -1,8 +1,7 @@
 //! What `--lib-only` writes in place of the tour, and the check that no
 //! trace of the old name is left.
 
-use super::collect;
-use super::template::{Renamer, without_template_table};
+use super::template::{Renamer, collect, without_template_table};
 use crate::workspace::Example;
 use anyhow::{Context, Result, bail};
 use std::fs;

@@ -40,6 +40,7 @@ use lib_only::lib_only;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use template::collect;
 
 /// Why `new` will not write anything: bad input, exit code 2.
 #[derive(Debug)]
@@ -272,21 +273,4 @@ pub fn new(options: &Options) -> Result<bool> {
         );
     }
     Ok(passed)
-}
-
-/// Every file under `dir`, as paths relative to the crate's folder.
-fn collect(dir: &Path, relative: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
-    let mut entries: Vec<_> = fs::read_dir(dir.join(relative))
-        .with_context(|| format!("reading {}", dir.join(relative).display()))?
-        .collect::<std::io::Result<_>>()?;
-    entries.sort_by_key(|entry| entry.file_name());
-    for entry in entries {
-        let path = relative.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            collect(dir, &path, files)?;
-        } else {
-            files.push(path);
-        }
-    }
-    Ok(())
 }

@@ -1,7 +1,8 @@
 //! What a crate's manifest tells `new`, and the renaming of its files.
 
 use crate::workspace::{self, Example};
-use anyhow::Result;
+use anyhow::{Context, Result};
+use std::fs;
 use std::path::{Path, PathBuf};
 
 /// What a crate's manifest says of it as a template, under
@@ -106,4 +107,21 @@ fn title_case(name: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
+}
+
+/// Every file under `dir`, as paths relative to the crate's folder.
+pub(super) fn collect(dir: &Path, relative: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(dir.join(relative))
+        .with_context(|| format!("reading {}", dir.join(relative).display()))?
+        .collect::<std::io::Result<_>>()?;
+    entries.sort_by_key(|entry| entry.file_name());
+    for entry in entries {
+        let path = relative.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            collect(dir, &path, files)?;
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(())
 }
