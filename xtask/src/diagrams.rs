@@ -102,10 +102,17 @@ impl Renderer {
         fs::create_dir_all(scratch)?;
         // Root in a container needs --no-sandbox; the rest keep a browser
         // on a machine with no network from trying to reach one.
-        let puppeteer = serde_json::json!({
-            "executablePath": chromium,
-            "headless": "shell",
-            "args": [
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Puppeteer<'a> {
+            executable_path: &'a Path,
+            headless: &'a str,
+            args: [&'a str; 6],
+        }
+        let puppeteer = serde_json::to_string(&Puppeteer {
+            executable_path: &chromium,
+            headless: "shell",
+            args: [
                 "--no-sandbox",
                 "--disable-gpu",
                 "--no-first-run",
@@ -113,8 +120,8 @@ impl Renderer {
                 "--disable-component-update",
                 "--disable-sync",
             ],
-        });
-        fs::write(scratch.join("puppeteer.json"), puppeteer.to_string())?;
+        })?;
+        fs::write(scratch.join("puppeteer.json"), puppeteer)?;
         Ok(Self {
             mmdc,
             scratch: scratch.to_path_buf(),

@@ -11,6 +11,7 @@ pub mod expected;
 pub mod figures;
 pub mod layers;
 pub mod markdown;
+pub mod model;
 pub mod new;
 pub mod procs;
 pub mod run_all;

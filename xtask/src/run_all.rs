@@ -5,7 +5,7 @@ use crate::procs;
 use crate::runner::{self, Check, Outcome};
 use crate::workspace::{self, EXPECTED_OUTPUT, Example};
 use anyhow::{Context, Result};
-use serde_json::json;
+use serde::Serialize;
 use std::process::Command;
 use std::time::Duration;
 
@@ -48,7 +48,7 @@ pub fn run_all(options: &Options) -> Result<bool> {
     if options.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&summary_json(&outcomes))?
+            serde_json::to_string_pretty(&serde_json::to_value(summary_json(&outcomes))?)?
         );
     } else {
         print_summary(&outcomes);
@@ -111,23 +111,42 @@ pub fn print_failure(outcome: &Outcome) {
     }
 }
 
-fn summary_json(outcomes: &[Outcome]) -> serde_json::Value {
-    let crates: Vec<serde_json::Value> = outcomes
-        .iter()
-        .map(|outcome| {
-            json!({
-                "crate": outcome.name,
-                "passed": outcome.passed(),
-                "wall_seconds": outcome.wall.as_secs_f64(),
-                "exit_code": outcome.status.and_then(|status| status.code()),
-                "failures": outcome.failures,
-                "reproduce": outcome.reproduce,
+/// `--json`'s summary: whether everything passed, and each crate's run.
+#[derive(Serialize)]
+struct Summary<'a> {
+    passed: bool,
+    total_wall_seconds: f64,
+    crates: Vec<CrateRun<'a>>,
+}
+
+#[derive(Serialize)]
+struct CrateRun<'a> {
+    #[serde(rename = "crate")]
+    name: &'a str,
+    passed: bool,
+    wall_seconds: f64,
+    exit_code: Option<i32>,
+    failures: &'a [String],
+    reproduce: &'a str,
+}
+
+fn summary_json(outcomes: &[Outcome]) -> Summary<'_> {
+    Summary {
+        passed: outcomes.iter().all(Outcome::passed),
+        total_wall_seconds: outcomes
+            .iter()
+            .map(|outcome| outcome.wall.as_secs_f64())
+            .sum(),
+        crates: outcomes
+            .iter()
+            .map(|outcome| CrateRun {
+                name: &outcome.name,
+                passed: outcome.passed(),
+                wall_seconds: outcome.wall.as_secs_f64(),
+                exit_code: outcome.status.and_then(|status| status.code()),
+                failures: &outcome.failures,
+                reproduce: &outcome.reproduce,
             })
-        })
-        .collect();
-    json!({
-        "passed": outcomes.iter().all(Outcome::passed),
-        "total_wall_seconds": outcomes.iter().map(|outcome| outcome.wall.as_secs_f64()).sum::<f64>(),
-        "crates": crates,
-    })
+            .collect(),
+    }
 }

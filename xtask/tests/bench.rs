@@ -7,11 +7,11 @@ use xtask::bench::{
 
 fn row(better: Better, target: Target) -> Row {
     Row {
-        workload: "w",
-        rust_key: "r",
+        workload: "w".into(),
+        rust_key: "r".into(),
         against: Side::Python,
-        reference_key: "p",
-        unit: "ns",
+        reference_key: "p".into(),
+        unit: "ns".into(),
         better,
         target,
         floor: None,
@@ -69,14 +69,20 @@ fn a_count_that_is_zero_on_both_sides_has_no_ratio() {
 fn a_peer_built_from_crates_io_is_given_its_binary_and_run_inside_rusts_run() {
     use xtask::bench::PeerProgram;
     for spec in specs().unwrap() {
-        for peer in spec.peers {
+        for peer in &spec.peers {
             if let PeerProgram::Crate { .. } = peer.program {
                 // Its path reaches the Rust side's run through `{bin}`.
-                assert!(peer.args.contains(&"{bin}"), "{}", peer.name);
-                assert!(peer.quick_args.contains(&"{bin}"), "{}", peer.name);
+                assert!(peer.args.iter().any(|arg| arg == "{bin}"), "{}", peer.name);
+                assert!(
+                    peer.quick_args.iter().any(|arg| arg == "{bin}"),
+                    "{}",
+                    peer.name
+                );
                 // Each `{N}` names a server the crate starts.
-                for (args, serve) in [(peer.args, spec.serve), (peer.quick_args, spec.quick_serve)]
-                {
+                for (args, serve) in [
+                    (&peer.args, &spec.serve),
+                    (&peer.quick_args, &spec.quick_serve),
+                ] {
                     for arg in args {
                         for (index, _) in arg.match_indices('{') {
                             let end = arg[index..].find('}').unwrap() + index;
@@ -133,7 +139,7 @@ fn a_bench_toml_is_read_strictly() {
                    against = \"C\"\nreference_key = \"b\"\nunit = \"ns\"\n\
                    better = \"lower\"\ntarget = { ratio_at_least = 2.0 }\n";
     let spec = parse(minimal, "demo").unwrap();
-    assert_eq!(spec.rows[0].against, Side::Peer("C"));
+    assert_eq!(spec.rows[0].against, Side::Peer("C".into()));
     assert_eq!(spec.rows[0].target, Target::RatioAtLeast(2.0));
     // A misspelt key or an unknown target is an error, not a default.
     let misspelt = minimal.replace("rust_key", "rust_kye");
@@ -146,11 +152,12 @@ fn a_bench_toml_is_read_strictly() {
 fn a_missing_python_module_is_named() {
     let python = std::path::Path::new("python3");
     assert_eq!(
-        python_missing(python, &["json"]),
+        python_missing(python, &["json".to_string()]),
         None,
         "the standard library imports"
     );
-    let reason = python_missing(python, &["no_such_module_for_the_bench"]).expect("a reason");
+    let reason =
+        python_missing(python, &["no_such_module_for_the_bench".to_string()]).expect("a reason");
     assert!(reason.contains("no_such_module_for_the_bench"), "{reason}");
     let reason = python_missing(std::path::Path::new("/no/such/python"), &[]).expect("a reason");
     assert!(reason.contains("is not installed"), "{reason}");
@@ -202,14 +209,14 @@ fn a_row_is_read_against_a_machine_bound_in_cost_per_operation() {
             unit: "us",
         },
     ];
-    let with_floor = |unit, rust: Vec<f64>, bound, at_most: Option<f64>| Measured {
+    let with_floor = |unit: &str, rust: Vec<f64>, bound: &str, at_most: Option<f64>| Measured {
         rust,
         ..Measured::new(
             "c",
             Row {
-                unit,
+                unit: String::from(unit),
                 floor: Some(Floor {
-                    of: FloorOf::Bound(bound),
+                    of: FloorOf::Bound(String::from(bound)),
                     target: at_most.map(FloorTarget::CostAtMost),
                 }),
                 ..row(Better::Lower, Target::RustAtMost(1.0))
@@ -253,12 +260,12 @@ fn a_row_is_read_against_a_figure_of_the_same_rounds_round_by_round() {
         ..Measured::new(
             "c",
             Row {
-                unit: "s",
+                unit: "s".into(),
                 floor: Some(Floor {
                     of: FloorOf::Figure {
-                        side: Side::Peer("C"),
-                        key: "c_s",
-                        name: "C",
+                        side: Side::Peer("C".into()),
+                        key: "c_s".into(),
+                        name: "C".into(),
                     },
                     target: Some(FloorTarget::SpeedAtLeast(fraction)),
                 }),
@@ -279,13 +286,13 @@ fn a_row_is_read_against_a_figure_of_the_same_rounds_round_by_round() {
         ..Measured::new(
             "c",
             Row {
-                unit: "/s",
+                unit: "/s".into(),
                 better: Better::Higher,
                 floor: Some(Floor {
                     of: FloorOf::Figure {
                         side: Side::Rust,
-                        key: "parse_per_s",
-                        name: "parse only",
+                        key: "parse_per_s".into(),
+                        name: "parse only".into(),
                     },
                     target: Some(FloorTarget::SpeedAtLeast(0.7)),
                 }),
@@ -302,19 +309,19 @@ fn a_row_is_read_against_a_figure_of_the_same_rounds_round_by_round() {
 fn every_floor_and_reference_names_a_side_the_crate_runs() {
     use xtask::bench::FloorOf;
     for spec in specs().unwrap() {
-        let runs = |side: Side| match side {
+        let runs = |side: &Side| match side {
             Side::Rust | Side::Python => true,
-            Side::Peer(name) => spec.peers.iter().any(|peer| peer.name == name),
+            Side::Peer(name) => spec.peers.iter().any(|peer| &peer.name == name),
         };
-        for row in spec.rows {
-            assert!(runs(row.against), "{}: {}", spec.name, row.workload);
+        for row in &spec.rows {
+            assert!(runs(&row.against), "{}: {}", spec.name, row.workload);
             // A row against Rust itself (a Redis crawl against the
             // in-memory one) must compare two different figures.
             if row.against == Side::Rust {
                 assert_ne!(row.rust_key, row.reference_key, "{}", row.workload);
             }
-            if let Some(floor) = row.floor
-                && let FloorOf::Figure { side, .. } = floor.of
+            if let Some(floor) = &row.floor
+                && let FloorOf::Figure { side, .. } = &floor.of
             {
                 assert!(runs(side), "{}: {}'s floor", spec.name, row.workload);
             }
@@ -399,8 +406,8 @@ fn against_a_floor(
                 floor: Some(Floor {
                     of: FloorOf::Figure {
                         side: Side::Rust,
-                        key: "floor_ns",
-                        name: "fetch_add",
+                        key: "floor_ns".into(),
+                        name: "fetch_add".into(),
                     },
                     target: None,
                 }),

@@ -20,17 +20,24 @@ const RESULTS_JSON: &str = r#"{
   "quick": false,
   "rows": [
     { "crate": "demo", "workload": "count to a million", "rust_key": "count_ns",
-      "unit": "ns", "rust": [10.0, 12.0, 11.0], "reference_side": "Python",
+      "reference_key": "count_ns", "unit": "ns", "lower_is_better": true,
+      "rust": [10.0, 12.0, 11.0], "reference_side": "Python",
       "reference": [200.0, 210.0, 190.0], "reference_skipped": null,
-      "ratios": [20.0, 17.5, 17.27], "target": { "ratio_at_least": 15.0 }, "met": true,
-      "floor": { "name": "an atomic", "value": 5.5, "unit": "ns", "times_floor": 2.0,
-                 "share_of_floor_speed": 0.5, "target": { "cost_at_most": 1.15 }, "met": false },
+      "ratios": [20.0, 17.5, 17.27], "rust_median": 11.0, "reference_median": 200.0,
+      "ratio_median": 17.5, "target": { "ratio_at_least": 15.0 }, "met": true,
+      "target_cap": null, "target_reachable": null,
+      "floor": { "name": "an atomic", "value": 5.5, "unit": "ns", "per_round": [],
+                 "times_floor": 2.0, "times_floor_per_round": [], "under_floor_allowance": 0.05,
+                 "beats_floor": false, "share_of_floor_speed": 0.5,
+                 "target": { "cost_at_most": 1.15 }, "met": false },
       "floor_skipped": null },
     { "crate": "demo", "workload": "the same: digest", "rust_key": "digest",
-      "unit": "id", "rust": [7.0, 7.0, 7.0], "reference_side": "Python",
+      "reference_key": "digest", "unit": "id", "lower_is_better": false,
+      "rust": [7.0, 7.0, 7.0], "reference_side": "Python",
       "reference": [7.0, 7.0, 7.0], "reference_skipped": null, "ratios": [1.0, 1.0, 1.0],
-      "target": { "same_as_reference": true }, "met": true, "floor": null,
-      "floor_skipped": null }
+      "rust_median": 7.0, "reference_median": 7.0, "ratio_median": 1.0,
+      "target": "same_as_reference", "met": true, "target_cap": null, "target_reachable": null,
+      "floor": null, "floor_skipped": null }
   ],
   "lower_bounds": [ { "name": "an atomic", "value": 5.5, "unit": "ns" } ]
 }"#;

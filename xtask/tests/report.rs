@@ -48,7 +48,7 @@ fn results_md_is_what_it_was() {
     golden("report.md", &markdown_report(&results()));
 }
 
-/// The results file itself, as `bench::report::results_json` writes it,
+/// The results file itself, as `bench::report::results` makes it,
 /// from the stored run's figures and the rows of today's `bench.toml`
 /// files: every row's workload, keys, unit, target and floor, now read
 /// from data, write what the run recorded when they were Rust literals.
@@ -56,8 +56,9 @@ fn results_md_is_what_it_was() {
 fn the_results_file_is_what_it_was_from_the_bench_toml_files() {
     use xtask::bench::Options;
     use xtask::bench::floors::Bound;
-    use xtask::bench::report::results_json;
+    use xtask::bench::report::results;
     use xtask::bench::{Measured, specs};
+    use xtask::model::{Machine, Skip};
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/results.json");
     let stored: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -67,7 +68,8 @@ fn the_results_file_is_what_it_was_from_the_bench_toml_files() {
             .map(|values| values.iter().map(|v| v.as_f64().unwrap()).collect())
             .unwrap_or_default()
     };
-    let text = |value: &serde_json::Value| value.as_str().map(String::from);
+    let skip =
+        |value: &serde_json::Value| value.as_str().map(|reason| Skip::from(reason.to_string()));
     let specs = specs().unwrap();
     let measured: Vec<Measured> = stored["rows"]
         .as_array()
@@ -82,10 +84,10 @@ fn the_results_file_is_what_it_was_from_the_bench_toml_files() {
             Measured {
                 rust: floats(&row["rust"]),
                 reference: floats(&row["reference"]),
-                reference_skipped: text(&row["reference_skipped"]),
+                reference_skipped: skip(&row["reference_skipped"]),
                 floor: floats(&row["floor"]["per_round"]),
-                floor_skipped: text(&row["floor_skipped"]),
-                ..Measured::new(spec.name, *found.unwrap_or_else(|| panic!("{row}")))
+                floor_skipped: skip(&row["floor_skipped"]),
+                ..Measured::new(&spec.name, found.unwrap_or_else(|| panic!("{row}")).clone())
             }
         })
         .collect();
@@ -111,13 +113,15 @@ fn the_results_file_is_what_it_was_from_the_bench_toml_files() {
         peers: true,
         scale: false,
     };
-    let written = results_json(
+    let machine: Machine = serde_json::from_value(stored["machine"].clone()).unwrap();
+    let written = serde_json::to_value(results(
         &measured,
         &bounds,
-        &stored["machine"],
+        machine,
         options.runs,
         options.quick,
-    );
+    ))
+    .unwrap();
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/results.json");
         std::fs::write(path, serde_json::to_string_pretty(&written).unwrap() + "\n").unwrap();

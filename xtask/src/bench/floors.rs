@@ -272,9 +272,9 @@ pub fn against_floors<'a>(measured: &'a [Measured], bounds: &'a [Bound]) -> Vec<
     measured
         .iter()
         .filter_map(|row| {
-            let floor = row.row.floor?;
-            let unit = row.row.unit;
-            let (name, value, unit, times_floor, per_round, floor_cost) = match floor.of {
+            let floor = row.row.floor.as_ref()?;
+            let unit = row.row.unit.as_str();
+            let (name, value, unit, times_floor, per_round, floor_cost) = match &floor.of {
                 FloorOf::Bound(name) => {
                     let bound = bounds.iter().find(|bound| bound.name == name)?;
                     let floor_cost = cost(bound.value, bound.unit)?;
@@ -298,7 +298,14 @@ pub fn against_floors<'a>(measured: &'a [Measured], bounds: &'a [Bound]) -> Vec<
                     let per_round = per_round?;
                     let value = median(&row.floor)?;
                     let times = median(&per_round)?;
-                    (name, value, unit, times, per_round, cost(value, unit)?)
+                    (
+                        name.as_str(),
+                        value,
+                        unit,
+                        times,
+                        per_round,
+                        cost(value, unit)?,
+                    )
                 }
             };
             Some(AgainstFloor {
@@ -322,7 +329,7 @@ fn cost(value: f64, unit: &str) -> Option<f64> {
 /// What the row's target could reach at best with Rust at `floor_cost`
 /// seconds per operation (see [`AgainstFloor::cap`]).
 fn cap(row: &Measured, floor_cost: f64) -> Option<f64> {
-    let unit = row.row.unit;
+    let unit = row.row.unit.as_str();
     match row.row.target {
         Target::RatioAtLeast(_) => {
             // Per round where the floor is a figure of the rounds, so the

@@ -2,10 +2,8 @@
 
 use super::build::{build_c, build_crate, keep_best};
 use super::servers::{Server, substitute};
-use super::spec::{
-    Better, CrateBench, Floor, FloorOf, PEERS_NOT_ASKED, PeerProgram, Row, SCALE_NOT_ASKED, Side,
-    Target, specs,
-};
+use super::spec::{Better, CrateBench, Floor, FloorOf, PeerProgram, Row, Side, Target, specs};
+use crate::model::Skip;
 use crate::runner::{self, Check};
 use crate::workspace::{self, Example};
 use anyhow::{Context, Result, bail};
@@ -25,25 +23,25 @@ const SCALE_RUN_TIMEOUT: Duration = Duration::from_secs(2400);
 /// its floor's when the floor is a figure of the rounds.
 #[derive(Debug, Clone)]
 pub struct Measured {
-    pub crate_name: &'static str,
+    pub crate_name: String,
     pub row: Row,
     pub rust: Vec<f64>,
     /// Empty when the reference's side was not run.
     pub reference: Vec<f64>,
     /// Why the reference's side was not run, when it was not.
-    pub reference_skipped: Option<String>,
+    pub reference_skipped: Option<Skip>,
     /// The floor's figure in each round ([`FloorOf::Figure`]); empty when
     /// the floor is a machine bound, or its side was not run.
     pub floor: Vec<f64>,
     /// Why the floor's side was not run, when it was not.
-    pub floor_skipped: Option<String>,
+    pub floor_skipped: Option<Skip>,
 }
 
 impl Measured {
     /// A row with no figures yet.
-    pub fn new(crate_name: &'static str, row: Row) -> Self {
+    pub fn new(crate_name: &str, row: Row) -> Self {
         Self {
-            crate_name,
+            crate_name: crate_name.to_string(),
             row,
             rust: Vec::new(),
             reference: Vec::new(),
@@ -133,7 +131,7 @@ fn run_once(
 /// arguments, or why it is skipped.
 struct Runnable {
     side: Side,
-    command: std::result::Result<(PathBuf, Vec<String>), String>,
+    command: std::result::Result<(PathBuf, Vec<String>), Skip>,
     /// Other builds of the same program, run with the same arguments after
     /// it; each figure is the best of all ([`keep_best`]).
     alternatives: Vec<PathBuf>,
@@ -160,45 +158,56 @@ pub struct PeerDirs<'a> {
     pub crates: Option<&'a Path>,
 }
 
-/// Benches one crate: `runs` alternating rounds of Python, each peer, then
-/// Rust, all against the same servers.
-pub fn bench_crate(
+/// What a crate's rounds will run, decided before the first: every side,
+/// built and ready or skipped with its reason, and every row with the
+/// sides it cannot have.
+struct Plan {
+    /// Python, then each peer, then Rust.
+    sides: Vec<Runnable>,
+    /// Peers whose figures the Rust run prints ([`PeerProgram::Crate`]).
+    embedded: Vec<Side>,
+    /// Embedded peers that were not built: their rows have no Rust figure
+    /// either, since the Rust run prints its side of them only with them.
+    not_built: Vec<Side>,
+    /// Each row, with no figures yet.
+    rows: Vec<Measured>,
+}
+
+/// Decides what a crate's rounds run: the arguments for the size asked
+/// for, the Python side, each peer (building it, or saying why not), the
+/// Rust side, and why each row's reference or floor is skipped.
+fn plan(
     spec: &CrateBench,
     example: &Example,
     binary: &Path,
     rounds: Rounds,
     python: &std::result::Result<PathBuf, String>,
     peer_dirs: &PeerDirs,
-) -> Result<Vec<Measured>> {
-    let Rounds { runs, quick, scale } = rounds;
+    servers: &[Server],
+) -> Plan {
+    let Rounds { quick, scale, .. } = rounds;
     if let Err(reason) = python {
         eprintln!("bench: {}: Python side skipped: {reason}", spec.name);
     }
-    let (rust_args, python_args, serve) = if quick {
-        (
-            spec.quick_rust_args,
-            spec.quick_python_args,
-            spec.quick_serve,
-        )
+    let (rust_args, python_args) = if quick {
+        (&spec.quick_rust_args, &spec.quick_python_args)
     } else {
-        (spec.rust_args, spec.python_args, spec.serve)
+        (&spec.rust_args, &spec.python_args)
     };
-    // Stopped when dropped, after the last round.
-    let servers = serve
-        .iter()
-        .map(|&serve| Server::start(binary, serve))
-        .collect::<Result<Vec<_>>>()?;
     let crate_file = |file: &str| example.dir.join(file);
-    let python_side = |script: &str, args: &[&str], side: Side| {
-        let args = substitute(args, &servers);
-        let command = python.clone().map(|python| {
-            (
-                python,
-                std::iter::once(crate_file(script).display().to_string())
-                    .chain(args.iter().cloned())
-                    .collect(),
-            )
-        });
+    let python_side = |script: &str, args: &[String], side: Side| {
+        let args = substitute(args, servers);
+        let command = python
+            .clone()
+            .map(|python| {
+                (
+                    python,
+                    std::iter::once(crate_file(script).display().to_string())
+                        .chain(args.iter().cloned())
+                        .collect(),
+                )
+            })
+            .map_err(Skip::CannotRun);
         let shown = python.as_ref().map_or_else(
             |_| "python3".to_string(),
             |python| python.display().to_string(),
@@ -211,14 +220,13 @@ pub fn bench_crate(
             embedded: false,
         }
     };
-    let mut rust_args = substitute(rust_args, &servers);
+    let mut rust_args = substitute(rust_args, servers);
     let mut sides = vec![python_side("reference.py", python_args, Side::Python)];
-    for peer in spec.peers {
-        let args = if quick { peer.quick_args } else { peer.args };
-        match peer.program {
-            PeerProgram::Python(script) => {
-                sides.push(python_side(script, args, Side::Peer(peer.name)))
-            }
+    for peer in &spec.peers {
+        let args = if quick { &peer.quick_args } else { &peer.args };
+        let side = Side::Peer(peer.name.clone());
+        match &peer.program {
+            PeerProgram::Python(script) => sides.push(python_side(script, args, side)),
             PeerProgram::C(source) => {
                 let stem = Path::new(source)
                     .file_stem()
@@ -231,19 +239,21 @@ pub fn bench_crate(
                 if let Err(reason) = &built {
                     eprintln!("bench: {}: {} side skipped: {reason}", spec.name, peer.name);
                 }
-                let args = substitute(args, &servers);
+                let args = substitute(args, servers);
                 let alternatives = built
                     .as_ref()
                     .map(|binaries| binaries[1..].to_vec())
                     .unwrap_or_default();
                 sides.push(Runnable {
-                    side: Side::Peer(peer.name),
+                    side,
                     reproduce: format!(
                         "cc -O2 -pthread crates/{}/{source} -lm && ./a.out {} (and the same at -O3; the best of both)",
                         spec.name,
                         args.join(" ")
                     ),
-                    command: built.map(|binaries| (binaries[0].clone(), args)),
+                    command: built
+                        .map(|binaries| (binaries[0].clone(), args))
+                        .map_err(Skip::CannotRun),
                     alternatives,
                     embedded: false,
                 });
@@ -254,12 +264,12 @@ pub fn bench_crate(
                 bin,
             } => {
                 let built = match peer_dirs.crates {
-                    None => Err(PEERS_NOT_ASKED.to_string()),
-                    Some(dir) => build_crate(package, version, bin, dir),
+                    None => Err(Skip::PeersNotAsked),
+                    Some(dir) => build_crate(package, version, bin, dir).map_err(Skip::CannotRun),
                 };
                 match &built {
                     Ok(path) => rust_args.extend(
-                        substitute(args, &servers)
+                        substitute(args, servers)
                             .into_iter()
                             .map(|arg| arg.replace("{bin}", &path.display().to_string())),
                     ),
@@ -268,7 +278,7 @@ pub fn bench_crate(
                     }
                 }
                 sides.push(Runnable {
-                    side: Side::Peer(peer.name),
+                    side,
                     reproduce: format!("cargo xtask bench {} --peers", spec.name),
                     command: built.map(|binary| (binary, Vec::new())),
                     alternatives: Vec::new(),
@@ -277,18 +287,14 @@ pub fn bench_crate(
             }
         }
     }
-    let embedded: Vec<Side> = sides
-        .iter()
-        .filter(|runnable| runnable.embedded && runnable.command.is_ok())
-        .map(|runnable| runnable.side)
-        .collect();
-    // Rows against an embedded peer that was not built have no Rust
-    // figure either: the Rust run prints its side of them only with it.
-    let not_built: Vec<Side> = sides
-        .iter()
-        .filter(|runnable| runnable.embedded && runnable.command.is_err())
-        .map(|runnable| runnable.side)
-        .collect();
+    let embedded_sides = |built: bool| -> Vec<Side> {
+        sides
+            .iter()
+            .filter(|runnable| runnable.embedded && runnable.command.is_ok() == built)
+            .map(|runnable| runnable.side.clone())
+            .collect()
+    };
+    let (embedded, not_built) = (embedded_sides(true), embedded_sides(false));
     sides.push(Runnable {
         side: Side::Rust,
         reproduce: format!(
@@ -300,35 +306,81 @@ pub fn bench_crate(
         alternatives: Vec::new(),
         embedded: false,
     });
-    let skipped = |side: Side| {
+    let skipped = |side: &Side| {
         sides
             .iter()
-            .find(|runnable| runnable.side == side)
+            .find(|runnable| &runnable.side == side)
             .map_or_else(
-                || Some(format!("{} has no side named {}", spec.name, side.label())),
+                || {
+                    Some(Skip::CannotRun(format!(
+                        "{} has no side named {side}",
+                        spec.name
+                    )))
+                },
                 |runnable| runnable.command.as_ref().err().cloned(),
             )
     };
-    let mut measured: Vec<Measured> = spec
+    let rows = spec
         .rows
         .iter()
-        .map(|&row| {
-            let mut measured = Measured::new(spec.name, row);
+        .map(|row| {
+            let mut measured = Measured::new(&spec.name, row.clone());
             measured.reference_skipped = if row.scale && (quick || !scale) {
-                Some(SCALE_NOT_ASKED.to_string())
+                Some(Skip::ScaleNotAsked)
             } else {
-                skipped(row.against)
+                skipped(&row.against)
             };
             if let Some(Floor {
                 of: FloorOf::Figure { side, .. },
                 ..
-            }) = row.floor
+            }) = &row.floor
             {
                 measured.floor_skipped = skipped(side);
             }
             measured
         })
         .collect();
+    Plan {
+        sides,
+        embedded,
+        not_built,
+        rows,
+    }
+}
+
+/// Benches one crate: `runs` alternating rounds of Python, each peer, then
+/// Rust, all against the same servers.
+pub fn bench_crate(
+    spec: &CrateBench,
+    example: &Example,
+    binary: &Path,
+    rounds: Rounds,
+    python: &std::result::Result<PathBuf, String>,
+    peer_dirs: &PeerDirs,
+) -> Result<Vec<Measured>> {
+    let serve = if rounds.quick {
+        &spec.quick_serve
+    } else {
+        &spec.serve
+    };
+    // Stopped when dropped, after the last round.
+    let servers = serve
+        .iter()
+        .map(|&serve| Server::start(binary, serve))
+        .collect::<Result<Vec<_>>>()?;
+    let plan = plan(spec, example, binary, rounds, python, peer_dirs, &servers);
+    run_rounds(spec, plan, rounds)
+}
+
+/// Runs a plan's rounds, and records each run's figures in its rows.
+fn run_rounds(spec: &CrateBench, plan: Plan, rounds: Rounds) -> Result<Vec<Measured>> {
+    let Rounds { runs, quick, scale } = rounds;
+    let Plan {
+        sides,
+        embedded,
+        not_built,
+        rows: mut measured,
+    } = plan;
     for round in 1..=runs {
         eprintln!("bench: {} round {round} of {runs}", spec.name);
         // The rows marked `scale` are measured in the first round alone.
@@ -342,17 +394,17 @@ pub fn bench_crate(
             let mut reproduce = runnable.reproduce.clone();
             let mut timeout = RUN_TIMEOUT;
             if runnable.side == Side::Rust && scale_round && !spec.scale_args.is_empty() {
-                command.args(spec.scale_args);
+                command.args(&spec.scale_args);
                 reproduce = format!("{reproduce} {}", spec.scale_args.join(" "));
                 timeout = SCALE_RUN_TIMEOUT;
             }
-            let mut figures = run_once(spec.name, command, reproduce.clone(), timeout)?;
+            let mut figures = run_once(&spec.name, command, reproduce.clone(), timeout)?;
             for alternative in &runnable.alternatives {
                 let mut command = Command::new(alternative);
                 command.args(args);
                 keep_best(
                     &mut figures,
-                    run_once(spec.name, command, runnable.reproduce.clone(), RUN_TIMEOUT)?,
+                    run_once(&spec.name, command, runnable.reproduce.clone(), RUN_TIMEOUT)?,
                 );
             }
             let in_this_round = |row: &&mut Measured| !row.row.scale || scale_round;
@@ -360,9 +412,9 @@ pub fn bench_crate(
                 .iter_mut()
                 .filter(|row| !not_built.contains(&row.row.against))
                 .filter(in_this_round);
-            record(rows, &figures, &reproduce, runnable.side)?;
+            record(rows, &figures, &reproduce, &runnable.side)?;
             if runnable.side == Side::Rust {
-                for &side in &embedded {
+                for side in &embedded {
                     let rows = measured.iter_mut().filter(in_this_round);
                     record(rows, &figures, &reproduce, side)?;
                 }
@@ -379,21 +431,25 @@ fn record<'a>(
     measured: impl Iterator<Item = &'a mut Measured>,
     figures: &BTreeMap<String, f64>,
     reproduce: &str,
-    side: Side,
+    side: &Side,
 ) -> Result<()> {
     for row in measured {
         let mut wanted: Vec<(&str, &mut Vec<f64>)> = Vec::new();
-        if side == Side::Rust {
-            wanted.push((row.row.rust_key, &mut row.rust));
+        if side == &Side::Rust {
+            wanted.push((&row.row.rust_key, &mut row.rust));
         }
-        if side == row.row.against {
-            wanted.push((row.row.reference_key, &mut row.reference));
+        if side == &row.row.against {
+            wanted.push((&row.row.reference_key, &mut row.reference));
         }
-        if let Some(FloorOf::Figure {
-            side: floor_side,
-            key,
+        if let Some(Floor {
+            of:
+                FloorOf::Figure {
+                    side: floor_side,
+                    key,
+                    ..
+                },
             ..
-        }) = row.row.floor.map(|floor| floor.of)
+        }) = &row.row.floor
             && floor_side == side
         {
             wanted.push((key, &mut row.floor));
@@ -415,7 +471,7 @@ pub fn select(root: &Path, names: &[String]) -> Result<Vec<(CrateBench, Example)
     let mut selected = Vec::new();
     for example in examples {
         match specs.iter().find(|spec| spec.name == example.name) {
-            Some(spec) => selected.push((*spec, example)),
+            Some(spec) => selected.push((spec.clone(), example)),
             None if names.contains(&example.name) => {
                 bail!("{} has no {}", example.name, crate::bench::spec::FILE)
             }

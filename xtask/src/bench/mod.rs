@@ -29,11 +29,12 @@ pub use measure::*;
 pub use python::{python_for, python_missing};
 pub use spec::*;
 
-use crate::figures::{self, Results};
+use crate::figures;
+use crate::model::Skip;
 use crate::workspace;
 use anyhow::{Context, Result, ensure};
-use report::{command_line_output, machine_description, python_description, results_json};
-use serde_json::json;
+use report::{command_line_output, machine_description, python_description, results};
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
@@ -75,7 +76,7 @@ pub fn bench(options: &Options) -> Result<bool> {
         options.runs.max(1)
     };
     let mut measured = Vec::new();
-    let mut pythons = serde_json::Map::new();
+    let mut pythons = BTreeMap::new();
     let venv = target_dir.join("bench").join("venv");
     let c_dir = target_dir.join("bench").join("c");
     let crates_dir = target_dir.join("bench").join("peers");
@@ -86,7 +87,7 @@ pub fn bench(options: &Options) -> Result<bool> {
     for (spec, example) in &selected {
         let binary = example.binary(&target_dir, "release");
         let python = python_for(spec, example, &venv, options.python_setup);
-        pythons.insert(spec.name.to_string(), python_description(&python, example));
+        pythons.insert(spec.name.clone(), python_description(&python, example));
         measured.extend(bench_crate(
             spec,
             example,
@@ -104,14 +105,17 @@ pub fn bench(options: &Options) -> Result<bool> {
     let bounds = floors::measure(options.quick)?;
 
     let mut machine = machine_description(&selected, &pythons);
-    machine["date"] = json!(started);
-    machine["finished"] = json!(utc_now());
-    machine["command"] = json!(command_line(options));
-    machine["python_per_crate"] = serde_json::Value::Object(pythons);
-    let json = results_json(&measured, &bounds, &machine, runs, options.quick);
-    // No path of this machine goes into results that may be committed.
-    let text = without_local_paths(&serde_json::to_string_pretty(&json)?, &root, &target_dir);
-    let results = Results::parse(&text)?;
+    machine.date = started;
+    machine.finished = utc_now();
+    machine.command = command_line(options);
+    machine.python_per_crate = pythons;
+    let results = results(&measured, &bounds, machine, runs, options.quick);
+    // Written through a JSON value, whose keys are sorted, so that a new
+    // field lands in the same place whatever its place in the types. No
+    // path of this machine goes into results that may be committed.
+    let json = serde_json::to_string_pretty(&serde_json::to_value(&results)?)?;
+    let text = without_local_paths(&json, &root, &target_dir);
+    let results = figures::Results::parse(&text)?;
     println!();
     print!("{}", figures::text_report(&results));
     let out_dir = target_dir.join("bench");
@@ -129,7 +133,7 @@ pub fn bench(options: &Options) -> Result<bool> {
 
     // Every row has its figures, or says why a side was skipped.
     let complete = measured.iter().all(|row| {
-        let floor_complete = match row.row.floor.map(|floor| floor.of) {
+        let floor_complete = match row.row.floor.as_ref().map(|floor| &floor.of) {
             Some(FloorOf::Figure { .. }) => row.floor_skipped.is_some() || !row.floor.is_empty(),
             _ => true,
         };
@@ -142,15 +146,21 @@ pub fn bench(options: &Options) -> Result<bool> {
             && (row.reference_skipped.is_some() || !row.reference.is_empty())
             && floor_complete
     });
-    let skipped: Vec<String> = measured
+    let skips: Vec<(String, &Skip)> = measured
         .iter()
         .flat_map(|row| {
             [&row.reference_skipped, &row.floor_skipped]
                 .into_iter()
                 .flatten()
-                .map(|reason| format!("{}: {}: {reason}", row.crate_name, row.row.workload))
+                .map(|skip| {
+                    (
+                        format!("{}: {}: {skip}", row.crate_name, row.row.workload),
+                        skip,
+                    )
+                })
         })
         .collect();
+    let skipped: Vec<String> = skips.iter().map(|(line, _)| line.clone()).collect();
     // A row under its floor by more than its rounds' spread: the floor is
     // the wrong one, or was measured badly.
     let under_floor: Vec<String> = results
@@ -195,9 +205,11 @@ pub fn bench(options: &Options) -> Result<bool> {
             figures::RESULTS
         ),
     }
-    let skipped: Vec<&String> = skipped
+    // What the run chose not to measure is not held against it.
+    let skipped: Vec<&String> = skips
         .iter()
-        .filter(|reason| !reason.ends_with(PEERS_NOT_ASKED) && !reason.ends_with(SCALE_NOT_ASKED))
+        .filter(|(_, skip)| !skip.not_asked())
+        .map(|(line, _)| line)
         .collect();
     if options.strict && !skipped.is_empty() {
         for skip in &skipped {

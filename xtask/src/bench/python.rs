@@ -8,7 +8,7 @@ use std::process::Command;
 
 /// Why the Python side cannot run here, or `None` when it can: `python`
 /// must start and import every module in `modules`.
-pub fn python_missing(python: &Path, modules: &[&str]) -> Option<String> {
+pub fn python_missing(python: &Path, modules: &[String]) -> Option<String> {
     let imports = if modules.is_empty() {
         "pass".to_string()
     } else {
@@ -34,11 +34,11 @@ pub fn python_for(
     setup: bool,
 ) -> std::result::Result<PathBuf, String> {
     let system = PathBuf::from("python3");
-    let Some(reason) = python_missing(&system, spec.python_modules) else {
+    let Some(reason) = python_missing(&system, &spec.python_modules) else {
         return Ok(system);
     };
     let venv_python = venv.join("bin").join("python");
-    if python_missing(&venv_python, spec.python_modules).is_none() {
+    if python_missing(&venv_python, &spec.python_modules).is_none() {
         return Ok(venv_python);
     }
     let requirements = example.dir.join("requirements.txt");
@@ -81,7 +81,7 @@ pub fn python_for(
             .arg(&requirements),
     )
     .map_err(|error| format!("{reason}, and installing its requirements failed: {error}"))?;
-    match python_missing(&venv_python, spec.python_modules) {
+    match python_missing(&venv_python, &spec.python_modules) {
         None => Ok(venv_python),
         Some(still) => Err(format!("after installing its requirements, {still}")),
     }

@@ -1,22 +1,26 @@
-//! The record of a run: the machine, the Pythons, and the results file
-//! every document's figures are rendered from.
+//! The record of a run: the machine, the Pythons, and the results every
+//! document's figures are rendered from, in the types of
+//! [`crate::figures`] and [`crate::model`], written with serde.
 
 use super::floors::{AgainstFloor, Bound, against_floors};
 use super::measure::Measured;
-use super::spec::{Better, CrateBench, FloorTarget, PeerProgram, Target};
+use super::spec::{Better, CrateBench, PeerProgram};
+use crate::figures::{BoundResult, FloorResult, Results, RowResult};
+use crate::model::{Machine, PythonUsed};
 use crate::stats::median;
 use crate::workspace;
-use serde_json::json;
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
 /// The machine, for the record: cores, CPU model, toolchains (the C
 /// compiler's too), and the version of every peer the selected crates run.
+/// The run's dates, command and Pythons are the caller's to fill in.
 pub(super) fn machine_description(
     selected: &[(CrateBench, workspace::Example)],
-    pythons: &serde_json::Map<String, serde_json::Value>,
-) -> serde_json::Value {
+    pythons: &BTreeMap<String, PythonUsed>,
+) -> Machine {
     let cpu = fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
@@ -35,38 +39,39 @@ pub(super) fn machine_description(
         .next()
         .unwrap_or("unknown")
         .to_string();
-    let mut peers = serde_json::Map::new();
+    let mut peers = BTreeMap::new();
     for (spec, _) in selected {
-        for peer in spec.peers {
-            let version = match peer.program {
+        for peer in &spec.peers {
+            let version = match &peer.program {
                 PeerProgram::C(_) => format!("{c_compiler}, best of -O2 and -O3"),
                 PeerProgram::Crate {
                     package, version, ..
                 } => format!("{package} {version}"),
                 // A Python peer is one of the packages the crate pins.
-                PeerProgram::Python(_) => pythons[spec.name]["requirements"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|pin| pin.as_str())
+                PeerProgram::Python(_) => pythons
+                    .get(&spec.name)
+                    .map(PythonUsed::requirements)
+                    .unwrap_or_default()
+                    .iter()
                     .find(|pin| {
                         pin.to_lowercase()
                             .starts_with(&format!("{}==", peer.name.to_lowercase()))
                     })
-                    .unwrap_or("unknown")
-                    .to_string(),
+                    .cloned()
+                    .unwrap_or_else(|| "unknown".to_string()),
             };
-            peers.insert(peer.name.to_string(), json!(version));
+            peers.insert(peer.name.clone(), version);
         }
     }
-    json!({
-        "cores": cores,
-        "cpu": cpu,
-        "rustc": command_line_output("rustc", &["--version"]),
-        "python": command_line_output("python3", &["--version"]),
-        "c_compiler": c_compiler,
-        "peers": peers,
-    })
+    Machine {
+        cores,
+        cpu,
+        rustc: command_line_output("rustc", &["--version"]),
+        python: command_line_output("python3", &["--version"]),
+        c_compiler,
+        peers,
+        ..Machine::default()
+    }
 }
 
 /// The Python a crate's side ran with: its path and its version, and for a
@@ -75,9 +80,11 @@ pub(super) fn machine_description(
 pub(super) fn python_description(
     python: &std::result::Result<PathBuf, String>,
     example: &workspace::Example,
-) -> serde_json::Value {
+) -> PythonUsed {
     match python {
-        Err(reason) => json!({ "skipped": reason }),
+        Err(reason) => PythonUsed::Skipped {
+            skipped: reason.clone(),
+        },
         Ok(python) => {
             let program = python.to_string_lossy();
             let packages = command_line_output(
@@ -92,24 +99,23 @@ pub(super) fn python_description(
                     (!name.is_empty()).then(|| name.to_lowercase())
                 })
                 .collect();
-            let requirements: Vec<&str> = packages
+            let requirements: Vec<String> = packages
                 .lines()
                 .filter(|pin| {
                     pin.split_once("==")
                         .is_some_and(|(name, _)| pinned.contains(&name.to_lowercase()))
                 })
+                .map(String::from)
                 .collect();
-            let mut description = json!({
-                "interpreter": program,
-                "version": command_line_output(&program, &["--version"]),
-            });
             // A crate whose Python needs only the standard library has no
             // packages worth recording.
-            if !pinned.is_empty() {
-                description["requirements"] = json!(requirements);
-                description["packages"] = json!(packages.lines().collect::<Vec<_>>());
+            let recorded = !pinned.is_empty();
+            PythonUsed::Ran {
+                interpreter: program.to_string(),
+                version: command_line_output(&program, &["--version"]),
+                requirements: recorded.then_some(requirements),
+                packages: recorded.then(|| packages.lines().map(String::from).collect()),
             }
-            description
         }
     }
 }
@@ -124,73 +130,81 @@ pub(super) fn command_line_output(program: &str, args: &[&str]) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-/// The results file's contents: every row's figures, target and floor,
-/// the machine and the bounds.
-pub fn results_json(
+/// A run's results: every row's figures, target and floor, the machine
+/// and the bounds.
+pub fn results(
     measured: &[Measured],
     bounds: &[Bound],
-    machine: &serde_json::Value,
+    machine: Machine,
     runs: usize,
     quick: bool,
-) -> serde_json::Value {
+) -> Results {
     let floors = against_floors(measured, bounds);
-    let rows: Vec<serde_json::Value> = measured
+    let rows = measured
         .iter()
         .map(|row| {
-            let target = match row.row.target {
-                Target::RatioAtLeast(ratio) => json!({ "ratio_at_least": ratio }),
-                Target::RustAtLeast(floor) => json!({ "rust_at_least": floor }),
-                Target::RustAtMost(ceiling) => json!({ "rust_at_most": ceiling }),
-                Target::SameAsReference => json!({ "same_as_reference": true }),
-                Target::Reported => json!(null),
-            };
-            let against = floors
-                .iter()
-                .find(|against| std::ptr::eq(against.row, row));
-            let reachable = against.and_then(AgainstFloor::target_reachable);
-            json!({
-                "crate": row.crate_name,
-                "workload": row.row.workload,
-                "rust_key": row.row.rust_key,
-                "reference_key": row.row.reference_key,
-                "unit": row.row.unit,
-                "lower_is_better": row.row.better == Better::Lower,
-                "rust": row.rust,
-                "reference_side": row.row.against.label(),
-                "reference": row.reference,
-                "reference_skipped": row.reference_skipped,
-                "ratios": row.ratios(),
-                "rust_median": median(&row.rust),
-                "reference_median": median(&row.reference),
-                "ratio_median": median(&row.ratios()),
-                "target": target,
-                // A target the floor does not allow is neither met nor missed.
-                "met": if reachable == Some(false) { None } else { row.met() },
-                "target_cap": reachable.and(against.and_then(|against| against.cap)),
-                "target_reachable": reachable,
-                "floor": against.map(|against| json!({
-                    "name": against.name,
-                    "value": against.value,
-                    "unit": against.unit,
-                    "per_round": row.floor,
-                    "times_floor": against.times_floor,
-                    "times_floor_per_round": against.per_round,
-                    "under_floor_allowance": against.allowance(),
-                    "beats_floor": against.beats_floor(),
-                    "share_of_floor_speed": against.fraction(),
-                    "target": against.target.map(|target| match target {
-                        FloorTarget::CostAtMost(at_most) => json!({ "cost_at_most": at_most }),
-                        FloorTarget::SpeedAtLeast(fraction) => json!({ "speed_at_least": fraction }),
-                    }),
-                    "met": against.met(),
-                })),
-                "floor_skipped": row.floor_skipped,
-            })
+            let against = floors.iter().find(|against| std::ptr::eq(against.row, row));
+            row_result(row, against)
         })
         .collect();
-    let bounds: Vec<serde_json::Value> = bounds
+    let lower_bounds = bounds
         .iter()
-        .map(|bound| json!({ "name": bound.name, "value": bound.value, "unit": bound.unit }))
+        .map(|bound| BoundResult {
+            name: bound.name.to_string(),
+            value: bound.value,
+            unit: bound.unit.to_string(),
+        })
         .collect();
-    json!({ "machine": machine, "runs": runs, "quick": quick, "rows": rows, "lower_bounds": bounds })
+    Results {
+        machine,
+        runs,
+        quick,
+        rows,
+        lower_bounds,
+    }
+}
+
+/// One row's record, read against its floor when it has one.
+fn row_result(row: &Measured, against: Option<&AgainstFloor>) -> RowResult {
+    let reachable = against.and_then(AgainstFloor::target_reachable);
+    let ratios = row.ratios();
+    RowResult {
+        crate_name: row.crate_name.clone(),
+        workload: row.row.workload.clone(),
+        rust_key: row.row.rust_key.clone(),
+        reference_key: row.row.reference_key.clone(),
+        unit: row.row.unit.clone(),
+        lower_is_better: row.row.better == Better::Lower,
+        rust: row.rust.clone(),
+        reference_side: row.row.against.clone(),
+        reference: row.reference.clone(),
+        reference_skipped: row.reference_skipped.clone(),
+        rust_median: median(&row.rust),
+        reference_median: median(&row.reference),
+        ratio_median: median(&ratios),
+        ratios,
+        target: row.row.target,
+        // A target the floor does not allow is neither met nor missed.
+        met: if reachable == Some(false) {
+            None
+        } else {
+            row.met()
+        },
+        target_cap: reachable.and(against.and_then(|against| against.cap)),
+        target_reachable: reachable,
+        floor: against.map(|against| FloorResult {
+            name: against.name.to_string(),
+            value: against.value,
+            unit: against.unit.to_string(),
+            per_round: row.floor.clone(),
+            times_floor: against.times_floor,
+            times_floor_per_round: against.per_round.clone(),
+            under_floor_allowance: against.allowance(),
+            beats_floor: against.beats_floor(),
+            share_of_floor_speed: against.fraction(),
+            target: against.target,
+            met: against.met(),
+        }),
+        floor_skipped: row.floor_skipped.clone(),
+    }
 }

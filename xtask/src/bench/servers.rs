@@ -9,7 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// What a bench server serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Site {
     /// The HTML docs of the toolchain's rust-docs component.
     RustDocs,
@@ -26,9 +27,11 @@ pub enum Site {
 /// One server to start before a crate's runs: `BINARY serve [DIR]
 /// --port 0 --latency-ms L`. Its URL replaces `{N}` in the arguments of
 /// both sides, N being its place in the list.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Serve {
     pub site: Site,
+    #[serde(default)]
     pub latency_ms: u64,
 }
 
@@ -194,13 +197,13 @@ impl Drop for Server {
 }
 
 /// `args` with each `{N}` replaced by the URL of server N.
-pub fn substitute(args: &[&str], servers: &[Server]) -> Vec<String> {
+pub fn substitute(args: &[String], servers: &[Server]) -> Vec<String> {
     args.iter()
         .map(|arg| {
             servers
                 .iter()
                 .enumerate()
-                .fold(arg.to_string(), |arg, (index, server)| {
+                .fold(arg.clone(), |arg, (index, server)| {
                     arg.replace(&format!("{{{index}}}"), &server.url)
                 })
         })

@@ -2,6 +2,7 @@
 
 use super::format::{FLOOR_HEADER, ROW_HEADER, format_value, markdown_table};
 use super::results::{Results, RowResult};
+use crate::model::Side;
 
 /// Where a rendered block opens and closes.
 pub(super) const OPEN: &str = "<!-- figures:";
@@ -21,7 +22,7 @@ pub(super) enum Kind {
 #[derive(Debug, Default)]
 pub(super) struct Filter {
     crate_name: Option<String>,
-    against: Option<String>,
+    against: Option<Side>,
     key_prefix: Option<String>,
     targets_only: bool,
 }
@@ -63,7 +64,7 @@ pub(super) fn parse_spec(spec: &str) -> std::result::Result<(Kind, Filter), Stri
     for word in words {
         match word.split_once('=') {
             Some(("crate", name)) => filter.crate_name = Some(name.to_string()),
-            Some(("against", side)) => filter.against = Some(side.to_string()),
+            Some(("against", side)) => filter.against = Some(Side::from(side.to_string())),
             Some(("key", prefix)) => filter.key_prefix = Some(prefix.to_string()),
             None if word == "targets" => filter.targets_only = true,
             _ => {
@@ -218,39 +219,28 @@ pub(super) fn verdicts<'a>(rows: impl Iterator<Item = &'a RowResult>) -> String 
 
 pub(super) fn run_block(results: &Results) -> String {
     let machine = &results.machine;
-    let field = |name: &str| results.machine_field(name).to_string();
     let mut text = format!(
         "- **Machine:** {} cores, {}.\n- **Run:** {} to {}, `{}`, {} rounds per crate.\n- **Toolchains:** {}; {}; {}.\n",
-        machine["cores"],
-        field("cpu"),
-        field("date"),
-        field("finished"),
-        field("command"),
+        machine.cores,
+        machine.cpu,
+        machine.date,
+        machine.finished,
+        machine.command,
         results.runs,
-        field("rustc"),
-        field("c_compiler"),
-        field("python"),
+        machine.rustc,
+        machine.c_compiler,
+        machine.python,
     );
-    let peers: Vec<String> = machine["peers"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter_map(|(name, version)| Some(format!("{name}: {}", version.as_str()?)))
+    let peers: Vec<String> = machine
+        .peers
+        .iter()
+        .map(|(name, version)| format!("{name}: {version}"))
         .collect();
     if !peers.is_empty() {
         text.push_str(&format!("- **Peers:** {}.\n", peers.join("; ")));
     }
-    for (name, python) in machine["python_per_crate"]
-        .as_object()
-        .into_iter()
-        .flatten()
-    {
-        let pins: Vec<&str> = python["requirements"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|pin| pin.as_str())
-            .collect();
+    for (name, python) in &machine.python_per_crate {
+        let pins = python.requirements();
         if !pins.is_empty() {
             text.push_str(&format!(
                 "- **{name}'s Python packages:** {} (every package installed is in the results file).\n",
@@ -341,9 +331,7 @@ pub fn render_document(text: &str, results: &Results) -> (String, Vec<String>) {
 pub(super) fn run_line(results: &Results) -> String {
     format!(
         "{} cores, {}, {}",
-        results.machine["cores"],
-        results.machine_field("cpu"),
-        results.machine_field("date"),
+        results.machine.cores, results.machine.cpu, results.machine.date,
     )
 }
 

@@ -21,7 +21,8 @@
 //! ratio it asks for against the reference's median.
 
 use super::format::format_value;
-use super::results::{FloorTargetResult, Results, RowKind, RowResult, TargetResult};
+use super::results::{Results, RowKind, RowResult};
+use crate::model::{FloorTarget, Side, Target};
 use crate::stats::{median, spread};
 use std::fmt::Write;
 
@@ -93,10 +94,7 @@ pub fn svg(results: &Results) -> anyhow::Result<String> {
     let mut y = MARGIN + FONT;
     let title = format!(
         "{} rounds, {} cores, {}, {}",
-        results.runs,
-        results.machine["cores"],
-        results.machine["cpu"].as_str().unwrap_or("unknown CPU"),
-        results.machine["date"].as_str().unwrap_or("undated"),
+        results.runs, results.machine.cores, results.machine.cpu, results.machine.date,
     );
     text(&mut body, MARGIN, y, &title, "bold", "start");
     y += FONT + 8.0;
@@ -138,9 +136,9 @@ fn verdict(met: Option<bool>, unreachable: bool) -> (&'static str, &'static str)
 
 fn label(row: &RowResult) -> String {
     // Peers are named; Python is the default, and the workloads say so.
-    let against = match row.reference_side.as_str() {
-        "Rust" | "Python" => String::new(),
-        peer => format!(" (against {peer})"),
+    let against = match &row.reference_side {
+        Side::Rust | Side::Python => String::new(),
+        Side::Peer(peer) => format!(" (against {peer})"),
     };
     format!("{}: {}{against}", row.crate_name, row.workload)
 }
@@ -151,22 +149,18 @@ fn ratio_bar(row: &RowResult) -> Option<Bar> {
     // A target on Rust's own figure asks for this ratio against the
     // reference's median.
     let target = match (row.target, reference) {
-        (Some(TargetResult::RatioAtLeast(ratio)), _) => Some(Mark {
+        (Target::RatioAtLeast(ratio), _) => Some(Mark {
             at: ratio,
             derived: false,
         }),
-        (Some(TargetResult::RustAtMost(at_most)), Some(reference)) if row.lower_is_better => {
-            Some(Mark {
-                at: reference / at_most,
-                derived: true,
-            })
-        }
-        (Some(TargetResult::RustAtLeast(at_least)), Some(reference)) if !row.lower_is_better => {
-            Some(Mark {
-                at: at_least / reference,
-                derived: true,
-            })
-        }
+        (Target::RustAtMost(at_most), Some(reference)) if row.lower_is_better => Some(Mark {
+            at: reference / at_most,
+            derived: true,
+        }),
+        (Target::RustAtLeast(at_least), Some(reference)) if !row.lower_is_better => Some(Mark {
+            at: at_least / reference,
+            derived: true,
+        }),
         _ => None,
     };
     let (colour, note) = verdict(row.met, row.unreachable());
@@ -184,7 +178,7 @@ fn ratio_bar(row: &RowResult) -> Option<Bar> {
 fn speedup_bar(row: &RowResult) -> Option<Bar> {
     let value = median(&row.rust)?;
     let target = match row.target {
-        Some(TargetResult::RustAtLeast(at_least)) => Some(Mark {
+        Target::RustAtLeast(at_least) => Some(Mark {
             at: at_least,
             derived: false,
         }),
@@ -220,8 +214,8 @@ fn floor_bar(row: &RowResult) -> Option<Bar> {
         range: spread(&shares),
         target: floor.target.map(|target| Mark {
             at: match target {
-                FloorTargetResult::CostAtMost(at_most) => 1.0 / at_most,
-                FloorTargetResult::SpeedAtLeast(fraction) => fraction,
+                FloorTarget::CostAtMost(at_most) => 1.0 / at_most,
+                FloorTarget::SpeedAtLeast(fraction) => fraction,
             },
             derived: false,
         }),
@@ -561,28 +555,40 @@ mod tests {
     /// Results with one row against Python, Rust at `ratio` times its
     /// speed in every round, and a target of 1x.
     fn one_row(ratio: f64) -> Results {
-        let json = serde_json::json!({
-            "machine": { "cores": 2, "cpu": "test", "date": "today" },
-            "runs": 3,
-            "quick": false,
-            "lower_bounds": [],
-            "rows": [{
-                "crate": "demo",
-                "workload": "a workload",
-                "unit": "/s",
-                "lower_is_better": false,
-                "rust": [60.0 * ratio / 0.6, 60.0 * ratio / 0.6, 60.0 * ratio / 0.6],
-                "reference_side": "Python",
-                "reference": [100.0, 100.0, 100.0],
-                "reference_skipped": null,
-                "ratios": [ratio, ratio, ratio],
-                "target": { "ratio_at_least": 1.0 },
-                "met": ratio >= 1.0,
-                "floor": null,
-                "floor_skipped": null,
+        let rust = 100.0 * ratio;
+        Results {
+            machine: crate::model::Machine {
+                cores: 2,
+                cpu: "test".into(),
+                date: "today".into(),
+                ..Default::default()
+            },
+            runs: 3,
+            quick: false,
+            lower_bounds: Vec::new(),
+            rows: vec![RowResult {
+                crate_name: "demo".into(),
+                workload: "a workload".into(),
+                rust_key: "rust_per_s".into(),
+                reference_key: "python_per_s".into(),
+                unit: "/s".into(),
+                lower_is_better: false,
+                rust: vec![rust; 3],
+                reference_side: Side::Python,
+                reference: vec![100.0; 3],
+                reference_skipped: None,
+                ratios: vec![ratio; 3],
+                rust_median: Some(rust),
+                reference_median: Some(100.0),
+                ratio_median: Some(ratio),
+                target: Target::RatioAtLeast(1.0),
+                met: Some(ratio >= 1.0),
+                target_cap: None,
+                target_reachable: None,
+                floor: None,
+                floor_skipped: None,
             }],
-        });
-        Results::parse(&json.to_string()).unwrap()
+        }
     }
 
     /// The x of the 1x line, and the left and right of the row's bar.

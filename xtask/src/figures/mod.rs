@@ -42,9 +42,7 @@ mod stray;
 pub use blocks::render_document;
 pub use format::{aligned, format_value, met_text, summary};
 pub use report::{markdown_report, text_report};
-pub use results::{
-    BoundResult, FloorResult, FloorTargetResult, RESULTS, Results, RowKind, RowResult, TargetResult,
-};
+pub use results::{BoundResult, FloorResult, RESULTS, Results, RowKind, RowResult};
 pub use stray::stray_figures;
 
 use anyhow::{Context, Result};

@@ -2,19 +2,18 @@
 //! figure is rendered from.
 
 use super::format::{format_value, met_text, summary};
+use crate::model::{FloorTarget, Machine, Side, Skip, Target};
 use anyhow::{Context, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::fs;
 use std::path::Path;
 
 /// The published results of the latest full run, relative to the root.
 pub const RESULTS: &str = "docs/bench-results.json";
 /// A bench run's results, as `cargo xtask bench` writes them.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
-    /// The machine, the date and the toolchains, kept as written: the
-    /// renderer reads the fields it knows, and a new one costs nothing.
-    pub machine: serde_json::Value,
+    pub machine: Machine,
     pub runs: usize,
     pub quick: bool,
     pub rows: Vec<RowResult>,
@@ -23,90 +22,63 @@ pub struct Results {
 
 /// One row: Rust's figure in every round, its reference's, and what they
 /// make.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RowResult {
     #[serde(rename = "crate")]
     pub crate_name: String,
     pub workload: String,
-    #[serde(default)]
     pub rust_key: String,
+    pub reference_key: String,
     pub unit: String,
     /// A smaller figure is the better one (a time, a size).
-    #[serde(default)]
     pub lower_is_better: bool,
     pub rust: Vec<f64>,
-    /// Who the row is measured against: `Python`, `Rust`, or a peer's name.
-    pub reference_side: String,
+    /// Who the row is measured against.
+    pub reference_side: Side,
     pub reference: Vec<f64>,
-    pub reference_skipped: Option<String>,
+    pub reference_skipped: Option<Skip>,
     /// How many times better Rust is, round by round.
     pub ratios: Vec<f64>,
-    pub target: Option<TargetResult>,
+    pub rust_median: Option<f64>,
+    pub reference_median: Option<f64>,
+    pub ratio_median: Option<f64>,
+    pub target: Target,
     pub met: Option<bool>,
     /// The best the row's target could reach with Rust at its floor, in
     /// the target's terms, where the row has both.
-    #[serde(default)]
     pub target_cap: Option<f64>,
     /// `Some(false)`: the floor does not allow the target on this machine,
     /// so it is neither met nor missed.
-    #[serde(default)]
     pub target_reachable: Option<bool>,
     pub floor: Option<FloorResult>,
-    pub floor_skipped: Option<String>,
+    pub floor_skipped: Option<Skip>,
 }
 
-/// What a row's figures are, and so how they are shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowKind {
-    /// Times better than its reference: a bar on a log axis.
-    Ratio,
-    /// Rust's own speedup on every core over one (unit `x`).
-    Speedup,
-    /// How many of something (pages, runs), with no "better".
-    Count,
-    /// A figure that must equal its reference's: a digest, a count.
-    Equality,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TargetResult {
-    RatioAtLeast(f64),
-    RustAtLeast(f64),
-    RustAtMost(f64),
-    SameAsReference(bool),
-}
+pub use crate::model::RowKind;
 
 /// A row read against the machine's floor.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FloorResult {
     pub name: String,
     pub value: f64,
     pub unit: String,
+    /// The floor's figure in each round, where it is a figure of the
+    /// rounds (empty for a bound of the machine, measured once).
+    pub per_round: Vec<f64>,
     /// Rust's cost per operation as a multiple of the floor's.
     pub times_floor: f64,
     /// The same, round by round.
-    #[serde(default)]
     pub times_floor_per_round: Vec<f64>,
-    pub share_of_floor_speed: f64,
-    pub target: Option<FloorTargetResult>,
-    pub met: Option<bool>,
     /// How far under the floor the row may measure and still be noise.
-    #[serde(default)]
     pub under_floor_allowance: f64,
     /// Rust beat the floor by more than that: the run was not published.
-    #[serde(default)]
     pub beats_floor: bool,
+    pub share_of_floor_speed: f64,
+    pub target: Option<FloorTarget>,
+    pub met: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FloorTargetResult {
-    CostAtMost(f64),
-    SpeedAtLeast(f64),
-}
-
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BoundResult {
     pub name: String,
     pub value: f64,
@@ -129,45 +101,33 @@ impl Results {
         })?;
         Self::parse(&text).with_context(|| format!("in {}", path.display()))
     }
-
-    pub(super) fn machine_field(&self, field: &str) -> &str {
-        self.machine[field].as_str().unwrap_or("unknown")
-    }
 }
 
 impl RowResult {
     /// What the row's figures are.
     pub fn kind(&self) -> RowKind {
-        if matches!(self.target, Some(TargetResult::SameAsReference(_))) {
-            RowKind::Equality
-        } else if self.unit == "x" {
-            RowKind::Speedup
-        } else if matches!(self.unit.as_str(), "pages" | "runs" | "id") {
-            RowKind::Count
-        } else {
-            RowKind::Ratio
-        }
+        RowKind::of(self.target, &self.unit)
     }
 
     pub(super) fn target_text(&self) -> String {
         let against = &self.reference_side;
         match self.target {
-            Some(TargetResult::RatioAtLeast(ratio)) => format!("≥ {ratio}x {against}"),
-            Some(TargetResult::RustAtLeast(at_least)) => {
+            Target::RatioAtLeast(ratio) => format!("≥ {ratio}x {against}"),
+            Target::RustAtLeast(at_least) => {
                 format!("Rust ≥ {}", format_value(at_least, &self.unit))
             }
-            Some(TargetResult::RustAtMost(at_most)) => {
+            Target::RustAtMost(at_most) => {
                 format!("Rust ≤ {}", format_value(at_most, &self.unit))
             }
-            Some(TargetResult::SameAsReference(_)) => format!("= {against}"),
-            None => "reported".to_string(),
+            Target::SameAsReference => format!("= {against}"),
+            Target::Reported => "reported".to_string(),
         }
     }
 
     /// Whether the row has a target of its own to meet (a digest or a
     /// count that must equal its reference's is a check, not a target).
     pub(super) fn has_target(&self) -> bool {
-        !matches!(self.target, None | Some(TargetResult::SameAsReference(_)))
+        !matches!(self.target, Target::Reported | Target::SameAsReference)
     }
 
     /// The cells: crate, workload, Rust, reference, ratio, target, met.
@@ -192,7 +152,7 @@ impl RowResult {
         match (self.target_reachable, self.target_cap) {
             (Some(false), Some(cap)) => {
                 let cap = match self.target {
-                    Some(TargetResult::RatioAtLeast(_)) => format!("{cap:.1}x"),
+                    Target::RatioAtLeast(_) => format!("{cap:.1}x"),
                     _ => format_value(cap, &self.unit),
                 };
                 format!("unreachable here: the floor allows {cap}")
@@ -222,8 +182,8 @@ impl RowResult {
             format!("{:.0}%", floor.share_of_floor_speed * 100.0),
             match floor.target {
                 None => "reported".to_string(),
-                Some(FloorTargetResult::CostAtMost(at_most)) => format!("≤ {at_most}x its cost"),
-                Some(FloorTargetResult::SpeedAtLeast(fraction)) => {
+                Some(FloorTarget::CostAtMost(at_most)) => format!("≤ {at_most}x its cost"),
+                Some(FloorTarget::SpeedAtLeast(fraction)) => {
                     format!("≥ {:.0}% of its speed", fraction * 100.0)
                 }
             },
