@@ -99,7 +99,11 @@ fn roll_back(ledger: &mut Ledger) -> bool {
     if let Some(done) = ledger.done.get_mut(journal.worker as usize) {
         *done = journal.done_before;
     }
-    ledger.journal = Journal::default();
+    // Cleared only once the values are back: a locker killed in between
+    // leaves the record pending, and the next one undoes it again, to the
+    // same values.
+    fence(Ordering::SeqCst);
+    ledger.journal.pending = 0;
     true
 }
 
@@ -181,16 +185,18 @@ impl<G: DerefMut<Target = Ledger>> CounterGuard<'_, G> {
     pub fn increment(&mut self, worker: usize, before_commit: impl FnOnce()) {
         let ledger = &mut *self.ledger;
         assert!(worker < MAX_WORKERS, "worker {worker} has no tally slot");
-        ledger.journal = Journal {
-            pending: 1,
-            worker: worker as u64,
-            count_before: ledger.count,
-            done_before: ledger.done[worker],
-        };
         // A SIGKILL can land between any two instructions, so the record
-        // must be in memory before the values it undoes, and the values
-        // before the record is cleared. The fences keep the compiler and the
-        // CPU from moving the stores across.
+        // must be whole before it is marked pending (a record marked first
+        // and killed half-written would undo with another increment's
+        // values: the chaos demo caught that, as a count one off its
+        // tallies), marked before the values it undoes change, and the
+        // values written before it is cleared. The fences keep the compiler
+        // and the CPU from moving the stores across.
+        ledger.journal.worker = worker as u64;
+        ledger.journal.count_before = ledger.count;
+        ledger.journal.done_before = ledger.done[worker];
+        fence(Ordering::SeqCst);
+        ledger.journal.pending = 1;
         fence(Ordering::SeqCst);
         ledger.count += 1;
         ledger.done[worker] += 1;

@@ -32,6 +32,8 @@ enum Demo {
     Strategies(demos::strategies::Args),
     /// Kill a worker with SIGKILL while it holds the lock; the others recover
     Crash(demos::crash::Args),
+    /// Kill a random worker every few ms for seconds; nothing is lost or hangs
+    Chaos(demos::chaos::Args),
     /// Python's Array: one element per process, plus a shared total
     Array(demos::array::Args),
     /// Print key=value figures for the atomic and locked counters
@@ -60,6 +62,7 @@ fn run(demo: Demo) -> Result<()> {
     match demo {
         Demo::Strategies(args) => demos::strategies::run(&args),
         Demo::Crash(args) => demos::crash::run(&args),
+        Demo::Chaos(args) => demos::chaos::run(&args),
         Demo::Array(args) => demos::array::run(&args),
         Demo::Bench(args) => demos::bench::run(&args),
     }
@@ -70,6 +73,7 @@ fn tour() -> Result<()> {
     let demos = [
         Demo::Strategies(demos::defaults()),
         Demo::Crash(demos::defaults()),
+        Demo::Chaos(demos::chaos::Args::quick()),
         Demo::Array(demos::defaults()),
         Demo::Bench(demos::bench::Args::quick()),
     ];

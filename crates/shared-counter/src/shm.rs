@@ -36,6 +36,10 @@ const MEMFD_NAME: &CStr = c"shared-counter";
 /// How `/proc/self/fd/N` names our memfd.
 #[cfg(target_os = "linux")]
 const MEMFD_LINK: &str = "/memfd:shared-counter (deleted)";
+/// How long a robust mutex's waiter sleeps before it looks at the lock
+/// again (see [`RobustMutex::lock`]).
+#[cfg(target_os = "linux")]
+const LOCK_SLICE: std::time::Duration = std::time::Duration::from_millis(50);
 /// The seals every block carries on Linux: its size is fixed for good, so
 /// no process can truncate it under the others' mappings (they would die of
 /// SIGBUS).
@@ -503,6 +507,50 @@ impl<T> RobustMutex<T> {
         Ok(())
     }
 
+    /// `pthread_mutex_lock`, in slices of [`LOCK_SLICE`]: a waiter woken
+    /// by an unlock and killed before it takes the lock takes the wake-up
+    /// with it, and then nothing wakes the waiters left asleep until someone
+    /// else contends, which at the end of a run may be never. The chaos
+    /// demo's test saw it once: after the run's end, a worker never came
+    /// back from `lock`. A wait that runs out looks again, so a lost
+    /// wake-up costs a slice, not the process.
+    #[cfg(target_os = "linux")]
+    fn lock_raw(&self) -> libc::c_int {
+        // SAFETY: the mutex was initialised by `init` (checked by the
+        // caller) and is only ever used through `lock` and the guard's drop.
+        // A free lock is taken without reading the clock.
+        let errno = unsafe { libc::pthread_mutex_trylock(self.mutex.get()) };
+        if errno != libc::EBUSY {
+            return errno;
+        }
+        loop {
+            let mut now = std::mem::MaybeUninit::<libc::timespec>::uninit();
+            // SAFETY: a valid clock id and a pointer to a writable timespec.
+            unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, now.as_mut_ptr()) };
+            // SAFETY: clock_gettime with CLOCK_REALTIME cannot fail.
+            let mut deadline = unsafe { now.assume_init() };
+            deadline.tv_nsec += LOCK_SLICE.as_nanos() as libc::c_long;
+            if deadline.tv_nsec >= 1_000_000_000 {
+                deadline.tv_sec += 1;
+                deadline.tv_nsec -= 1_000_000_000;
+            }
+            // SAFETY: the mutex was initialised by `init` (checked by the
+            // caller) and is only ever used through `lock` and the guard's
+            // drop; `deadline` is a valid timespec.
+            let errno = unsafe { libc::pthread_mutex_timedlock(self.mutex.get(), &deadline) };
+            if errno != libc::ETIMEDOUT {
+                return errno;
+            }
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn lock_raw(&self) -> libc::c_int {
+        // SAFETY: as on Linux; `lock` returned already, since only Linux
+        // initialises the mutex.
+        unsafe { libc::pthread_mutex_lock(self.mutex.get()) }
+    }
+
     /// Takes the lock, waiting as long as it takes. If the previous holder
     /// died holding it, the mutex is marked consistent again and the guard
     /// says so.
@@ -518,9 +566,7 @@ impl<T> RobustMutex<T> {
                 "this RobustMutex was never initialised: call its init from SharedBlock::init",
             ));
         }
-        // SAFETY: the mutex was initialised by `init` (checked above) and is
-        // only ever used through this method and the guard's drop.
-        let errno = unsafe { libc::pthread_mutex_lock(self.mutex.get()) };
+        let errno = self.lock_raw();
         let owner_died = match errno {
             0 => false,
             #[cfg(target_os = "linux")]

@@ -205,6 +205,52 @@ fn crash_recovery_neither_deadlocks_nor_miscounts() {
 }
 
 #[test]
+fn chaos_loses_no_increment_hangs_nothing_and_leaves_nothing_behind() {
+    let locks: &[&str] = if cfg!(target_os = "linux") {
+        &["robust", "file"]
+    } else {
+        &["file"]
+    };
+    for lock in locks {
+        let args = [
+            "chaos",
+            "--seconds",
+            "2",
+            "--kill-every-ms",
+            "5",
+            "--lock",
+            lock,
+        ];
+        let output = run_and_check_nothing_left(&args);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{lock}: {}\n{stdout}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let line = stdout
+            .lines()
+            .find(|line| line.starts_with("final "))
+            .unwrap_or_else(|| panic!("{lock}: no summary line in {stdout}"));
+        // final V, acknowledged V, kills K, hangs 0, left in /dev/shm 0
+        let numbers: Vec<u64> = line
+            .split(", ")
+            .map(|part| part.rsplit(' ').next().unwrap().parse().unwrap())
+            .collect();
+        let [final_value, acknowledged, kills, hangs, left] = numbers[..] else {
+            panic!("{lock}: {line}");
+        };
+        assert_eq!(final_value, acknowledged, "{lock}: {line}");
+        assert!(final_value > 0, "{lock}: nothing was counted: {line}");
+        // 400 kills are due in 2 s; a loaded machine may fall behind, but
+        // not this far.
+        assert!(kills >= 50, "{lock}: only {kills} kills: {line}");
+        assert_eq!((hangs, left), (0, 0), "{lock}: {line}");
+    }
+}
+
+#[test]
 fn array_elements_and_total_agree() {
     let stdout = run_ok(&["array", "--processes", "3", "--increments", "500"]);
     assert!(stdout.contains("element 2: 1500"), "{stdout}");
@@ -247,6 +293,10 @@ fn bad_arguments_exit_with_code_2() {
         &["strategies", "--processes", "0"],
         &["crash", "--processes", "1"],
         &["strategies", "--strategy", "sometimes"],
+        &["chaos", "--processes", "1"],
+        &["chaos", "--kill-every-ms", "0"],
+        &["chaos", "--seconds", "0"],
+        &["chaos", "--lock", "sometimes"],
     ] {
         let output = run(args);
         assert_eq!(

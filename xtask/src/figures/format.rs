@@ -10,7 +10,8 @@ pub fn format_value(value: f64, unit: &str) -> String {
         "/s" if value >= 1e3 => format!("{value:.0} /s"),
         "s" => format!("{value:.3} s"),
         "x" => format!("{value:.2}x"),
-        "id" | "pages" => format!("{value:.0}"),
+        "id" | "pages" | "increments" => format!("{value:.0}"),
+        "kills" => format!("{value:.0} {unit}"),
         "ms" => format!("{value:.2} ms"),
         _ => format!("{value:.1} {unit}"),
     }

@@ -109,3 +109,27 @@ pub fn array(shared: &Shared, worker: usize, increments: u64) {
         shared.total.0.fetch_add(step, Ordering::Relaxed);
     }
 }
+
+/// The chaos demo's loop: add one under `lock` (the robust mutex or the
+/// file lock) until the phase reaches `stop`, and count each increment in
+/// the worker's slot once it is done. A SIGKILL can land anywhere in it; the
+/// ledger's tally, written under the lock with its undo record, is the
+/// count that survives.
+pub fn chaos(
+    memory: &SharedMemory<Shared>,
+    lock: Strategy,
+    worker: usize,
+    stop: u32,
+) -> io::Result<()> {
+    let shared: &Shared = memory;
+    let progress = &shared.workers[worker].0.progress;
+    while shared.phase.0.load(Ordering::SeqCst) < stop {
+        if lock == Strategy::FileLock {
+            shared.file_locked.0.lock(memory)?.increment(worker, || {});
+        } else {
+            shared.locked.0.lock()?.increment(worker, || {});
+        }
+        progress.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(())
+}

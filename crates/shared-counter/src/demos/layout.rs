@@ -23,6 +23,9 @@ pub struct WorkerSlot {
     pub finished_ns: AtomicU64,
     /// The `array` demo's element: Python's `Array` slot for this worker.
     pub element: AtomicU64,
+    /// The `chaos` demo's increments done in this slot, by every worker
+    /// that held it: the parent watches it move to tell a hang.
+    pub progress: AtomicU64,
 }
 
 /// Everything the demos share between processes.

@@ -3,6 +3,7 @@
 
 pub mod array;
 pub mod bench;
+pub mod chaos;
 pub mod crash;
 pub mod strategies;
 

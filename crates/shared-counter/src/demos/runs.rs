@@ -217,3 +217,138 @@ pub fn array(processes: usize, increments: u64) -> Result<ArrayReport> {
         total: shared.total.0.load(Ordering::SeqCst),
     })
 }
+
+/// How long the chaos run waits for the counter to move before it calls
+/// the run hung: far more than a respawn takes.
+const HANG_LIMIT: Duration = Duration::from_secs(5);
+/// How long the chaos workers may take to stop once told.
+const STOP_LIMIT: Duration = Duration::from_secs(30);
+
+/// What the chaos run saw.
+#[derive(Debug)]
+pub struct ChaosReport {
+    /// The counter at the end, read under the lock (after any repair).
+    pub final_value: u64,
+    /// The increments the workers completed, by their tallies.
+    pub acknowledged: u64,
+    /// Workers killed with SIGKILL, each replaced at once.
+    pub kills: u64,
+    /// Whether the counter stopped moving for [`HANG_LIMIT`].
+    pub hung: bool,
+    /// How many times a dead holder's lock was recovered.
+    pub recoveries: u64,
+    /// From the start signal to the last kill.
+    pub elapsed: Duration,
+}
+
+/// `processes` workers increment under `lock` for `run_for`, and every
+/// `kill_every` one picked at random is killed with SIGKILL and replaced.
+/// The final count must equal the sum of the tallies, since each
+/// increment's undo record lets the next locker take back a half-done one.
+pub fn chaos(
+    lock: Strategy,
+    processes: usize,
+    run_for: Duration,
+    kill_every: Duration,
+) -> Result<ChaosReport> {
+    let memory = SharedMemory::<Shared>::create().context("creating the shared block")?;
+    let plan = Plan {
+        role: Role::Chaos { lock },
+        increments: 0,
+        start_phase: 1,
+    };
+    let mut workers = Workers::spawn(&memory, &vec![plan; processes])?;
+    workers.wait_ready(&memory)?;
+    let shared: &Shared = &memory;
+    shared.phase.0.store(1, Ordering::SeqCst);
+    let started = Instant::now();
+    let progress = || -> u64 {
+        shared.workers[..processes]
+            .iter()
+            .map(|slot| slot.0.progress.load(Ordering::Relaxed))
+            .sum()
+    };
+    let mut victims = Xorshift::seeded();
+    let (mut kills, mut hung) = (0, false);
+    let (mut last_seen, mut moved_at) = (progress(), Instant::now());
+    // Kills on a fixed schedule, so that the time a respawn takes does not
+    // stretch the interval.
+    let mut next_kill = started;
+    while started.elapsed() < run_for {
+        next_kill += kill_every;
+        thread::sleep(next_kill.saturating_duration_since(Instant::now()));
+        let victim = victims.below(processes);
+        workers.kill(victim)?;
+        kills += 1;
+        workers.respawn(&memory, victim, &plan)?;
+        let now = progress();
+        if now != last_seen {
+            (last_seen, moved_at) = (now, Instant::now());
+        } else if moved_at.elapsed() > HANG_LIMIT {
+            hung = true;
+            break;
+        }
+    }
+    let elapsed = started.elapsed();
+    shared.phase.0.store(2, Ordering::SeqCst);
+    if hung {
+        // Dropping the set kills and reaps every worker; a hung lock is not
+        // read again.
+        drop(workers);
+        return Ok(ChaosReport {
+            final_value: 0,
+            acknowledged: 0,
+            kills,
+            hung,
+            recoveries: 0,
+            elapsed,
+        });
+    }
+    workers.finish(STOP_LIMIT)?;
+    let tallies = |tally: &dyn Fn(usize) -> u64| (0..processes).map(tally).sum::<u64>();
+    let (final_value, acknowledged, recoveries) = if lock == Strategy::FileLock {
+        let counter = &memory.file_locked.0;
+        let guard = counter.lock(&memory).context("locking the counter")?;
+        let acknowledged = tallies(&|worker| guard.tally(worker));
+        let value = guard.get();
+        drop(guard);
+        (value, acknowledged, counter.recoveries())
+    } else {
+        let counter = &memory.locked.0;
+        let guard = counter.lock().context("locking the counter")?;
+        let acknowledged = tallies(&|worker| guard.tally(worker));
+        let value = guard.get();
+        drop(guard);
+        (value, acknowledged, counter.recoveries())
+    };
+    Ok(ChaosReport {
+        final_value,
+        acknowledged,
+        kills,
+        hung,
+        recoveries,
+        elapsed,
+    })
+}
+
+/// Which worker to kill next: a xorshift generator seeded from the clock.
+/// Written here rather than taken from a crate: the choice needs to be
+/// spread, not unpredictable, and three shifts do that.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn seeded() -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos() as u64);
+        Xorshift(nanos | 1)
+    }
+
+    /// A number below `bound`.
+    fn below(&mut self, bound: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % bound as u64) as usize
+    }
+}

@@ -53,6 +53,12 @@ pub enum Role {
         /// How many increments it completes first.
         crash_after: u64,
     },
+    /// The chaos demo's worker: count under the lock until the phase after
+    /// its start phase, whenever the parent's SIGKILL comes.
+    Chaos {
+        /// The lock: [`Strategy::Locked`] or [`Strategy::FileLock`].
+        lock: Strategy,
+    },
 }
 
 impl Role {
@@ -63,6 +69,7 @@ impl Role {
             Role::Victim { lock, crash_after } => {
                 format!("victim:{}:{crash_after}", lock.name())
             }
+            Role::Chaos { lock } => format!("chaos:{}", lock.name()),
         }
     }
 
@@ -81,6 +88,9 @@ impl Role {
             ["victim", lock @ ("locked" | "file-lock"), after] => Role::Victim {
                 lock: strategy(lock).unwrap_or(Strategy::Locked),
                 crash_after: after.parse().context("victim's count")?,
+            },
+            ["chaos", lock @ ("locked" | "file-lock")] => Role::Chaos {
+                lock: strategy(lock).unwrap_or(Strategy::Locked),
             },
             ["array"] => Role::Array,
             _ => bail!("unknown worker role `{text}`"),
@@ -116,18 +126,27 @@ impl Workers {
             children: Vec::with_capacity(plans.len()),
         };
         for (index, plan) in plans.iter().enumerate() {
-            let child = memory
-                .command(self_exe())
-                .arg(WORKER_FLAG)
-                .arg(plan.role.encode())
-                .args([index.to_string(), plan.increments.to_string()])
-                .arg(plan.start_phase.to_string())
-                .stdin(Stdio::null())
-                .spawn()
-                .with_context(|| format!("starting worker {index}"))?;
+            let child = start(memory, index, plan)?;
             workers.children.push(Some(child));
         }
         Ok(workers)
+    }
+
+    /// Starts a new worker in slot `index`, in place of one killed and
+    /// reaped there. Call it from `main`'s thread, as [`Workers::spawn`].
+    pub fn respawn(
+        &mut self,
+        memory: &SharedMemory<Shared>,
+        index: usize,
+        plan: &Plan,
+    ) -> Result<()> {
+        let slot = self
+            .children
+            .get_mut(index)
+            .context("no such worker slot")?;
+        ensure!(slot.is_none(), "worker {index} is still running");
+        *slot = Some(start(memory, index, plan)?);
+        Ok(())
     }
 
     /// Worker `index`'s pid, unless it was already reaped.
@@ -219,6 +238,20 @@ impl Drop for Workers {
             let _ = child.wait();
         }
     }
+}
+
+/// Starts worker `index` with `plan`: this program, re-executed, with the
+/// block as an inherited memfd.
+fn start(memory: &SharedMemory<Shared>, index: usize, plan: &Plan) -> Result<Child> {
+    memory
+        .command(self_exe())
+        .arg(WORKER_FLAG)
+        .arg(plan.role.encode())
+        .args([index.to_string(), plan.increments.to_string()])
+        .arg(plan.start_phase.to_string())
+        .stdin(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting worker {index}"))
 }
 
 /// "exit code N" or "killed by signal N".
@@ -313,6 +346,9 @@ impl WorkerArgs {
             Role::Count(strategy) => strategy.count(memory, self.index, self.increments)?,
             Role::Array => counting::array(shared, self.index, self.increments),
             Role::Victim { lock, crash_after } => victim(memory, lock, self.index, crash_after)?,
+            Role::Chaos { lock } => {
+                counting::chaos(memory, lock, self.index, self.start_phase + 1)?
+            }
         }
         slot.finished_ns
             .store(shm::monotonic_nanos(), Ordering::SeqCst);
