@@ -484,7 +484,11 @@ fn count_table(out: &mut String, y: f64, rows: &[&RowResult]) -> f64 {
         };
         // A digest's value means nothing to a reader; its equality does.
         let words = if row.unit == "id" {
-            format!("Rust's and {}'s digests: {verdict}", row.reference_side)
+            match &row.reference_side {
+                // Two of Rust's own runs: the Redis crawl's and the one in memory.
+                Side::Rust => format!("the two runs' digests: {verdict}"),
+                side => format!("Rust's and {side}'s digests: {verdict}"),
+            }
         } else {
             format!("Rust {rust}, {} {reference}: {verdict}", row.reference_side)
         };

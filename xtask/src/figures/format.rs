@@ -11,7 +11,9 @@ pub fn format_value(value: f64, unit: &str) -> String {
         "s" => format!("{value:.3} s"),
         "x" => format!("{value:.2}x"),
         "id" | "pages" | "increments" => format!("{value:.0}"),
-        "kills" => format!("{value:.0} {unit}"),
+        // Whole things: a median of whole numbers over an odd count of
+        // rounds is one of them.
+        "kills" | "runs" => format!("{value:.0} {unit}"),
         "ms" => format!("{value:.2} ms"),
         _ => format!("{value:.1} {unit}"),
     }
