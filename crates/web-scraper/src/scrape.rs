@@ -129,7 +129,7 @@ impl Summary {
         }
     }
 
-    pub(crate) fn finish(&mut self, started: Instant) {
+    pub(crate) fn stop_clock(&mut self, started: Instant) {
         self.elapsed_s = started.elapsed().as_secs_f64();
         let fetched = (self.ok + self.failed) as f64;
         self.pages_per_s = if self.elapsed_s > 0.0 {

@@ -24,6 +24,10 @@ const TESTS: &[(&str, RedisTest)] = &[
         shared_crawl::three_crawlers_share_one_crawl_and_fetch_each_page_once,
     ),
     (
+        "a_record_is_written_while_its_page_is_still_leased",
+        shared_crawl::a_record_is_written_while_its_page_is_still_leased,
+    ),
+    (
         "a_crawler_killed_mid_crawl_loses_no_url",
         shared_crawl::a_crawler_killed_mid_crawl_loses_no_url,
     ),
@@ -355,14 +359,20 @@ mod shared_crawl {
 
     /// The URLs leased to `consumer`, over every level of crawl `id`.
     fn leased_to(redis: &RedisServer, id: &str, consumer: &str) -> HashSet<String> {
-        let mut connection = redis.client();
+        leased(&mut redis.client(), id, Some(consumer))
+    }
+
+    /// The URLs leased to `consumer`, or to anyone, over every level of
+    /// crawl `id`.
+    fn leased(
+        connection: &mut redis::Connection,
+        id: &str,
+        consumer: Option<&str>,
+    ) -> HashSet<String> {
         let mut urls = HashSet::new();
         for depth in 0..10 {
             let key = format!("web-scraper:{{{id}}}:queue:{depth}");
-            let exists: bool = redis::cmd("EXISTS")
-                .arg(&key)
-                .query(&mut connection)
-                .unwrap();
+            let exists: bool = redis::cmd("EXISTS").arg(&key).query(connection).unwrap();
             if !exists {
                 continue;
             }
@@ -373,14 +383,14 @@ mod shared_crawl {
                 .arg("+")
                 .arg(1000)
                 .arg(consumer)
-                .query(&mut connection)
+                .query(connection)
                 .unwrap();
             for (entry, ..) in pending {
                 let found: Vec<(String, HashMap<String, String>)> = redis::cmd("XRANGE")
                     .arg(&key)
                     .arg(&entry)
                     .arg(&entry)
-                    .query(&mut connection)
+                    .query(connection)
                     .unwrap();
                 urls.extend(found.into_iter().map(|(_, fields)| fields["url"].clone()));
             }
@@ -461,6 +471,43 @@ mod shared_crawl {
         assert!(stderr.contains("had already finished"), "{stderr}");
         assert!(records.is_empty());
         assert!(fetched_since(&site, &before).is_empty());
+    }
+
+    /// The order every guarantee rests on: a page's record is written while
+    /// the page is still leased, so a crawler killed at any instant leaves
+    /// each page either written or leased (and so fetched again). Here the
+    /// crawler is this test's own, through the library, and each record
+    /// it is handed is checked against Redis as it comes.
+    pub(super) fn a_record_is_written_while_its_page_is_still_leased(redis: RedisServer) {
+        use web_scraper::client::{FetchConfig, Fetcher};
+        use web_scraper::crawl::{CrawlOptions, Scraper};
+        use web_scraper::frontier::{FrontierConfig, RedisFrontier};
+        let site = Site::start(0);
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let mut connection = redis.client();
+        let mut records = 0;
+        let shared = runtime.block_on(async {
+            let config = FrontierConfig::new(redis.url(), "order");
+            let frontier = RedisFrontier::connect(config).await.unwrap();
+            let scraper = Scraper::new(Fetcher::new(FetchConfig::default()).unwrap());
+            let start = url::Url::parse(&site.start_url()).unwrap();
+            let stop = std::future::pending();
+            frontier
+                .crawl(&scraper, start, &CrawlOptions::default(), stop, |page| {
+                    records += 1;
+                    let leased = leased(&mut connection, "order", None);
+                    assert!(
+                        leased.contains(&page.url),
+                        "{} was written after it was acknowledged",
+                        page.url
+                    );
+                })
+                .await
+                .unwrap()
+        });
+        assert!(!shared.summary.interrupted);
+        assert_eq!(records, 40, "the bundled site has 40 records");
+        assert!(leased(&mut redis.client(), "order", None).is_empty());
     }
 
     pub(super) fn a_crawler_killed_mid_crawl_loses_no_url(redis: RedisServer) {

@@ -106,7 +106,7 @@ impl Scraper {
         let mut frontier = MemoryFrontier::list(urls);
         tokio::pin!(stop);
         let Ok(()) = engine::run(self, &mut frontier, &mut stop, &mut summary, &mut report).await;
-        summary.finish(started);
+        summary.stop_clock(started);
         summary
     }
 
@@ -129,7 +129,7 @@ impl Scraper {
             summary.add(&result);
             summary.interrupted = true;
             report(&result);
-            summary.finish(started);
+            summary.stop_clock(started);
             return summary;
         };
         let admission = Admission {
@@ -143,7 +143,7 @@ impl Scraper {
         };
         let mut frontier = MemoryFrontier::crawl(begun.start, admission, &mut summary, &mut report);
         let Ok(()) = engine::run(self, &mut frontier, &mut stop, &mut summary, &mut report).await;
-        summary.finish(started);
+        summary.stop_clock(started);
         summary
     }
 }

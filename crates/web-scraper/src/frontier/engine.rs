@@ -108,7 +108,7 @@ pub(crate) async fn run<F: Frontier>(
                         let result = PageResult::failed(&url, depth, error);
                         summary.add(&result);
                         report(&result);
-                        frontier.finish(ticket, &result, Vec::new(), summary, report);
+                        frontier.done(ticket, &result, Vec::new(), summary, report);
                         continue;
                     }
                     let scraper = scraper.clone();
@@ -125,7 +125,7 @@ pub(crate) async fn run<F: Frontier>(
                 let (ticket, result, links) = joined.expect("fetch tasks do not panic");
                 summary.add(&result);
                 report(&result);
-                frontier.finish(ticket, &result, links, summary, report);
+                frontier.done(ticket, &result, links, summary, report);
             }
             event = frontier.progress() => frontier.on(event, summary).await?,
             () = tokio::time::sleep(POLL), if poll => {}
@@ -135,5 +135,124 @@ pub(crate) async fn run<F: Frontier>(
                 return frontier.stop(summary, report).await;
             }
         }
+    }
+}
+
+/// The order the Redis frontier's guarantee rests on: a page's record is
+/// reported before the frontier hears that the page is done, for a fetched
+/// page and for one robots.txt keeps the crawl from alike.
+#[cfg(all(test, feature = "site"))]
+mod tests {
+    use super::*;
+    use crate::client::{FetchConfig, Fetcher};
+    use crate::scrape::RedirectMode;
+    use crate::server::{ServeOptions, SiteServer};
+    use std::sync::{Arc, Mutex};
+
+    /// Hands out `jobs` once, and fails the test if a page is done before
+    /// its record was reported.
+    struct Recording {
+        jobs: Option<Vec<Job<String>>>,
+        reported: Arc<Mutex<Vec<String>>>,
+        done: Vec<String>,
+    }
+
+    impl Frontier for Recording {
+        type Ticket = String;
+        type Event = ();
+        type Error = ();
+
+        fn redirects(&self) -> RedirectMode {
+            RedirectMode::Queue
+        }
+
+        fn upkeep(&mut self, _: &Arc<Fetcher>) {}
+
+        async fn take(&mut self, _: usize, in_flight: usize) -> Result<Next<String>, ()> {
+            Ok(match self.jobs.take() {
+                Some(jobs) => Next::Jobs(jobs),
+                None if in_flight == 0 => Next::Done,
+                None => Next::Jobs(Vec::new()),
+            })
+        }
+
+        fn done(
+            &mut self,
+            ticket: String,
+            result: &PageResult,
+            _: Vec<Url>,
+            _: &mut Summary,
+            _: &mut dyn FnMut(&PageResult),
+        ) {
+            let reported = self.reported.lock().unwrap();
+            assert!(
+                reported.contains(&result.url),
+                "{} is done before its record was reported",
+                result.url
+            );
+            self.done.push(ticket);
+        }
+
+        async fn progress(&mut self) {
+            std::future::pending().await
+        }
+
+        async fn on(&mut self, (): (), _: &mut Summary) -> Result<(), ()> {
+            Ok(())
+        }
+
+        async fn stop(
+            &mut self,
+            _: &mut Summary,
+            _: &mut dyn FnMut(&PageResult),
+        ) -> Result<(), ()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_page_is_reported_before_the_frontier_hears_it_is_done() {
+        let server = SiteServer::start(ServeOptions::bundled(), 0).await.unwrap();
+        let scraper = Scraper::new(Fetcher::new(FetchConfig::default()).unwrap());
+        let pages = [
+            "index.html",
+            "missing.html",
+            "index.html#again",
+            "robots.txt",
+        ];
+        let jobs = pages
+            .iter()
+            .enumerate()
+            .map(|(n, page)| Job {
+                url: server.url().join(page).unwrap(),
+                depth: 0,
+                ticket: page.to_string(),
+                disallowed: n == 3,
+            })
+            .collect();
+        let reported = Arc::new(Mutex::new(Vec::new()));
+        let mut frontier = Recording {
+            jobs: Some(jobs),
+            reported: Arc::clone(&reported),
+            done: Vec::new(),
+        };
+        let mut summary = Summary::default();
+        let stop = std::future::pending::<()>();
+        tokio::pin!(stop);
+        let mut report = |page: &PageResult| reported.lock().unwrap().push(page.url.clone());
+        run(
+            &scraper,
+            &mut frontier,
+            &mut stop,
+            &mut summary,
+            &mut report,
+        )
+        .await
+        .unwrap();
+        frontier.done.sort();
+        let mut expected: Vec<_> = pages.iter().map(|page| page.to_string()).collect();
+        expected.sort();
+        assert_eq!(frontier.done, expected, "every page is done once");
+        assert_eq!(reported.lock().unwrap().len(), pages.len());
     }
 }

@@ -173,7 +173,7 @@ impl Frontier for MemoryFrontier {
         Ok(Next::Jobs(jobs))
     }
 
-    fn finish(
+    fn done(
         &mut self,
         ticket: usize,
         result: &PageResult,
@@ -189,7 +189,7 @@ impl Frontier for MemoryFrontier {
             }
             _ => links.clear(),
         }
-        self.pages.finish(ticket, links);
+        self.pages.done(ticket, links);
         while let Some((depth, links)) = self.pages.next_release(self.release) {
             self.admit(links, depth + 1, summary, report);
         }
@@ -317,7 +317,7 @@ impl Pages {
     }
 
     /// Holds a finished page's links.
-    fn finish(&mut self, seq: usize, links: Vec<Url>) {
+    fn done(&mut self, seq: usize, links: Vec<Url>) {
         let (_, depth) = self.in_flight.remove(&seq).expect("a page in flight");
         self.held.insert((depth, seq), links);
         if let Some(count) = self.unfinished.get_mut(&depth) {

@@ -9,7 +9,7 @@ use url::Url;
 pub(crate) struct Job<T> {
     pub(crate) url: Url,
     pub(crate) depth: u32,
-    /// What the frontier needs back to finish the page.
+    /// What the frontier needs back when the page is done.
     pub(crate) ticket: T,
     /// robots.txt disallows it: it gets a record, not a fetch.
     pub(crate) disallowed: bool,
@@ -31,12 +31,12 @@ pub(crate) enum Next<T> {
 /// Where the crawl loop takes its URLs from and gives their links to.
 ///
 /// The loop calls [`take`](Frontier::take) while it has room, fetches
-/// each job, reports its result, then calls [`finish`](Frontier::finish);
+/// each job, reports its result, then calls [`done`](Frontier::done);
 /// meanwhile it waits on [`progress`](Frontier::progress) for the
 /// frontier's own background work, and hands each event to
 /// [`on`](Frontier::on). On Ctrl-C it calls [`stop`](Frontier::stop).
 pub(crate) trait Frontier {
-    /// What a job carries back to [`finish`](Frontier::finish).
+    /// What a job carries back to [`done`](Frontier::done).
     type Ticket: Send + 'static;
     /// What [`progress`](Frontier::progress) hands the loop.
     type Event;
@@ -57,10 +57,13 @@ pub(crate) trait Frontier {
         in_flight: usize,
     ) -> Result<Next<Self::Ticket>, Self::Error>;
 
-    /// A page is done and reported: its links go to the frontier, which
+    /// A page is done, and its record already reported: the loop never
+    /// calls this before `report` has the page's record, so a frontier
+    /// may take this call as the record's receipt (the Redis frontier
+    /// acknowledges the page then). Its links go to the frontier, which
     /// counts the ones it turns away in `summary`, and reports the URLs
     /// robots.txt keeps the crawl from.
-    fn finish(
+    fn done(
         &mut self,
         ticket: Self::Ticket,
         result: &PageResult,

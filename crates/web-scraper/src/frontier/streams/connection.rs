@@ -1,14 +1,12 @@
 //! The frontier's settings and errors, the connection to Redis, and the
 //! names of a crawl's keys: what the crawler and `crawl-status` share.
 
+use super::protocol::Keys;
 use crate::scrape::{CrawlOptions, Summary};
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, RedisError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use url::Url;
-
-/// The consumer group every crawler of a crawl reads through.
-pub(super) const GROUP: &str = "crawlers";
 
 /// How often a crawler with nothing to do looks for leases run out.
 pub(super) const CLAIM_EVERY: Duration = Duration::from_millis(100);
@@ -110,7 +108,7 @@ pub struct SharedSummary {
     /// URLs this crawler held when it was stopped, handed back at once.
     pub returned: usize,
     /// Pages whose lease ran out while this crawler worked on them, and that
-    /// another crawler finished first: their records are written twice.
+    /// another crawler acknowledged first: their records are written twice.
     pub lease_lost: usize,
 }
 
@@ -133,17 +131,18 @@ pub struct SharedSummary {
 /// | `options` | string | the start URL, scope and limits; every crawler must match |
 /// | `seen` | set | every URL met in scope; `SADD` says whether one is new |
 /// | `admitted` | string | URLs let in for fetching, for `--max-pages` |
+/// | `max_pages` | string | `--max-pages`; absent when the crawl has no limit |
 /// | `queue:D` | stream | the URLs at depth `D`, with group `crawlers` |
 /// | `stats` | hash | ok, failed, retried, robots_skipped, deduped, out_of_scope |
 /// | `level` | string | the deepest level reached |
 /// | `crawlers` | hash | each crawler's name and when it last renewed |
-/// | `done` | string | set when the crawl has finished |
+/// | `finished` | string | set when the crawl has finished |
 ///
 /// The crawl keeps the in-memory crawl's levels: no crawler takes a URL at
 /// depth `D + 1` while any at depth `D` is queued or leased. A URL's depth is
 /// then its distance from the start, whatever the crawlers' speeds, and
-/// `--max-depth` cuts the crawl where one crawler would. Finishing pages is
-/// one Lua script for a batch of them: acknowledge each lease, add the new
+/// `--max-depth` cuts the crawl where one crawler would. Acknowledging pages
+/// is one Lua script for a batch of them: acknowledge each lease, add the new
 /// links to the next level, bump the counters. Redis runs a script whole
 /// or not at all, so a crawler that dies mid-way leaves its pages leased,
 /// never half done. A crawler reads URLs a few at a time, ahead of need,
@@ -187,28 +186,6 @@ pub struct RedisFrontier {
     pub(super) keys: Keys,
     /// This crawler's name in the consumer group.
     pub(super) consumer: String,
-}
-
-/// The crawl's key names.
-#[derive(Debug, Clone)]
-pub(super) struct Keys {
-    prefix: String,
-}
-
-impl Keys {
-    fn new(crawl_id: &str) -> Self {
-        Self {
-            prefix: format!("web-scraper:{{{crawl_id}}}:"),
-        }
-    }
-
-    pub(super) fn key(&self, name: &str) -> String {
-        format!("{}{name}", self.prefix)
-    }
-
-    pub(super) fn queue(&self, depth: u32) -> String {
-        format!("{}queue:{depth}", self.prefix)
-    }
 }
 
 /// Checks that `url` names a Redis server this build can talk to.

@@ -2,8 +2,8 @@
 //! that a loop held up (by a slow reader of the records, say) never lets
 //! them run out.
 
-use super::connection::{FrontierConfig, FrontierError, Keys, unix_ms};
-use super::scripts::HOLD;
+use super::connection::{FrontierConfig, FrontierError, unix_ms};
+use super::protocol::{HOLD, Keys};
 use redis::RedisError;
 use redis::aio::MultiplexedConnection;
 use std::collections::HashSet;
@@ -37,7 +37,7 @@ pub(super) async fn hold(
         let leases = lock(leases);
         let mut invocation = HOLD.key(keys.queue(leases.depth));
         invocation
-            .key(keys.key("crawlers"))
+            .key(keys.crawlers())
             .arg(consumer)
             .arg(idle.as_millis() as u64)
             .arg(unix_ms());

@@ -4,7 +4,8 @@
 mod connection;
 mod crawler;
 mod leases;
-mod scripts;
+mod protocol;
+mod queue;
 mod status;
 
 pub use connection::{

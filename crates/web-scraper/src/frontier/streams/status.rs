@@ -1,8 +1,8 @@
 //! `crawl-status`: a shared crawl's figures, read from Redis in two round
 //! trips and a script per level.
 
-use super::connection::{FrontierError, GROUP, RedisFrontier, unix_ms};
-use super::scripts::QUEUE_DEPTH;
+use super::connection::{FrontierError, RedisFrontier, unix_ms};
+use super::protocol::{QUEUE_DEPTH, QueueDepth, Stat};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -41,7 +41,7 @@ pub struct CrawlStatus {
     pub crawlers: Vec<(String, f64)>,
 }
 
-/// `status`'s one round trip: options, done, level, admitted, seen,
+/// `status`'s one round trip: options, finished, level, admitted, seen,
 /// stats, crawlers.
 type StatusReply = (
     Option<String>,
@@ -58,31 +58,31 @@ impl RedisFrontier {
     pub async fn status(&self) -> Result<CrawlStatus, FrontierError> {
         let mut connection = self.connection.clone();
         let keys = &self.keys;
-        let (options, done, level, admitted, seen, stats, crawlers): StatusReply = redis::pipe()
-            .get(keys.key("options"))
-            .exists(keys.key("done"))
-            .get(keys.key("level"))
-            .get(keys.key("admitted"))
-            .scard(keys.key("seen"))
-            .hgetall(keys.key("stats"))
-            .hgetall(keys.key("crawlers"))
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| self.lost(error))?;
+        let (options, finished, level, admitted, seen, stats, crawlers): StatusReply =
+            redis::pipe()
+                .get(keys.options())
+                .exists(keys.finished())
+                .get(keys.level())
+                .get(keys.admitted())
+                .scard(keys.seen())
+                .hgetall(keys.stats())
+                .hgetall(keys.crawlers())
+                .query_async(&mut connection)
+                .await
+                .map_err(|error| self.lost(error))?;
         let Some(options) = options else {
             return Err(FrontierError::Unknown(self.config.crawl_id.clone()));
         };
         let level = level.unwrap_or(0);
         let (mut queued, mut leased) = (0, 0);
         for depth in 0..=level + 1 {
-            let (pending, lag): (u64, u64) = QUEUE_DEPTH
+            let depth: QueueDepth = QUEUE_DEPTH
                 .key(keys.queue(depth))
-                .arg(GROUP)
                 .invoke_async(&mut connection)
                 .await
                 .map_err(|error| self.lost(error))?;
-            leased += pending;
-            queued += lag;
+            leased += depth.leased;
+            queued += depth.queued;
         }
         let now = unix_ms();
         let mut crawlers: Vec<(String, f64)> = crawlers
@@ -90,22 +90,22 @@ impl RedisFrontier {
             .map(|(name, at)| (name, now.saturating_sub(at) as f64 / 1000.0))
             .collect();
         crawlers.sort_by(|a, b| a.0.cmp(&b.0));
-        let stat = |name: &str| stats.get(name).copied().unwrap_or(0);
+        let stat = |stat: Stat| stats.get(stat.field()).copied().unwrap_or(0);
         Ok(CrawlStatus {
             crawl_id: self.config.crawl_id.clone(),
             options,
-            finished: done,
+            finished,
             level,
             admitted: admitted.unwrap_or(0),
             seen,
             queued,
             leased,
-            ok: stat("ok"),
-            failed: stat("failed"),
-            retried: stat("retried"),
-            robots_skipped: stat("robots_skipped"),
-            deduped: stat("deduped"),
-            out_of_scope: stat("out_of_scope"),
+            ok: stat(Stat::Ok),
+            failed: stat(Stat::Failed),
+            retried: stat(Stat::Retried),
+            robots_skipped: stat(Stat::RobotsSkipped),
+            deduped: stat(Stat::Deduped),
+            out_of_scope: stat(Stat::OutOfScope),
             crawlers,
         })
     }
