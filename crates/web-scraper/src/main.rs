@@ -42,6 +42,8 @@ enum Command {
     Tool(cli::Command),
     /// Fetch the bundled site's pages one at a time, then concurrently
     Compare(demos::compare::CompareArgs),
+    /// Crawlers sharing Redis, killed at random, and Redis killed once: no page may be lost
+    Chaos(demos::chaos::ChaosArgs),
     /// Print key=value figures for `cargo xtask bench`
     Bench(demos::bench::BenchArgs),
 }
@@ -68,6 +70,15 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Tool(command) => cli::run(command).await,
         Command::Compare(args) => {
             demos::compare::compare(&args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Chaos(args) => {
+            if !cfg!(feature = "redis") {
+                return Err(Failure::Usage(
+                    "chaos needs the redis feature, which this build leaves out".into(),
+                ));
+            }
+            demos::chaos::chaos(&args).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench(args) => {

@@ -75,7 +75,7 @@ pub async fn crawl_shared(
     }
     if shared.lease_lost > 0 {
         eprintln!(
-            "{} pages took longer than --lease, and another crawler finished them too",
+            "{} pages took longer than --lease, and another crawler acknowledged them too",
             shared.lease_lost
         );
     }

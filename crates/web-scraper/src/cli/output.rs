@@ -88,11 +88,20 @@ struct Document<'a> {
     summary: &'a Summary,
 }
 
-/// Writes a line to stdout. A closed stdout (`| head`) ends the output
-/// quietly instead of panicking as `println!` would.
+/// Writes a line to stdout, without the panic of `println!` when stdout
+/// is closed (`| head`).
+///
+/// A line that cannot be written ends the process with exit code 1, at
+/// once: a crawl acknowledges a page once its record is printed, so going
+/// on would acknowledge pages whose records are lost. Ended here, a shared
+/// crawl's unacknowledged pages go to the other crawlers, as after a kill.
+/// (Rust ignores SIGPIPE, so a closed pipe arrives here as an error.)
 pub fn print_line(line: &str) {
     let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{line}");
+    if let Err(error) = writeln!(stdout, "{line}") {
+        eprintln!("cannot write to stdout ({error}); stopping before anything more is acknowledged");
+        std::process::exit(1);
+    }
 }
 
 /// The seed's line for a page, or what went wrong.

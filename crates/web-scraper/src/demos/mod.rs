@@ -1,11 +1,12 @@
 //! The tour's subcommands, one file each: the seed's program (`seed`), the
-//! tour, `compare` and `bench`. The tool's own commands (`fetch`, `crawl`,
+//! tour, `compare`, `chaos` and `bench`. The tool's own commands (`fetch`, `crawl`,
 //! `crawl-status`, `serve`) are in `src/cli/`. Each demo checks its
 //! own result and fails if the check fails. They use only the library's
 //! public API, so each doubles as an example of it; `seed` uses reqwest and
 //! scraper directly, since it is the lesson the library grows from.
 
 pub mod bench;
+pub mod chaos;
 pub mod compare;
 pub mod floors;
 pub mod probe;
