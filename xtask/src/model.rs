@@ -161,7 +161,8 @@ pub enum RowKind {
     Ratio,
     /// Rust's own speedup on every core over one (unit `x`).
     Speedup,
-    /// How many of something (pages, runs, kills): read side by side.
+    /// How many of something (pages, runs, kills, fetches): read side by
+    /// side.
     Count,
     /// A figure that must equal its reference's: a digest, a count.
     Equality,
@@ -174,7 +175,10 @@ impl RowKind {
             RowKind::Equality
         } else if unit == "x" {
             RowKind::Speedup
-        } else if matches!(unit, "pages" | "runs" | "id" | "kills") {
+        } else if matches!(
+            unit,
+            "pages" | "runs" | "id" | "kills" | "fetches" | "fetches per death"
+        ) {
             RowKind::Count
         } else {
             RowKind::Ratio

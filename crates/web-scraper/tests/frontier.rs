@@ -545,10 +545,7 @@ mod shared_crawl {
         // The bound, checked by the command too: each crawler death repeats
         // at most what that crawler held.
         let deaths = figure("crawlers killed") + figure("lost Redis");
-        assert!(
-            figure("repeated") <= deaths * figure("at most"),
-            "{stdout}"
-        );
+        assert!(figure("repeated") <= deaths * figure("at most"), "{stdout}");
 
         // Bad settings are refused before anything starts.
         let refused = Command::new(BINARY)

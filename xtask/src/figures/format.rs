@@ -13,7 +13,7 @@ pub fn format_value(value: f64, unit: &str) -> String {
         "id" | "pages" | "increments" => format!("{value:.0}"),
         // Whole things: a median of whole numbers over an odd count of
         // rounds is one of them.
-        "kills" | "runs" => format!("{value:.0} {unit}"),
+        "kills" | "runs" | "fetches" => format!("{value:.0} {unit}"),
         "ms" => format!("{value:.2} ms"),
         _ => format!("{value:.1} {unit}"),
     }

@@ -99,7 +99,9 @@ struct Document<'a> {
 pub fn print_line(line: &str) {
     let mut stdout = std::io::stdout().lock();
     if let Err(error) = writeln!(stdout, "{line}") {
-        eprintln!("cannot write to stdout ({error}); stopping before anything more is acknowledged");
+        eprintln!(
+            "cannot write to stdout ({error}); stopping before anything more is acknowledged"
+        );
         std::process::exit(1);
     }
 }

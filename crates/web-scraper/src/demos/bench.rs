@@ -1,7 +1,7 @@
 //! `bench`: the figures `cargo xtask bench` compares with `reference.py`
 //! and Scrapy, and the crawl's floor ([`super::floors`]).
 
-use super::{floors, scraper};
+use super::{chaos, floors, scraper};
 use anyhow::{Context, Result, ensure};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -54,6 +54,10 @@ pub struct BenchArgs {
     /// against
     #[arg(long, value_name = "PAGES", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     scale_small: u64,
+    /// Also run `chaos` on a generated site of this many pages, with its
+    /// default faults and then calm, with `--concurrency` per crawler
+    #[arg(long, value_name = "PAGES", value_parser = clap::value_parser!(u64).range(10..=10_000_000))]
+    chaos_pages: Option<u64>,
 }
 
 /// `bench`: crawls, printing key=value figures that `cargo xtask bench`
@@ -112,6 +116,9 @@ pub async fn bench(args: &BenchArgs) -> Result<()> {
             println!("{name}_peak_rss_mb={:.1}", run.peak_rss_mb);
         }
         println!("spider_dropped={}", round.spider_dropped);
+    }
+    if let Some(pages) = args.chaos_pages {
+        chaos_rows(pages, args.concurrency as u64).await?;
     }
     if let Some(pages) = args.scale {
         let scale = super::versus::scale(
@@ -284,6 +291,45 @@ async fn process_crawl(
         digest: digest(urls),
         peak_rss_mb,
     })
+}
+
+/// `chaos` on `pages` generated pages, calm and then with its faults:
+/// what it lost, what it fetched again, and what the faults cost.
+async fn chaos_rows(pages: u64, concurrency: u64) -> Result<()> {
+    let faults = chaos::ChaosArgs {
+        pages,
+        concurrency,
+        ..super::defaults()
+    };
+    let calm = chaos::run(&chaos::ChaosArgs {
+        calm: true,
+        ..faults.clone()
+    })
+    .await?;
+    eprintln!("chaos, calm: {}", calm.line());
+    ensure!(
+        calm.recorded == pages,
+        "the calm crawl lost pages: {}",
+        calm.line()
+    );
+    let run = chaos::run(&faults).await?;
+    eprintln!("chaos: {}", run.line());
+    let deaths = run.kills + run.lost_redis;
+    println!("chaos_site_pages={pages}");
+    println!("chaos_recorded={}", run.recorded);
+    println!("chaos_kills={}", run.kills);
+    println!("chaos_lost_redis={}", run.lost_redis);
+    println!("chaos_redis_kills={}", run.redis_kills);
+    println!("chaos_repeated={}", run.repeated);
+    println!("chaos_repeat_bound={}", run.bound());
+    println!(
+        "chaos_repeated_per_death={:.2}",
+        run.repeated as f64 / deaths.max(1) as f64
+    );
+    println!("chaos_hold={}", run.hold);
+    println!("chaos_pages_per_s={:.1}", run.pages_per_s());
+    println!("calm_pages_per_s={:.1}", calm.pages_per_s());
+    Ok(())
 }
 
 /// A new number each call, so that every shared crawl has its own id.

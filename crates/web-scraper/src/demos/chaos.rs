@@ -200,7 +200,10 @@ pub async fn run(args: &ChaosArgs) -> Result<ChaosRun> {
     let deadline = Instant::now() + Duration::from_secs(3600);
     loop {
         tokio::time::sleep(Duration::from_millis(10)).await;
-        ensure!(Instant::now() < deadline, "the chaos crawl took over an hour");
+        ensure!(
+            Instant::now() < deadline,
+            "the chaos crawl took over an hour"
+        );
         let over = crawlers.poll(&mut lost_redis)?;
         if crawlers.slots.iter().all(|slot| matches!(slot, Slot::Over)) {
             break;
@@ -393,12 +396,9 @@ impl Scratch {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |now| now.subsec_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "web-scraper-chaos-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&path)
-            .with_context(|| format!("creating {}", path.display()))?;
+        let path =
+            std::env::temp_dir().join(format!("web-scraper-chaos-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
         Ok(Self(path))
     }
 
@@ -447,7 +447,14 @@ impl Redis {
             .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
             .arg("--dir")
             .arg(&self.dir)
-            .args(["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""])
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--save",
+                "",
+            ])
             .args(["--logfile", "redis.log"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -461,11 +468,18 @@ impl Redis {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         while !self.answers() {
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 let log = std::fs::read_to_string(self.dir.join("redis.log")).unwrap_or_default();
                 bail!("redis-server exited with {status}:\n{log}");
             }
-            ensure!(Instant::now() < deadline, "redis-server did not answer in 30 s");
+            ensure!(
+                Instant::now() < deadline,
+                "redis-server did not answer in 30 s"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         Ok(())
