@@ -413,9 +413,10 @@ impl Drop for Scratch {
     }
 }
 
-/// A `redis-server` of this run's own, with an append-only file: every
-/// write reaches the file before Redis answers it, so a SIGKILL of Redis
-/// loses nothing a crawler was told had happened.
+/// A `redis-server` of this run's own, with an append-only file: Redis
+/// appends each change to it in order, so a SIGKILL of Redis loses at most
+/// a tail of the crawl's history, which the crawl survives (see the
+/// README's "Which Redis settings keep it").
 struct Redis {
     program: PathBuf,
     dir: PathBuf,
