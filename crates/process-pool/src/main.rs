@@ -39,6 +39,8 @@ enum Demo {
     Crash(demos::crash::Args),
     /// A task runs past its timeout; its worker is killed and replaced
     Timeout,
+    /// Tasks that kill their worker or hang, at random among good ones; each fails alone
+    Chaos(demos::chaos::Args),
     /// A task panics; the worker survives
     Panic,
     /// Count primes with 1 and with N workers
@@ -85,6 +87,7 @@ fn run(demo: Demo) -> Result<()> {
         Demo::Queue => demos::queue::run(),
         Demo::Crash(args) => demos::crash::run(&args),
         Demo::Timeout => demos::faults::timeout(),
+        Demo::Chaos(args) => demos::chaos::run(&args),
         Demo::Panic => demos::faults::panic(),
         Demo::CpuBound(args) => demos::cpu_bound::run(&args),
         Demo::Bulk(args) => demos::bulk::run(&args),
@@ -100,6 +103,7 @@ fn tour() -> Result<()> {
         Demo::Queue,
         Demo::Crash(demos::defaults()),
         Demo::Timeout,
+        Demo::Chaos(demos::chaos::Args::quick()),
         Demo::Panic,
         Demo::CpuBound(demos::cpu_bound::Args::quick()),
         Demo::Bulk(demos::bulk::Args::quick()),

@@ -41,12 +41,67 @@ fn every_demo_checks_out() {
     assert!(bench.contains("primes_found=1229"), "{bench}");
 }
 
+/// Workers killed and tasks timed out under load, at a random seed each
+/// run: every good task answers once and right, every bad one fails alone
+/// with its own error, and the pool leaves no process behind (the command
+/// checks all of it, and exits 1 if any fails).
+#[test]
+fn chaos_loses_and_duplicates_nothing_and_leaves_no_process() {
+    let stdout = run_ok(&[
+        "chaos",
+        "--tasks",
+        "5000",
+        "--abort-per-mille",
+        "50",
+        "--hang-per-mille",
+        "4",
+        "--timeout-ms",
+        "100",
+    ]);
+    let line = stdout
+        .lines()
+        .find(|line| line.starts_with("tasks 5000, ok "))
+        .unwrap_or_else(|| panic!("no tally line in\n{stdout}"));
+    println!("{line}");
+    assert!(line.contains(", lost 0, duplicated 0, "), "{line}");
+    let figure = |name: &str| -> u64 {
+        let after = line.split(&format!("{name} ")).nth(1).expect(name);
+        after.split(',').next().unwrap().parse().expect(name)
+    };
+    assert_eq!(
+        figure("ok") + figure("aborted") + figure("timed out"),
+        5000,
+        "{line}"
+    );
+    // About 250 aborts and 20 hangs are expected; a run with none of
+    // either did not test anything.
+    assert!(figure("aborted") > 100 && figure("timed out") > 0, "{line}");
+    assert_eq!(
+        figure("workers replaced"),
+        figure("aborted") + figure("timed out"),
+        "{line}"
+    );
+    assert!(
+        stdout.contains("processes left after shutdown: 0"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn bad_arguments_exit_with_code_2() {
     for args in [
         &["no-such-demo"][..],
         &["cpu-bound", "--workers", "0"],
         &["bench", "--map-items", "lots"],
+        &["chaos", "--tasks", "0"],
+        &["chaos", "--abort-per-mille", "1001"],
+        &[
+            "chaos",
+            "--abort-per-mille",
+            "600",
+            "--hang-per-mille",
+            "500",
+        ],
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_process-pool"))
             .args(args)

@@ -10,7 +10,7 @@ pub fn format_value(value: f64, unit: &str) -> String {
         "/s" if value >= 1e3 => format!("{value:.0} /s"),
         "s" => format!("{value:.3} s"),
         "x" => format!("{value:.2}x"),
-        "id" | "pages" | "increments" => format!("{value:.0}"),
+        "id" | "pages" | "increments" | "tasks" | "workers" => format!("{value:.0}"),
         // Whole things: a median of whole numbers over an odd count of
         // rounds is one of them.
         "kills" | "runs" | "fetches" => format!("{value:.0} {unit}"),

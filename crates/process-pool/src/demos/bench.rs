@@ -1,9 +1,11 @@
 //! The workloads for `cargo xtask bench`, as `key=value` lines:
 //! `map` of square over `--map-items` ints, `submit` + `as_completed` of
 //! `--tiny-tasks` tiny tasks, and primes below `--limit` with 1 and with
-//! `--workers` workers. `reference.py` runs the same with Python's
+//! `--workers` workers; and `chaos` (tiny tasks, 0, 1 and 10 in every
+//! thousand killing their worker). `reference.py` runs the same with Python's
 //! `Pool.map`, `ProcessPoolExecutor.map` and `submit` + `as_completed`.
 
+use super::chaos;
 use super::cpu_bound::count_primes;
 use super::jobs::Square;
 use anyhow::{Result, ensure};
@@ -21,6 +23,10 @@ pub struct Args {
     /// How many tiny tasks to submit
     #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub tiny_tasks: u64,
+    /// How many tiny tasks each chaos run submits: with none, 1 and 10 in
+    /// every thousand killing their worker
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub chaos_tasks: u64,
     /// Count the primes below this number
     #[arg(long, default_value_t = 3_000_000, value_parser = clap::value_parser!(u64).range(2..=1_000_000_000))]
     pub limit: u64,
@@ -31,6 +37,7 @@ impl Args {
         Args {
             map_items: 100_000,
             tiny_tasks: 2_000,
+            chaos_tasks: 2_000,
             limit: 300_000,
             ..super::defaults()
         }
@@ -74,6 +81,8 @@ pub fn run(args: &Args) -> Result<()> {
     println!("tiny_tasks_per_s={:.0}", args.tiny_tasks as f64 / tiny_time);
     drop(pool);
 
+    chaos_rows(workers as u32, args.chaos_tasks)?;
+
     let (one, one_time) = count_primes(args.limit, 64, 1)?;
     let (many, many_time) = count_primes(args.limit, 64, workers)?;
     ensure!(one == many, "the prime counts differ: {one} and {many}");
@@ -85,5 +94,32 @@ pub fn run(args: &Args) -> Result<()> {
         "primes_speedup={:.2}",
         one_time.as_secs_f64() / many_time.as_secs_f64()
     );
+    Ok(())
+}
+
+/// `chaos` without hangs, at 0, 1 and 10 in every thousand tasks killing
+/// their worker: the speed each keeps, and whether every task answered once
+/// and as its kind must.
+fn chaos_rows(workers: u32, tasks: u64) -> Result<()> {
+    let mut answered_right = 0;
+    for per_mille in [0, 1, 10] {
+        let args = chaos::Args {
+            tasks,
+            abort_per_mille: per_mille,
+            hang_per_mille: 0,
+            workers,
+            quiet: true,
+            ..super::defaults()
+        };
+        let tally = chaos::tally(&args, 7 + per_mille)?;
+        eprintln!("chaos, {per_mille} in 1000: {}", tally.line());
+        chaos::check(&tally)?;
+        answered_right += tally.ok + tally.aborted + tally.timed_out;
+        println!("chaos_{per_mille}_per_s={:.0}", tally.per_s);
+        println!("chaos_{per_mille}_replaced={}", tally.workers_replaced);
+        println!("chaos_{per_mille}_aborted={}", tally.aborted);
+    }
+    println!("chaos_tasks={}", 3 * tasks);
+    println!("chaos_answered_right={answered_right}");
     Ok(())
 }

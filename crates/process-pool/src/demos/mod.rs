@@ -5,6 +5,7 @@
 pub mod as_completed;
 pub mod bench;
 pub mod bulk;
+pub mod chaos;
 pub mod cpu_bound;
 pub mod crash;
 pub mod faults;
