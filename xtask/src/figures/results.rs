@@ -141,7 +141,12 @@ impl RowResult {
                 Some(reason) => format!("{} skipped: {reason}", self.reference_side),
                 None => format!("{} {}", self.reference_side, summary(&self.reference, unit)),
             },
-            summary(&self.ratios, "x"),
+            // A count is read beside its reference, not as a ratio: kills
+            // against crawlers that lost Redis, say, divide to nothing.
+            match self.kind() {
+                RowKind::Count => "—".to_string(),
+                _ => summary(&self.ratios, "x"),
+            },
             self.target_text(),
             self.verdict_text(),
         ]
