@@ -97,6 +97,12 @@ pub struct Row {
     /// a crawl of minutes.
     #[serde(default)]
     pub scale: bool,
+    /// The Rust key of another row of the crate, against the same side,
+    /// that counts the work both sides did (pages crawled, say): when its
+    /// two figures differ, this row compares unequal work, and is neither
+    /// met nor missed.
+    #[serde(default)]
+    pub same_work: Option<String>,
 }
 
 impl Row {

@@ -16,6 +16,7 @@ fn row(better: Better, target: Target) -> Row {
         target,
         floor: None,
         scale: false,
+        same_work: None,
     }
 }
 

@@ -289,3 +289,41 @@ fn a_figure_in_prose_is_caught_but_not_in_a_block_history_or_code() {
     assert!(problems[0].starts_with("README.md:3: `20.6 ns` looks measured"));
     assert!(problems[2].starts_with("README.md:26: `41.6 MB`"));
 }
+
+/// A row whose two sides did unequal work, by the row it names as the
+/// count of that work, is neither met nor missed; with equal work it keeps
+/// its verdict.
+#[test]
+fn a_row_on_unequal_work_is_not_judged() {
+    let root = xtask::workspace::root();
+    let published = Results::published(&root).unwrap();
+    let index = published
+        .rows
+        .iter()
+        .position(|row| row.same_work.is_some())
+        .expect("a published row names its count of work");
+    let key = published.rows[index].same_work.clone().unwrap();
+    let side = published.rows[index].reference_side.clone();
+    let with_work = |rust: f64, reference: f64| {
+        let mut results = published.clone();
+        for row in &mut results.rows {
+            if row.rust_key == key && row.reference_side == side {
+                row.rust_median = Some(rust);
+                row.reference_median = Some(reference);
+            }
+        }
+        let row = &mut results.rows[index];
+        row.met = Some(true);
+        row.unequal_work = None;
+        results.judge_work();
+        results.rows[index].clone()
+    };
+    let equal = with_work(100.0, 100.0);
+    assert_eq!(equal.met, Some(true));
+    assert!(equal.unequal_work.is_none());
+    let unequal = with_work(100.0, 7.0);
+    assert_eq!(unequal.met, None);
+    let work = unequal.unequal_work.clone().unwrap();
+    assert_eq!((work.rust, work.reference), (100.0, 7.0));
+    assert!(unequal.cells()[6].starts_with("not judged: unequal work"));
+}

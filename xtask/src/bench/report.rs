@@ -155,13 +155,15 @@ pub fn results(
             unit: bound.unit.to_string(),
         })
         .collect();
-    Results {
+    let mut results = Results {
         machine,
         runs,
         quick,
         rows,
         lower_bounds,
-    }
+    };
+    results.judge_work();
+    results
 }
 
 /// One row's record, read against its floor when it has one.
@@ -206,5 +208,8 @@ fn row_result(row: &Measured, against: Option<&AgainstFloor>) -> RowResult {
             met: against.met(),
         }),
         floor_skipped: row.floor_skipped.clone(),
+        same_work: row.row.same_work.clone(),
+        // Set by `Results::judge_work`, once every row is built.
+        unequal_work: None,
     }
 }

@@ -29,6 +29,9 @@
 //!                                        # "same_as_reference", "reported"
 //! floor = { of = { bound = "Unix-socket round trip, 16 in flight on a socket per core" } }
 //! scale = false                          # true: measured only with --scale
+//! same_work = "pages"                    # the rust_key of a row, against the
+//!                                        # same side, that counts the work both
+//!                                        # did: unequal, this row is not judged
 //! ```
 //!
 //! `scale_args = [...]`, at the top, are added to the Rust side's

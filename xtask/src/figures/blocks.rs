@@ -159,7 +159,7 @@ pub(super) fn verdicts<'a>(rows: impl Iterator<Item = &'a RowResult>) -> String 
     let mut missed = Vec::new();
     let mut unreachable = Vec::new();
     for row in rows {
-        if row.unreachable() {
+        if row.unjudged() && row.has_target() {
             let cells = row.cells();
             unreachable.push(format!(
                 "{}, {}: a target of {}; {}",
@@ -208,7 +208,7 @@ pub(super) fn verdicts<'a>(rows: impl Iterator<Item = &'a RowResult>) -> String 
     }
     if !unreachable.is_empty() {
         text.push_str(
-            "\nBeyond what the floor allows on this machine, so neither met nor missed:\n\n",
+            "\nNeither met nor missed: beyond what the floor allows on this machine, or measured on unequal work:\n\n",
         );
         for line in unreachable {
             text.push_str(&format!("- {line}\n"));

@@ -125,13 +125,25 @@ pub fn svg(results: &Results) -> anyhow::Result<String> {
 }
 
 /// The colour and the word for a verdict.
-fn verdict(met: Option<bool>, unreachable: bool) -> (&'static str, &'static str) {
-    match (met, unreachable) {
-        (_, true) => (NEUTRAL, "unreachable here"),
+fn verdict(met: Option<bool>, unjudged: Option<&'static str>) -> (&'static str, &'static str) {
+    match (met, unjudged) {
+        (_, Some(why)) => (NEUTRAL, why),
         (Some(true), _) => (MET, ""),
         (Some(false), _) => (NOT_MET, "NOT MET"),
         (None, _) => (NEUTRAL, ""),
     }
+}
+
+/// A row's colour and note: its verdict, or why it has none.
+fn row_verdict(row: &RowResult) -> (&'static str, &'static str) {
+    let unjudged = if row.unequal_work.is_some() {
+        Some("unequal work")
+    } else if row.unreachable() {
+        Some("unreachable here")
+    } else {
+        None
+    };
+    verdict(row.met, unjudged)
 }
 
 fn label(row: &RowResult) -> String {
@@ -163,7 +175,7 @@ fn ratio_bar(row: &RowResult) -> Option<Bar> {
         }),
         _ => None,
     };
-    let (colour, note) = verdict(row.met, row.unreachable());
+    let (colour, note) = row_verdict(row);
     Some(Bar {
         label: label(row),
         value,
@@ -184,7 +196,7 @@ fn speedup_bar(row: &RowResult) -> Option<Bar> {
         }),
         _ => None,
     };
-    let (colour, note) = verdict(row.met, row.unreachable());
+    let (colour, note) = row_verdict(row);
     Some(Bar {
         label: format!("{}: {}", row.crate_name, row.workload),
         value,
@@ -204,7 +216,7 @@ fn floor_bar(row: &RowResult) -> Option<Bar> {
         .iter()
         .map(|times| 1.0 / times)
         .collect();
-    let (colour, note) = verdict(floor.met, false);
+    let (colour, note) = verdict(floor.met, None);
     Some(Bar {
         label: format!(
             "{}: {} (floor: {})",
@@ -591,6 +603,8 @@ mod tests {
                 target_reachable: None,
                 floor: None,
                 floor_skipped: None,
+                same_work: None,
+                unequal_work: None,
             }],
         }
     }

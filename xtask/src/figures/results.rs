@@ -52,6 +52,23 @@ pub struct RowResult {
     pub target_reachable: Option<bool>,
     pub floor: Option<FloorResult>,
     pub floor_skipped: Option<Skip>,
+    /// The Rust key of the row that counts the work both sides did
+    /// ([`Row::same_work`](crate::model::Row::same_work)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_work: Option<String>,
+    /// That row's medians, Rust's and the reference's, when they differ:
+    /// this row then compares unequal work, and is neither met nor missed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unequal_work: Option<UnequalWork>,
+}
+
+/// The work two sides of a row did, when it differs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnequalWork {
+    pub rust: f64,
+    pub reference: f64,
+    /// Its unit: pages, say.
+    pub unit: String,
 }
 
 pub use crate::model::RowKind;
@@ -87,7 +104,46 @@ pub struct BoundResult {
 
 impl Results {
     pub fn parse(text: &str) -> Result<Self> {
-        serde_json::from_str(text).context("reading bench results")
+        let mut results: Self = serde_json::from_str(text).context("reading bench results")?;
+        results.judge_work();
+        Ok(results)
+    }
+
+    /// Takes the verdict from each row whose two sides did unequal work:
+    /// where the row named by its `same_work` has different medians on
+    /// its two sides. Run on every results built or read, so that a file
+    /// written before a row had `same_work` is judged the same way.
+    pub fn judge_work(&mut self) {
+        let counts: Vec<_> = self
+            .rows
+            .iter()
+            .map(|row| {
+                (
+                    row.crate_name.clone(),
+                    row.rust_key.clone(),
+                    row.reference_side.clone(),
+                    row.rust_median,
+                    row.reference_median,
+                    row.unit.clone(),
+                )
+            })
+            .collect();
+        for row in &mut self.rows {
+            let Some(key) = &row.same_work else { continue };
+            let count = counts.iter().find(|(crate_name, rust_key, side, ..)| {
+                *crate_name == row.crate_name && rust_key == key && *side == row.reference_side
+            });
+            if let Some((.., Some(rust), Some(reference), unit)) = count
+                && rust != reference
+            {
+                row.unequal_work = Some(UnequalWork {
+                    rust: *rust,
+                    reference: *reference,
+                    unit: unit.clone(),
+                });
+                row.met = None;
+            }
+        }
     }
 
     /// The committed results of the latest full run.
@@ -152,8 +208,18 @@ impl RowResult {
         ]
     }
 
-    /// met, NOT MET, or why neither: a target its floor does not allow.
+    /// met, NOT MET, or why neither: a target its floor does not allow,
+    /// or unequal work on the two sides.
     fn verdict_text(&self) -> String {
+        if let Some(work) = &self.unequal_work {
+            return format!(
+                "not judged: unequal work (Rust {}, {} {} {})",
+                format_value(work.rust, &work.unit),
+                self.reference_side,
+                format_value(work.reference, &work.unit),
+                work.unit
+            );
+        }
         match (self.target_reachable, self.target_cap) {
             (Some(false), Some(cap)) => {
                 let cap = match self.target {
@@ -169,6 +235,12 @@ impl RowResult {
     /// Whether the floor rules the row's target out on this machine.
     pub fn unreachable(&self) -> bool {
         self.target_reachable == Some(false)
+    }
+
+    /// Whether the row has a target that this run cannot judge: one the
+    /// floor rules out, or unequal work on the two sides.
+    pub fn unjudged(&self) -> bool {
+        self.unreachable() || self.unequal_work.is_some()
     }
 
     /// The cells of its floor: crate, workload, floor, times its cost,

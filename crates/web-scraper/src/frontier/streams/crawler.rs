@@ -1,24 +1,22 @@
 //! One crawler of a shared crawl: joining it, then its loop of taking
 //! leased URLs, fetching them, acknowledging them in Redis once their
-//! records are written, and renewing its leases. How URLs come from and
-//! go back to Redis is in `queue.rs`.
+//! records are written, and renewing its leases. Its state is in
+//! `state.rs`; how URLs come from and go back to Redis is in `queue.rs`.
 
 use super::connection::{FrontierError, RedisFrontier, SharedSummary, options_text, unix_ms};
 use super::leases::{Leases, lock, renew};
 use super::protocol::{Ack, JOIN, Joined, Level, Outcome};
-use super::queue::{AckReply, Entry, ReadReply, Written};
+use super::state::{AckReply, Crawler, ReadReply, Written};
 use crate::client::{FetchError, Fetcher};
 use crate::frontier::engine;
 use crate::frontier::scope::{Seen, path_and_query, thin};
 use crate::frontier::traits::{Frontier, Job, Next};
-use crate::robots;
 use crate::scrape::{CrawlOptions, PageResult, RedirectMode, Scraper, Summary};
-use redis::aio::MultiplexedConnection;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
 use url::Url;
 
 impl RedisFrontier {
@@ -128,55 +126,6 @@ impl RedisFrontier {
         shared.summary.stop_clock(started);
         Ok(shared)
     }
-}
-
-/// One crawler's state while it runs.
-pub(super) struct Crawler<'a> {
-    pub(super) frontier: &'a RedisFrontier,
-    pub(super) connection: MultiplexedConnection,
-    origin: url::Origin,
-    scope: String,
-    robots: robots::Cached,
-    max_depth: Option<u32>,
-    /// How work moves to and from Redis: the fewest URLs held before
-    /// reading more (each read brings this many more than the loop has
-    /// room for), and how many done pages are acknowledged in one
-    /// script.
-    pub(super) batch: usize,
-    /// URLs of this level read from Redis, leased to this crawler, not yet
-    /// handed to the loop.
-    pub(super) ahead: VecDeque<Entry>,
-    /// The read of the queue in flight, if any: at most one. It runs in the
-    /// background, so that the loop never waits on a round trip while it
-    /// has pages to fetch.
-    pub(super) reads: JoinSet<ReadReply>,
-    /// When the level may be read again after a read that found nothing.
-    pub(super) read_again: Instant,
-    /// Renews the leases every third of a lease, in a task of its own, so
-    /// that a loop held up (by a slow reader of the records, say) never
-    /// lets them run out. It ends only if Redis fails.
-    renewer: JoinHandle<FrontierError>,
-    /// The level this crawler takes URLs from.
-    pub(super) depth: u32,
-    /// Links this crawler has already passed to Redis: they are in `seen`,
-    /// so a repeat costs no round trip.
-    met: Seen,
-    /// When next to look for leases that have run out.
-    pub(super) next_claim: Instant,
-    /// The URLs leased to this crawler, shared with the renewer.
-    pub(super) leases: Arc<Mutex<Leases>>,
-    /// Pages whose record is written, not yet sent to be acknowledged:
-    /// they go a batch at a time.
-    pub(super) written: Vec<Written>,
-    /// Batches of pages being acknowledged: their ids, and what Redis said.
-    pub(super) acks: JoinSet<(Vec<String>, AckReply)>,
-    /// How many pages those batches hold.
-    pub(super) acking: usize,
-    /// URLs handed back when stopped.
-    returned: usize,
-    /// Pages another crawler acknowledged first, after this one's lease
-    /// ran out.
-    lease_lost: usize,
 }
 
 /// What a crawler's background work has for the loop.
@@ -353,11 +302,5 @@ impl Frontier for Crawler<'_> {
         let lease = self.frontier.config.lease;
         self.returned = self.hold(lease + Duration::from_secs(1)).await?;
         Ok(())
-    }
-}
-
-impl Drop for Crawler<'_> {
-    fn drop(&mut self) {
-        self.renewer.abort();
     }
 }

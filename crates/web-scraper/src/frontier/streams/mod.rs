@@ -6,6 +6,7 @@ mod crawler;
 mod leases;
 mod protocol;
 mod queue;
+mod state;
 mod status;
 
 pub use connection::{

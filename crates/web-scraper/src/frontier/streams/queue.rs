@@ -4,45 +4,17 @@
 //! level is over.
 
 use super::connection::{CLAIM_EVERY, FrontierError};
-use super::crawler::Crawler;
 use super::leases::{hold, lock};
 use super::protocol::{ACKNOWLEDGE, ADVANCE, Ack, GROUP, Level, Outcome};
-use redis::RedisError;
+use super::state::{AckReply, Crawler, Entry, ReadReply, Written};
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 use std::time::{Duration, Instant};
 use url::Url;
-
-/// What [`ACKNOWLEDGE`] answers for a batch: an [`Ack`] for each page.
-pub(super) type AckReply = Result<Vec<Ack>, RedisError>;
-
-/// What a read of the level's queue brought: the entries, and whether it
-/// also looked for leases that had run out.
-pub(super) type ReadReply = Result<(Vec<StreamId>, bool), RedisError>;
 
 /// How long a read that found nothing keeps the crawler from reading the
 /// level again, unless the level changes: new URLs reach a level only
 /// before it starts, so what is left to find is leases that run out.
 const EMPTY_READ_PAUSE: Duration = Duration::from_millis(20);
-
-/// A URL taken from the queue.
-pub(super) struct Entry {
-    pub(super) id: String,
-    pub(super) url: Url,
-    /// robots.txt disallows it: it gets a record, not a fetch.
-    pub(super) robots: bool,
-}
-
-/// A page whose record is written, with what it found, to be acknowledged.
-pub(super) struct Written {
-    pub(super) id: String,
-    pub(super) outcome: Outcome,
-    pub(super) retried: bool,
-    /// Links turned away here: met before, or out of scope.
-    pub(super) deduped: usize,
-    pub(super) out_of_scope: usize,
-    /// Links new to this crawler, and whether robots.txt disallows each.
-    pub(super) links: Vec<(Url, bool)>,
-}
 
 impl Crawler<'_> {
     /// Starts reading up to `count` URLs of this level in the background:
