@@ -32,10 +32,6 @@ const TESTS: &[(&str, RedisTest)] = &[
         shared_crawl::a_crawler_killed_mid_crawl_loses_no_url,
     ),
     (
-        "crawlers_and_redis_killed_at_random_lose_no_page",
-        shared_crawl::crawlers_and_redis_killed_at_random_lose_no_page,
-    ),
-    (
         "redis_killed_mid_crawl_stops_every_crawler_and_a_rerun_completes",
         shared_crawl::redis_killed_mid_crawl_stops_every_crawler_and_a_rerun_completes,
     ),
@@ -512,47 +508,6 @@ mod shared_crawl {
         assert!(!shared.summary.interrupted);
         assert_eq!(records, 40, "the bundled site has 40 records");
         assert!(leased(&mut redis.client(), "order", None).is_empty());
-    }
-
-    /// `web-scraper chaos`: three crawlers over 5,000 generated pages, one
-    /// SIGKILLed every half second or so and a new one started, and Redis
-    /// SIGKILLed once and restarted from its append-only file. The command
-    /// starts its own Redis (it must kill it), so the test's is only the
-    /// proof that one can be started here.
-    pub(super) fn crawlers_and_redis_killed_at_random_lose_no_page(redis: RedisServer) {
-        drop(redis);
-        let output = Command::new(BINARY)
-            .args(["chaos", "--pages", "5000", "--crawlers", "3"])
-            .args(["--kill-every-ms", "500", "--lease", "2"])
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "{stdout}\n{stderr}");
-        println!("{}", stdout.trim());
-        let figure = |name: &str| -> f64 {
-            let after = stdout.split(name).nth(1).expect(name);
-            let number: String = after
-                .trim_start()
-                .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '.')
-                .collect();
-            number.parse().expect(name)
-        };
-        assert_eq!(figure("recorded"), 5000.0, "{stdout}");
-        assert_eq!(figure("Redis killed"), 1.0, "{stdout}");
-        assert!(figure("crawlers killed") >= 5.0, "too few kills: {stdout}");
-        // The bound, checked by the command too: each crawler death repeats
-        // at most what that crawler held.
-        let deaths = figure("crawlers killed") + figure("lost Redis");
-        assert!(figure("repeated") <= deaths * figure("at most"), "{stdout}");
-
-        // Bad settings are refused before anything starts.
-        let refused = Command::new(BINARY)
-            .args(["chaos", "--pages", "0"])
-            .output()
-            .unwrap();
-        assert_eq!(refused.status.code(), Some(2));
     }
 
     pub(super) fn a_crawler_killed_mid_crawl_loses_no_url(redis: RedisServer) {
