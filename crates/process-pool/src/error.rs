@@ -56,8 +56,9 @@ pub enum TaskError {
         /// The deserializer's error.
         reason: String,
     },
-    /// `TaskHandle::cancel` was called before the task started.
-    #[error("task {task} was cancelled before it started")]
+    /// `TaskHandle::cancel` or `AsCompleted::cancel_pending` was called
+    /// before the task answered: it never ran, or its worker was killed.
+    #[error("task {task} was cancelled")]
     Cancelled {
         /// The task.
         task: TaskId,

@@ -342,6 +342,67 @@ fn a_cancelled_task_that_has_not_started_does_not_run() {
     assert!(fillers.into_iter().all(|filler| filler.result().is_ok()));
 }
 
+/// Waits, within a generous bound, until `done` holds.
+fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn cancelling_a_running_task_kills_its_worker_and_fails_only_it() {
+    let pool = pool(2);
+    let running = pool.submit(Probe::Sleep { ms: 60_000 });
+    eventually("the long task to be sent to a worker", || {
+        pool.stats().busy >= 1
+    });
+    let others: Vec<_> = (0..30).map(|n| pool.submit(Probe::SlowSquare(n))).collect();
+    running.cancel();
+    // A minute of sleep, unless its worker was killed.
+    assert_eq!(running.result(), Err(TaskError::Cancelled { task: 0 }));
+    for (n, other) in (0..30).zip(others) {
+        assert_eq!(square(other.result()), n * n);
+    }
+    // Killed and replaced: not a crash, and not the path of a task that
+    // never started, which costs no worker.
+    eventually("the killed worker's replacement", || {
+        pool.stats().restarted == 1
+    });
+    assert_eq!(pool.stats().crashed, 0);
+    assert_eq!(square(pool.submit(Probe::Square(9)).result()), 81);
+}
+
+fn as_completed_can_cancel_every_task_not_yet_answered() {
+    let pool = pool(2);
+    let jobs = (0..40).map(|n| match n {
+        0 | 1 => Probe::Sleep { ms: 60_000 },
+        n => Probe::Square(n),
+    });
+    let mut completed = pool.as_completed(jobs);
+    eventually("a worker busy", || pool.stats().busy >= 1);
+    completed.cancel_pending();
+    let mut cancelled = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    for (task, result) in completed {
+        assert!(seen.insert(task), "task {task} answered twice");
+        match result {
+            Ok(Answer::Number(value)) => assert_eq!(value, task * task),
+            Err(TaskError::Cancelled { task: id }) if id == task => {
+                cancelled.insert(task);
+            }
+            other => panic!("task {task}: {other:?}"),
+        }
+    }
+    assert_eq!(seen.len(), 40);
+    // The two running a minute's sleep were stopped, their workers killed.
+    assert!(
+        cancelled.contains(&0) && cancelled.contains(&1),
+        "{cancelled:?}"
+    );
+    assert_eq!(square(pool.submit(Probe::Square(4)).result()), 16);
+}
+
 fn the_initializer_runs_in_every_worker_before_any_task() {
     let pool = Pool::builder()
         .workers(2)
@@ -560,6 +621,8 @@ const TESTS: &[(&str, fn())] = &[
     test!(a_worker_that_exits_mid_task_is_reported_with_its_exit_code),
     test!(result_timeout_gives_the_handle_back_until_the_task_ends),
     test!(a_cancelled_task_that_has_not_started_does_not_run),
+    test!(cancelling_a_running_task_kills_its_worker_and_fails_only_it),
+    test!(as_completed_can_cancel_every_task_not_yet_answered),
     test!(the_initializer_runs_in_every_worker_before_any_task),
     test!(shutdown_finishes_the_queue_and_reaps_every_worker),
     test!(dropping_the_pool_kills_and_reaps_every_worker),

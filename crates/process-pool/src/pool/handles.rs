@@ -50,8 +50,11 @@ impl<O> TaskHandle<O> {
         }
     }
 
-    /// Cancels the task if it has not started; then it fails with
-    /// `Cancelled`. A running task is unaffected and its result still comes.
+    /// Cancels the task. One that has not started never runs; one that is
+    /// running has its worker killed and replaced, within
+    /// 50 ms, and no other task is affected (Python's `Future.cancel()`
+    /// cannot stop a running task; pebble's can, the same way). Either way
+    /// it fails with [`TaskError::Cancelled`], unless its result came first.
     pub fn cancel(&self) {
         lock(&self.cancelled).insert(self.id);
     }
@@ -62,9 +65,46 @@ pub struct AsCompleted<O> {
     pub(super) done_rx: Receiver<(TaskId, TaskResult<O>)>,
     pub(super) remaining: usize,
     pub(super) task_ids: Range<TaskId>,
+    pub(super) cancelled: Arc<Mutex<HashSet<TaskId>>>,
+    /// Which of the tasks have answered, by their place in `task_ids`.
+    pub(super) answered: Vec<bool>,
+    /// `cancel_pending` was called: answers clear their ids from the set.
+    pub(super) cancelling: bool,
 }
 
 impl<O> AsCompleted<O> {
+    /// The results of the tasks `task_ids`, as they arrive on `done_rx`.
+    pub(super) fn new(
+        done_rx: Receiver<(TaskId, TaskResult<O>)>,
+        task_ids: Range<TaskId>,
+        cancelled: &Arc<Mutex<HashSet<TaskId>>>,
+    ) -> Self {
+        let count = task_ids.clone().count();
+        Self {
+            done_rx,
+            remaining: count,
+            task_ids,
+            cancelled: Arc::clone(cancelled),
+            answered: vec![false; count],
+            cancelling: false,
+        }
+    }
+
+    /// Cancels every task of this call that has not answered yet, running
+    /// or not, as [`TaskHandle::cancel`] does (Python's
+    /// `executor.shutdown(cancel_futures=True)`, which cannot stop the
+    /// running ones). The iterator goes on, and yields each as
+    /// [`TaskError::Cancelled`], or its result if that came first.
+    pub fn cancel_pending(&mut self) {
+        self.cancelling = true;
+        let mut cancelled = lock(&self.cancelled);
+        for (id, answered) in self.task_ids.clone().zip(&self.answered) {
+            if !answered {
+                cancelled.insert(id);
+            }
+        }
+    }
+
     /// The ids of this call's tasks, in input order: the input's item `i`
     /// is task `task_ids().start + i`, even if other threads submit to the
     /// same pool meanwhile.
@@ -81,7 +121,18 @@ impl<O> Iterator for AsCompleted<O> {
             return None;
         }
         self.remaining -= 1;
-        self.done_rx.recv().ok()
+        let (id, result) = self.done_rx.recv().ok()?;
+        if let Some(answered) = id
+            .checked_sub(self.task_ids.start)
+            .and_then(|index| self.answered.get_mut(index as usize))
+        {
+            *answered = true;
+        }
+        // The answer is in: its cancel, if any, is done with.
+        if self.cancelling {
+            lock(&self.cancelled).remove(&id);
+        }
+        Some((id, result))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

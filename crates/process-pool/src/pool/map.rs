@@ -82,11 +82,7 @@ impl<J: Job> Pool<J> {
             self.enqueue(next, Work::Batch(parts), Reply::EachTask(done_tx.clone()));
             next += len;
         }
-        AsCompleted {
-            done_rx,
-            remaining: task_ids.clone().count(),
-            task_ids,
-        }
+        AsCompleted::new(done_rx, task_ids, &self.shared.cancelled)
     }
 
     /// Python's default `chunksize` for `Pool.map`.

@@ -280,11 +280,7 @@ impl<J: Job> Pool<J> {
         for (id, job) in task_ids.clone().zip(jobs) {
             self.enqueue(id, Work::One(job), Reply::EachTask(done_tx.clone()));
         }
-        AsCompleted {
-            done_rx,
-            remaining: task_ids.clone().count(),
-            task_ids,
-        }
+        AsCompleted::new(done_rx, task_ids, &self.shared.cancelled)
     }
 
     /// The pool's counters, now.

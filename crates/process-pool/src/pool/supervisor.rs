@@ -1,6 +1,7 @@
 //! One slot's supervisor thread: it takes entries, keeps a window of them
 //! in flight to its worker, reads the answers, and replaces the worker when
-//! it dies, times out, or has run its share of messages.
+//! it dies, times out, runs a cancelled task, or has run its share of
+//! messages.
 
 use super::entry::Entry;
 use super::shared::{POLL, Shared, WINDOW, lock};
@@ -119,6 +120,22 @@ pub(crate) fn supervise<J: Job>(slot: usize, first: Worker<J>, shared: &Shared<J
                     worker.retire();
                 }
                 return;
+            }
+            continue;
+        }
+
+        // A running task that was cancelled: the worker running it is
+        // killed and replaced. The task fails with `Cancelled`, and those
+        // behind it, which never started, go back to the queue.
+        if let Some(running) = in_flight.front()
+            && lock(&shared.cancelled).remove(&running.id)
+        {
+            let entry = in_flight.pop_front().expect("the front was just seen");
+            let task = entry.id;
+            entry.fail(TaskError::Cancelled { task });
+            requeue(shared, &mut in_flight);
+            if let Some(worker) = worker.take() {
+                worker.kill();
             }
             continue;
         }
