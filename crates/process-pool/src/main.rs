@@ -12,7 +12,7 @@ mod demos;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use demos::jobs::{Checksum, CountPrimes, Drill, SlowSquare, Square, WhoAmI};
+use demos::jobs::{Checksum, CountPrimes, Drill, Leak, SlowSquare, Square, WhoAmI};
 use process_pool::worker::JobTypes;
 use std::process::ExitCode;
 
@@ -41,6 +41,8 @@ enum Demo {
     Timeout,
     /// Tasks that kill their worker or hang, at random among good ones; each fails alone
     Chaos(demos::chaos::Args),
+    /// A job that leaks; a worker over its memory limit is replaced, and no task fails
+    Leak,
     /// A task panics; the worker survives
     Panic,
     /// Count primes with 1 and with N workers
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
         .with::<WhoAmI>()
         .with::<Checksum>()
         .with::<Drill>()
+        .with::<Leak>()
         .run_if_worker();
     let result = match Cli::parse().demo {
         None => tour(),
@@ -88,6 +91,7 @@ fn run(demo: Demo) -> Result<()> {
         Demo::Crash(args) => demos::crash::run(&args),
         Demo::Timeout => demos::faults::timeout(),
         Demo::Chaos(args) => demos::chaos::run(&args),
+        Demo::Leak => demos::leak::run(),
         Demo::Panic => demos::faults::panic(),
         Demo::CpuBound(args) => demos::cpu_bound::run(&args),
         Demo::Bulk(args) => demos::bulk::run(&args),
@@ -104,6 +108,7 @@ fn tour() -> Result<()> {
         Demo::Crash(demos::defaults()),
         Demo::Timeout,
         Demo::Chaos(demos::chaos::Args::quick()),
+        Demo::Leak,
         Demo::Panic,
         Demo::CpuBound(demos::cpu_bound::Args::quick()),
         Demo::Bulk(demos::bulk::Args::quick()),

@@ -15,6 +15,17 @@ pub fn send_signal(pid: u32, signal: libc::c_int) -> io::Result<()> {
     }
 }
 
+/// The resident memory of the process `pid`, in bytes: the second field of
+/// `/proc/PID/statm` (pages) times the page size. `None` where /proc does
+/// not say (any system but Linux, or a process already gone).
+pub fn resident_bytes(pid: u32) -> Option<u64> {
+    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf takes an integer and touches no memory of ours.
+    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages * u64::try_from(page_size).ok()?)
+}
+
 /// This very program, to re-execute as a worker: `/proc/self/exe` on
 /// Linux, which names the running binary even after its file is replaced;
 /// elsewhere the path [`std::env::current_exe`] reports.

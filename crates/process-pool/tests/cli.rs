@@ -27,6 +27,7 @@ fn every_demo_checks_out() {
     assert!(run_ok(&["crash"]).contains("the pool is still usable"));
     assert!(run_ok(&["timeout"]).contains("ran past its 200 ms timeout"));
     assert!(run_ok(&["panic"]).contains("ran the tasks before and after the panic"));
+    assert!(run_ok(&["leak"]).contains("10 tasks, all succeeded, on 3 workers in turn"));
     assert!(run_ok(&["cpu-bound", "--limit", "100000", "--chunks", "8"]).contains("9592 primes"));
     assert!(run_ok(&["bulk", "--kib", "64", "--rounds", "2"]).contains("every checksum matched"));
     let bench = run_ok(&[

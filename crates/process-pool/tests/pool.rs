@@ -43,6 +43,8 @@ enum Probe {
     Initialized,
     /// The initializer: leave a mark in this worker.
     Initialize(u64),
+    /// Leak this many MiB, touched, and answer with the worker's pid.
+    Leak(u64),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,6 +97,12 @@ impl Job for Probe {
             Probe::Initialize(mark) => {
                 MARK.store(mark, Ordering::SeqCst);
                 Answer::Number(mark)
+            }
+            Probe::Leak(mib) => {
+                // Every byte written, so that it is resident, then leaked.
+                let leaked = vec![1_u8; (mib as usize) << 20];
+                std::mem::forget(std::hint::black_box(leaked));
+                Answer::Pid(std::process::id())
             }
         }
     }
@@ -403,6 +411,36 @@ fn as_completed_can_cancel_every_task_not_yet_answered() {
     assert_eq!(square(pool.submit(Probe::Square(4)).result()), 16);
 }
 
+/// A worker that leaks 16 MiB a task, against a 64 MiB limit: every task
+/// still succeeds, the worker is replaced every few tasks, and the pool
+/// counts each replacement.
+fn a_worker_over_its_memory_limit_is_replaced_and_its_task_succeeds() {
+    let pool = Pool::builder()
+        .workers(1)
+        .max_worker_memory(64 << 20)
+        .build()
+        .expect("starting the pool");
+    let mut pids = Vec::new();
+    for _ in 0..12 {
+        match pool.submit(Probe::Leak(16)).result() {
+            Ok(Answer::Pid(pid)) => pids.push(pid),
+            other => panic!("a leaking task failed: {other:?}"),
+        }
+    }
+    let stats = pool.stats();
+    if cfg!(target_os = "linux") {
+        // Each worker runs at most four leaks before it is over 64 MiB.
+        assert!(stats.recycled >= 2, "{stats:?}, pids {pids:?}");
+        let distinct: BTreeSet<u32> = pids.iter().copied().collect();
+        assert!(distinct.len() >= 3, "pids {pids:?}");
+        assert_eq!(stats.crashed, 0, "{stats:?}");
+        for run in pids.chunk_by(|a, b| a == b) {
+            assert!(run.len() <= 4, "a worker ran {} leaks: {pids:?}", run.len());
+        }
+    }
+    assert_eq!(square(pool.submit(Probe::Square(5)).result()), 25);
+}
+
 fn the_initializer_runs_in_every_worker_before_any_task() {
     let pool = Pool::builder()
         .workers(2)
@@ -623,6 +661,7 @@ const TESTS: &[(&str, fn())] = &[
     test!(a_cancelled_task_that_has_not_started_does_not_run),
     test!(cancelling_a_running_task_kills_its_worker_and_fails_only_it),
     test!(as_completed_can_cancel_every_task_not_yet_answered),
+    test!(a_worker_over_its_memory_limit_is_replaced_and_its_task_succeeds),
     test!(the_initializer_runs_in_every_worker_before_any_task),
     test!(shutdown_finishes_the_queue_and_reaps_every_worker),
     test!(dropping_the_pool_kills_and_reaps_every_worker),

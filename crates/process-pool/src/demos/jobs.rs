@@ -54,6 +54,22 @@ impl Job for CountPrimes {
     }
 }
 
+/// A job with a leak: it keeps this many MiB for good (written, so that
+/// they are resident), and answers with its worker's pid.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Leak {
+    pub mib: u64,
+}
+
+impl Job for Leak {
+    type Output = u32;
+    fn run(self) -> u32 {
+        let kept = vec![1_u8; (self.mib as usize) << 20];
+        std::mem::forget(std::hint::black_box(kept));
+        std::process::id()
+    }
+}
+
 /// The seed's queue item: report which worker took it.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct WhoAmI(pub u64);

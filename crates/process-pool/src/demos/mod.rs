@@ -10,6 +10,7 @@ pub mod cpu_bound;
 pub mod crash;
 pub mod faults;
 pub mod jobs;
+pub mod leak;
 pub mod map;
 pub mod queue;
 

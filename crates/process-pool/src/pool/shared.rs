@@ -40,6 +40,7 @@ pub(crate) struct Shared<J: Job> {
     pub(crate) completed: AtomicU64,
     pub(crate) crashed: AtomicU64,
     pub(crate) restarted: AtomicU64,
+    pub(crate) recycled: AtomicU64,
     pub(crate) busy: AtomicUsize,
 }
 
@@ -55,5 +56,6 @@ pub(crate) struct Config {
     pub(crate) workers: usize,
     pub(crate) exe: PathBuf,
     pub(crate) max_tasks_per_worker: Option<u64>,
+    pub(crate) max_worker_memory: Option<u64>,
     pub(crate) task_timeout: Option<Duration>,
 }

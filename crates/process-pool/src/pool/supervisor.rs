@@ -1,7 +1,7 @@
 //! One slot's supervisor thread: it takes entries, keeps a window of them
 //! in flight to its worker, reads the answers, and replaces the worker when
-//! it dies, times out, runs a cancelled task, or has run its share of
-//! messages.
+//! it dies, times out, runs a cancelled task, has run its share of
+//! messages, or has grown past its memory limit.
 
 use super::entry::Entry;
 use super::shared::{POLL, Shared, WINDOW, lock};
@@ -84,8 +84,8 @@ pub(crate) fn supervise<J: Job>(slot: usize, first: Worker<J>, shared: &Shared<J
             continue;
         };
 
-        // Keep the window full.
-        while in_flight.len() < WINDOW {
+        // Keep the window full, unless the worker is on its way out.
+        while !current.draining && in_flight.len() < WINDOW {
             let wait = if in_flight.is_empty() {
                 Some(POLL)
             } else {
@@ -113,6 +113,13 @@ pub(crate) fn supervise<J: Job>(slot: usize, first: Worker<J>, shared: &Shared<J
             if !sent {
                 break; // the worker is gone; reading its results says how
             }
+        }
+        if in_flight.is_empty() && current.draining {
+            if let Some(worker) = worker.take() {
+                worker.retire();
+            }
+            shared.recycled.fetch_add(1, Ordering::SeqCst);
+            continue;
         }
         if in_flight.is_empty() {
             if shared.closing.load(Ordering::SeqCst) && queue_finished(shared) {
@@ -162,6 +169,13 @@ pub(crate) fn supervise<J: Job>(slot: usize, first: Worker<J>, shared: &Shared<J
                     .completed
                     .fetch_add(entry.len() as u64, Ordering::SeqCst);
                 entry.answer(answer, pid);
+                // Over its memory limit: it takes nothing more, and is
+                // retired once the rest of its window is answered.
+                if shared.config.max_worker_memory.is_some_and(|limit| {
+                    crate::sys::resident_bytes(pid).is_some_and(|rss| rss > limit)
+                }) {
+                    current.draining = true;
+                }
                 let used_up = shared
                     .config
                     .max_tasks_per_worker

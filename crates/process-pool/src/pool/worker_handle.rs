@@ -34,6 +34,9 @@ pub(crate) struct Worker<J: Job> {
     pub(crate) results_rx: Answers<J>,
     /// Messages answered, for `max_tasks_per_worker`.
     pub(crate) tasks_run: u64,
+    /// Over `max_worker_memory`: sent nothing more, and retired once its
+    /// window is answered.
+    pub(crate) draining: bool,
 }
 
 type Accepted<J> = Result<(Answers<J>, Incoming<J>), ipc_channel::IpcError>;
@@ -80,6 +83,7 @@ impl<J: Job> Worker<J> {
                         writer: Some(writer),
                         results_rx,
                         tasks_run: 0,
+                        draining: false,
                     };
                     if let Some(job) = shared.initializer.clone() {
                         // On failure, dropping `worker` kills and reaps it.
