@@ -4,8 +4,8 @@
 //! fresh one takes its slot. Every task succeeds.
 //!
 //! Python's pools bound a leak only by count (`max_tasks_per_child`);
-//! loky recycles a worker above a fixed 300 MB, a constant many projects
-//! patch.
+//! loky replaces a worker grown 300 MB past its size at start, a private
+//! constant (`_MAX_MEMORY_LEAK_SIZE`) that many projects patch.
 
 use super::header;
 use super::jobs::Leak;

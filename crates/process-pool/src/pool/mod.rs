@@ -91,7 +91,8 @@ impl<J: Job> Builder<J> {
     /// answers, is over this many bytes: it is sent nothing more, and once
     /// the messages it holds are answered it exits and a fresh worker
     /// takes its slot. The answer that found it over still counts, so a
-    /// leak costs no task. loky keeps such a guard at a fixed 300 MB;
+    /// leak costs no task. loky keeps such a guard at a fixed 300 MB over a
+    /// worker's size at start (`_MAX_MEMORY_LEAK_SIZE`);
     /// `max_tasks_per_worker` bounds a leak only by count. Read from
     /// `/proc` on Linux; elsewhere it is not checked.
     pub fn max_worker_memory(mut self, bytes: u64) -> Self {
