@@ -57,6 +57,7 @@ fn bad_chaos_settings_are_refused_before_anything_starts() {
         &["chaos", "--pages", "0"][..],
         &["chaos", "--crawlers", "0"],
         &["chaos", "--kill-every-ms", "lots"],
+        &["chaos", "--lease", "0"],
     ] {
         let output = Command::new(BINARY).args(args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}");

@@ -36,7 +36,7 @@ pub struct ChaosArgs {
     pub kill_every_ms: u64,
     /// Seconds a dead crawler's URLs stay leased before the others take
     /// them over
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub lease: u64,
     /// Requests in flight per crawler
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=1000))]
