@@ -327,3 +327,14 @@ fn a_row_on_unequal_work_is_not_judged() {
     assert_eq!((work.rust, work.reference), (100.0, 7.0));
     assert!(unequal.cells()[6].starts_with("not judged: unequal work"));
 }
+
+/// A count of one thing reads in the singular; any other count, plural.
+#[test]
+fn one_run_one_kill_one_fetch() {
+    use xtask::figures::format_value;
+    assert_eq!(format_value(1.0, "runs"), "1 run");
+    assert_eq!(format_value(1.0, "kills"), "1 kill");
+    assert_eq!(format_value(1.0, "fetches"), "1 fetch");
+    assert_eq!(format_value(0.0, "runs"), "0 runs");
+    assert_eq!(format_value(110.0, "kills"), "110 kills");
+}

@@ -13,7 +13,14 @@ pub fn format_value(value: f64, unit: &str) -> String {
         "id" | "pages" | "increments" | "tasks" | "workers" => format!("{value:.0}"),
         // Whole things: a median of whole numbers over an odd count of
         // rounds is one of them.
-        "kills" | "runs" | "fetches" => format!("{value:.0} {unit}"),
+        "kills" | "runs" | "fetches" => {
+            let one = match unit {
+                "kills" => "kill",
+                "runs" => "run",
+                _ => "fetch",
+            };
+            format!("{value:.0} {}", if value == 1.0 { one } else { unit })
+        }
         "ms" => format!("{value:.2} ms"),
         _ => format!("{value:.1} {unit}"),
     }
