@@ -6,7 +6,9 @@
 //! completed, no process may hang, and nothing may be left in `/dev/shm`.
 //!
 //! Python's `Value` + `get_lock()` hangs for good the first time a holder
-//! is killed: `reference.py --workload chaos` shows after how many kills.
+//! is killed: `python3 reference.py` runs the same chaos after the seed's
+//! workload (`--chaos-seconds`, `--kill-every-ms`) and shows after how many
+//! kills.
 
 use super::counting::Strategy;
 use super::header;
