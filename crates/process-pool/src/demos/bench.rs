@@ -27,6 +27,10 @@ pub struct Args {
     /// every thousand killing their worker
     #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub chaos_tasks: u64,
+    /// How many single submits, each waited for before the next, to time
+    /// one task's round trip on an idle pool
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub round_trips: u64,
     /// Count the primes below this number
     #[arg(long, default_value_t = 3_000_000, value_parser = clap::value_parser!(u64).range(2..=1_000_000_000))]
     pub limit: u64,
@@ -38,6 +42,7 @@ impl Args {
             map_items: 100_000,
             tiny_tasks: 2_000,
             chaos_tasks: 2_000,
+            round_trips: 200,
             limit: 300_000,
             ..super::defaults()
         }
@@ -79,6 +84,11 @@ pub fn run(args: &Args) -> Result<()> {
     );
     println!("tiny_tasks={}", args.tiny_tasks);
     println!("tiny_tasks_per_s={:.0}", args.tiny_tasks as f64 / tiny_time);
+
+    let (p50, p99) = round_trips(&pool, args.round_trips)?;
+    println!("round_trips={}", args.round_trips);
+    println!("round_trip_p50_us={p50:.1}");
+    println!("round_trip_p99_us={p99:.1}");
     drop(pool);
 
     chaos_rows(workers as u32, args.chaos_tasks)?;
@@ -95,6 +105,23 @@ pub fn run(args: &Args) -> Result<()> {
         one_time.as_secs_f64() / many_time.as_secs_f64()
     );
     Ok(())
+}
+
+/// One tiny task at a time, `count` times, each waited for before the next
+/// is submitted: the median and the 99th percentile of the round trip, in
+/// µs. This is what a caller with one task in hand waits, which batching
+/// must not make slower.
+fn round_trips(pool: &Pool<Square>, count: u64) -> Result<(f64, f64)> {
+    let mut micros = Vec::with_capacity(count as usize);
+    for value in 0..count {
+        let started = Instant::now();
+        let square = pool.submit(Square(value)).result()?;
+        micros.push(started.elapsed().as_secs_f64() * 1e6);
+        ensure!(square == value * value, "a wrong square for {value}");
+    }
+    micros.sort_by(f64::total_cmp);
+    let at = |quantile: f64| micros[((micros.len() - 1) as f64 * quantile).round() as usize];
+    Ok((at(0.50), at(0.99)))
 }
 
 /// `chaos` without hangs, at 0, 1 and 10 in every thousand tasks killing
