@@ -8,13 +8,16 @@ only, so `cargo xtask bench` can compare them in one go:
           most 20,000 of them, since at ~10k/s a million would take minutes;
   tiny    submit --tiny-tasks tiny tasks to a ProcessPoolExecutor and take
           every result from as_completed;
+  round   submit one tiny task and wait for its result, --round-trips times:
+          the median and the 99th percentile of that round trip, in µs;
   primes  count the primes below --limit in 64 chunks, with 1 worker and with
           --workers workers (the same trial division as the Rust).
 
 Prints `key=value` lines, like the Rust bench:
 
     python3 reference.py [--workers 2] [--map-items 1000000]
-                         [--tiny-tasks 20000] [--limit 3000000]
+                         [--tiny-tasks 20000] [--round-trips 2000]
+                         [--limit 3000000]
 """
 
 import argparse
@@ -63,9 +66,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--map-items", type=int, default=1_000_000)
     parser.add_argument("--tiny-tasks", type=int, default=20_000)
+    parser.add_argument("--round-trips", type=int, default=2_000)
     parser.add_argument("--limit", type=int, default=3_000_000)
     args = parser.parse_args()
-    if min(args.workers, args.map_items, args.tiny_tasks) < 1 or args.limit < 2:
+    if min(args.workers, args.map_items, args.tiny_tasks, args.round_trips) < 1 or args.limit < 2:
         parser.error("every size must be positive")
     print(f"workers={args.workers}")
 
@@ -93,10 +97,24 @@ def main() -> None:
         futures = [executor.submit(square, number) for number in range(args.tiny_tasks)]
         total = sum(future.result() for future in as_completed(futures))
         tiny_s = time.perf_counter() - started
+        micros = []
+        for number in range(args.round_trips):
+            started = time.perf_counter()
+            if executor.submit(square, number).result() != number * number:
+                raise SystemExit("a round trip gave a wrong square")
+            micros.append((time.perf_counter() - started) * 1e6)
+    micros.sort()
+
+    def at(quantile: float) -> float:
+        return micros[round((len(micros) - 1) * quantile)]
+
     if total != sum(number * number for number in range(args.tiny_tasks)):
         raise SystemExit("the tiny tasks gave wrong squares")
     print(f"tiny_tasks={args.tiny_tasks}")
     print(f"tiny_tasks_per_s={args.tiny_tasks / tiny_s:.0f}")
+    print(f"round_trips={args.round_trips}")
+    print(f"round_trip_p50_us={at(0.50):.1f}")
+    print(f"round_trip_p99_us={at(0.99):.1f}")
 
     one, one_s = primes_seconds(args.limit, 1)
     many, many_s = primes_seconds(args.limit, args.workers)

@@ -72,6 +72,8 @@ pub mod job;
 #[cfg(unix)]
 pub mod pool;
 #[cfg(unix)]
+mod progress;
+#[cfg(unix)]
 mod protocol;
 #[cfg(unix)]
 mod sys;

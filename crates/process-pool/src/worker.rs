@@ -8,12 +8,15 @@
 //! Then the process exits. Without them, `run_if_worker` returns at once
 //! and `main` goes on as usual.
 
+use crate::error::TaskId;
 use crate::job::Job;
-use crate::protocol::{Answer, FromWorker, Ran, ToWorker, WORKER_ARG, Work};
+use crate::progress::Progress;
+use crate::protocol::{Answer, Answers, FromWorker, Ran, ToWorker, WORKER_ARG, Work, Write};
 use ipc_channel::ipc::{self, IpcSender};
 use std::any::type_name;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process;
+use std::time::{Duration, Instant};
 
 /// Exit code of a worker whose binary does not serve the pool's job type.
 const UNKNOWN_JOB_TYPE: i32 = 2;
@@ -127,46 +130,70 @@ impl JobTypes {
     }
 }
 
+/// How long a worker may hold an answer back to send it with the next
+/// ones. Tiny tasks are answered a write at a time; a task that takes
+/// longer than this is answered as soon as it ends, as if unbatched.
+const HOLD_ANSWERS: Duration = Duration::from_micros(500);
+
 /// The worker's whole life: connect, then run jobs until the pool is gone.
 fn serve<J: Job>(server_name: String) -> Result<(), String> {
     // The pool gets each panic's message in the task's result; printing it
     // here as well would only repeat it on stderr.
     std::panic::set_hook(Box::new(|_| {}));
-    let (tasks_tx, tasks_rx) = ipc::channel::<ToWorker<Work<J>>>()
+    let (tasks_tx, tasks_rx) = ipc::channel::<Write<ToWorker<Work<J>>>>()
         .map_err(|error| format!("making a channel: {error}"))?;
-    let results_tx = IpcSender::<FromWorker<ToWorker<Work<J>>, J::Output>>::connect(server_name)
+    let results_tx = IpcSender::<FromWorker<ToWorker<Work<J>>>>::connect(server_name)
         .map_err(|error| format!("connecting to the pool: {error}"))?;
+    let mut progress = Progress::new();
     results_tx
         .send(FromWorker::Hello {
             pid: process::id(),
             tasks_tx,
+            progress: progress.shared(),
         })
         .map_err(|error| format!("greeting the pool: {error}"))?;
+    let mut answers = Answers::default();
+    let mut since = Instant::now();
+    let send = |answers: &mut Answers, since: Instant| {
+        let answers = std::mem::take(answers);
+        let busy_ns = since.elapsed().as_nanos() as u64;
+        results_tx.send(FromWorker::Done { answers, busy_ns })
+    };
     // `recv` fails once the pool's end is gone: our signal to leave.
-    while let Ok(ToWorker { task, work }) = tasks_rx.recv() {
-        let answer = match work {
-            Work::One(job) => Answer::One(run_one(job)),
-            Work::Batch(parts) => run_batch(parts),
-        };
-        if results_tx.send(FromWorker::Done { task, answer }).is_err() {
-            break; // the pool is gone
+    while let Ok(write) = tasks_rx.recv() {
+        for ToWorker { task, work } in write {
+            if answers.is_empty() {
+                since = Instant::now();
+            }
+            let answer = match work {
+                Work::One(job) => Answer::One(run_one(job, task, &mut progress)),
+                Work::Batch(parts) => run_batch(parts, task, &mut progress),
+            };
+            answers.push(task, &answer);
+            if since.elapsed() >= HOLD_ANSWERS && send(&mut answers, since).is_err() {
+                return Ok(()); // the pool is gone
+            }
+        }
+        if !answers.is_empty() && send(&mut answers, since).is_err() {
+            break;
         }
     }
     Ok(())
 }
 
-/// Runs a batch's parts in order. Until one panics, the answer is just the
-/// outputs; from the first panic on, each part's outcome.
-fn run_batch<J: Job>(parts: Vec<J>) -> Answer<J::Output> {
+/// Runs a batch's parts in order, the first as task `first`. Until one
+/// panics, the answer is just the outputs; from the first panic on, each
+/// part's outcome.
+fn run_batch<J: Job>(parts: Vec<J>, first: TaskId, progress: &mut Progress) -> Answer<J::Output> {
     let mut outputs = Vec::with_capacity(parts.len());
-    let mut parts = parts.into_iter();
-    while let Some(part) = parts.next() {
-        match run_one(part) {
+    let mut parts = (first..).zip(parts);
+    while let Some((task, part)) = parts.next() {
+        match run_one(part, task, progress) {
             Ok(output) => outputs.push(output),
             Err(message) => {
                 let mut rans: Vec<Ran<J::Output>> = outputs.into_iter().map(Ok).collect();
                 rans.push(Err(message));
-                rans.extend(parts.map(run_one));
+                rans.extend(parts.map(|(task, part)| run_one(part, task, progress)));
                 return Answer::Batch(rans);
             }
         }
@@ -174,9 +201,14 @@ fn run_batch<J: Job>(parts: Vec<J>) -> Answer<J::Output> {
     Answer::AllOk(outputs)
 }
 
-/// Runs one job, turning a panic into its message.
-fn run_one<J: Job>(job: J) -> Ran<J::Output> {
-    catch_unwind(AssertUnwindSafe(|| job.run())).map_err(|payload| panic_message(payload.as_ref()))
+/// Runs one job as task `task`, turning a panic into its message, with
+/// the task marked as running on the progress page meanwhile.
+fn run_one<J: Job>(job: J, task: TaskId, progress: &mut Progress) -> Ran<J::Output> {
+    progress.start(task);
+    let ran = catch_unwind(AssertUnwindSafe(|| job.run()))
+        .map_err(|payload| panic_message(payload.as_ref()));
+    progress.finish(task);
+    ran
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

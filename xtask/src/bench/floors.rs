@@ -96,6 +96,15 @@ pub fn measure(quick: bool) -> Result<Vec<Bound>> {
             value: best(&|| pipelined_round_trip_us(threads, sizes.round_trips))?,
             unit: "us",
         },
+        // What a pool that batches could reach at best: the bytes of tiny
+        // tasks there and back in writes of many, and nothing else done
+        // with them, over one socket per worker.
+        Bound {
+            name: "Unix-socket round trip of 16-byte tasks, 1,024 in flight in writes of 256, on a socket per core",
+            value: best(&|| batched_round_trip_us(threads, sizes.round_trips * BATCHED_PER_TRIP))?
+                * 1e3,
+            unit: "ns",
+        },
     ])
 }
 
@@ -191,6 +200,79 @@ fn pipelined_round_trip_us(pairs: usize, count: usize) -> Result<f64> {
         Ok(())
     })?;
     Ok(per_item(started.elapsed(), (pairs * count) as u64) * 1e6)
+}
+
+/// The batched bound's tasks: each this many bytes each way, this many in
+/// flight on a socket, written this many at a time: the process pool's
+/// largest window, and a quarter of it per write.
+const TASK_BYTES: usize = 16;
+const TASKS_IN_FLIGHT: usize = 1_024;
+const TASKS_PER_WRITE: usize = 256;
+/// The batched bound moves this many tasks per round trip the unbatched
+/// bounds make, so that it runs about as long.
+const BATCHED_PER_TRIP: usize = 20;
+
+/// `pairs` socket pairs side by side, each with an echo thread that writes
+/// back whatever it reads; each pair is kept `TASKS_IN_FLIGHT` tasks ahead
+/// of its replies, in writes of `TASKS_PER_WRITE`, until `tasks` tasks'
+/// bytes have come back: µs per task over all pairs together (a few
+/// hundredths: the bound is shown in ns).
+fn batched_round_trip_us(pairs: usize, tasks: usize) -> Result<f64> {
+    let tasks = tasks.div_ceil(TASKS_PER_WRITE) * TASKS_PER_WRITE;
+    let sockets = (0..pairs)
+        .map(|_| UnixStream::pair())
+        .collect::<std::io::Result<Vec<_>>>()
+        .context("creating socket pairs")?;
+    let start_line = Barrier::new(pairs);
+    let started = Instant::now();
+    thread::scope(|scope| -> Result<()> {
+        let runs: Vec<_> = sockets
+            .into_iter()
+            .map(|(mut ours, mut theirs)| {
+                scope.spawn(move || -> std::io::Result<()> {
+                    let mut buffer = vec![0u8; TASKS_IN_FLIGHT * TASK_BYTES];
+                    let mut left = tasks * TASK_BYTES;
+                    while left > 0 {
+                        let read =
+                            theirs.read(&mut buffer[..left.min(TASKS_IN_FLIGHT * TASK_BYTES)])?;
+                        if read == 0 {
+                            return Err(std::io::ErrorKind::UnexpectedEof.into());
+                        }
+                        theirs.write_all(&buffer[..read])?;
+                        left -= read;
+                    }
+                    Ok(())
+                });
+                let start_line = &start_line;
+                scope.spawn(move || -> std::io::Result<()> {
+                    start_line.wait();
+                    let write = vec![7u8; TASKS_PER_WRITE * TASK_BYTES];
+                    let mut buffer = vec![0u8; TASKS_IN_FLIGHT * TASK_BYTES];
+                    let (mut sent, mut back) = (0, 0);
+                    while back < tasks * TASK_BYTES {
+                        while sent < tasks * TASK_BYTES
+                            && sent - back + write.len() <= TASKS_IN_FLIGHT * TASK_BYTES
+                        {
+                            ours.write_all(&write)?;
+                            sent += write.len();
+                        }
+                        let read = ours.read(&mut buffer)?;
+                        if read == 0 {
+                            return Err(std::io::ErrorKind::UnexpectedEof.into());
+                        }
+                        back += read;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for run in runs {
+            run.join()
+                .map_err(|_| anyhow::anyhow!("a socket thread panicked"))??;
+        }
+        Ok(())
+    })?;
+    Ok(per_item(started.elapsed(), (pairs * tasks) as u64) * 1e6)
 }
 
 fn per_item(elapsed: Duration, count: u64) -> f64 {

@@ -1,6 +1,6 @@
 //! The workloads for `cargo xtask bench`, as `key=value` lines:
 //! `map` of square over `--map-items` ints, `submit` + `as_completed` of
-//! `--tiny-tasks` tiny tasks, and primes below `--limit` with 1 and with
+//! `--tiny-tasks` tiny tasks, `--round-trips` single tasks each waited for, and primes below `--limit` with 1 and with
 //! `--workers` workers; and `chaos` (tiny tasks, 0, 1 and 10 in every
 //! thousand killing their worker). `reference.py` runs the same with Python's
 //! `Pool.map`, `ProcessPoolExecutor.map` and `submit` + `as_completed`.
@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     pub map_items: u64,
     /// How many tiny tasks to submit
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     pub tiny_tasks: u64,
     /// How many tiny tasks each chaos run submits: with none, 1 and 10 in
     /// every thousand killing their worker

@@ -100,6 +100,12 @@ impl<J: Job> Entry<J> {
         self.work.len()
     }
 
+    /// Whether `task` is one of this entry's tasks.
+    pub(crate) fn holds(&self, task: TaskId) -> bool {
+        task.checked_sub(self.id)
+            .is_some_and(|offset| offset < self.len() as u64)
+    }
+
     /// The message for the worker; the entry keeps the same work.
     pub(crate) fn message(&self) -> Outgoing<J> {
         ToWorker {
@@ -119,6 +125,11 @@ impl<J: Job> Entry<J> {
             Answer::Batch(rans) => {
                 let given = rans.len();
                 (Outcome::Answered { pid, rans }, given)
+            }
+            Answer::Unencodable(reason) => {
+                let task = self.id;
+                let reason = format!("the worker could not encode it: {reason}");
+                return self.fail(TaskError::BadResult { task, pid, reason });
             }
         };
         if given == self.len() {

@@ -1,6 +1,9 @@
 //! `map` and `map_unordered`: many jobs, sent in chunks, one message each,
 //! so that a million tiny jobs are not a million round trips. The worker
 //! runs a chunk's parts in order and answers with one result per part.
+//! A chunk is the caller's batching, as in Python; the pool's own, several
+//! messages to a write, carries chunks as it carries single tasks (see
+//! `protocol` for why the two stay apart).
 
 use super::Pool;
 use super::entry::{Outcome, Reply};

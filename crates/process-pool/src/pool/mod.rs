@@ -2,13 +2,22 @@
 //! and `multiprocessing.Pool`, over ipc-channel, for any [`Job`] type.
 //!
 //! Each worker slot has a supervisor thread in the parent. It takes entries
-//! from the shared queue, keeps a small window of them in flight to its
-//! worker, and reads the answers. Because a worker runs its messages in
-//! order, the oldest unanswered one is the one running. So when a worker
-//! dies, exactly that message fails (`WorkerCrashed`, with the pid and the
-//! signal), the rest of the window goes back to the queue, and a new worker
-//! takes the slot. Python's pool instead breaks as a whole
-//! (`BrokenProcessPool`) and fails every pending task.
+//! from the shared queue, keeps a window of them in flight to its worker,
+//! and reads the answers. The window adapts: two messages for slow tasks,
+//! up to a thousand tiny ones, sized from how long the worker has been
+//! taking. What is waiting goes in one write, so a deep queue of tiny
+//! tasks costs a write per few hundred tasks, while a lone task goes at
+//! once; the worker answers a write in one write too, or each task as it
+//! ends when tasks take longer than half a millisecond.
+//!
+//! Before each task the worker writes the task's id to a page of memory it
+//! shares with the pool (see `progress`). So when a worker dies, exactly
+//! the message it was running fails (`WorkerCrashed`, with the pid and the
+//! signal), and everything else it held goes to another worker: those it
+//! had not started, and those it had finished but not yet answered, which
+//! run again and still answer once. A new worker takes the slot. Python's
+//! pool instead breaks as a whole (`BrokenProcessPool`) and fails every
+//! pending task.
 
 mod entry;
 mod handles;

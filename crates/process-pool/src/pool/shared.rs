@@ -11,9 +11,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-/// How many messages a supervisor keeps in flight to its worker: enough to
-/// hide the round trip, few enough that a crash requeues little.
-pub(crate) const WINDOW: usize = 16;
+/// The fewest messages a supervisor keeps in flight to its worker: one
+/// running and one waiting, so that the worker never idles between them
+/// (Python's executor keeps one extra call queued, the same).
+pub(crate) const MIN_WINDOW: usize = 2;
+/// The most: enough tiny tasks to hide the round trip of a write many
+/// times over.
+pub(crate) const MAX_WINDOW: usize = 1024;
 /// How often a waiting supervisor looks at the pool's flags.
 pub(crate) const POLL: Duration = Duration::from_millis(50);
 /// How long a new worker may take to connect.

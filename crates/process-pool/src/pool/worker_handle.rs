@@ -5,7 +5,8 @@ use super::entry::Outgoing;
 use super::shared::{CONNECT_LIMIT, EXIT_GRACE, Shared};
 use crate::error::PoolError;
 use crate::job::Job;
-use crate::protocol::{Answer, FromWorker, ToWorker, WORKER_ARG, Work};
+use crate::progress::Progress;
+use crate::protocol::{Answer, Answers, FromWorker, ToWorker, WORKER_ARG, Work, Write};
 use crate::sys;
 use ipc_channel::ipc::{self, IpcOneShotServer, IpcReceiver, IpcSender};
 use std::os::unix::process::ExitStatusExt;
@@ -16,9 +17,9 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 /// A worker's answers, as its supervisor reads them.
-type Answers<J> = IpcReceiver<Incoming<J>>;
+type AnswersRx<J> = IpcReceiver<Incoming<J>>;
 /// What a worker sends, as the parent reads it.
-type Incoming<J> = FromWorker<Outgoing<J>, <J as Job>::Output>;
+type Incoming<J> = FromWorker<Outgoing<J>>;
 
 /// One worker process and its two channels.
 pub(crate) struct Worker<J: Job> {
@@ -26,20 +27,25 @@ pub(crate) struct Worker<J: Job> {
     pub(crate) pid: u32,
     /// Feeds the writer thread; `None` once retired. Dropping it ends the
     /// writer, whose ipc sender then closes, which tells the worker to exit.
-    pub(crate) tasks_tx: Option<mpsc::Sender<Outgoing<J>>>,
+    pub(crate) tasks_tx: Option<mpsc::Sender<Write<Outgoing<J>>>>,
     /// Sends tasks to the worker. A thread of its own, so that sending a
     /// large message never blocks reading the worker's results: if both
     /// sides waited on full socket buffers, neither would ever move.
     pub(crate) writer: Option<JoinHandle<()>>,
-    pub(crate) results_rx: Answers<J>,
+    pub(crate) results_rx: AnswersRx<J>,
     /// Messages answered, for `max_tasks_per_worker`.
     pub(crate) tasks_run: u64,
+    /// Messages sent, which `max_tasks_per_worker` bounds too, so that a
+    /// worker is never sent more than it may answer.
+    pub(crate) sent: u64,
+    /// Which task it is on, readable after it dies.
+    pub(crate) progress: Progress,
     /// Over `max_worker_memory`: sent nothing more, and retired once its
     /// window is answered.
     pub(crate) draining: bool,
 }
 
-type Accepted<J> = Result<(Answers<J>, Incoming<J>), ipc_channel::IpcError>;
+type Accepted<J> = Result<(AnswersRx<J>, Incoming<J>), ipc_channel::IpcError>;
 
 impl<J: Job> Worker<J> {
     /// Starts a worker and waits for it to connect, without hanging if it
@@ -64,18 +70,20 @@ impl<J: Job> Worker<J> {
                     results_rx,
                     FromWorker::Hello {
                         tasks_tx: ipc_tasks_tx,
+                        progress,
                         ..
                     },
                 ))) => {
                     let _ = accepter.join();
-                    let (tasks_tx, tasks_rx) = mpsc::channel::<Outgoing<J>>();
-                    let writer = thread::spawn(move || {
-                        for message in tasks_rx {
-                            if ipc_tasks_tx.send(message).is_err() {
-                                break; // the worker is gone; the reader will see it
-                            }
-                        }
-                    });
+                    let Some(progress) = Progress::from_shared(progress) else {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        return Err(PoolError::Ipc(
+                            "the worker's progress page is too small".to_string(),
+                        ));
+                    };
+                    let (tasks_tx, tasks_rx) = mpsc::channel::<Write<Outgoing<J>>>();
+                    let writer = thread::spawn(move || write_all(&tasks_rx, &ipc_tasks_tx));
                     let mut worker = Worker {
                         child,
                         pid,
@@ -83,6 +91,8 @@ impl<J: Job> Worker<J> {
                         writer: Some(writer),
                         results_rx,
                         tasks_run: 0,
+                        sent: 0,
+                        progress,
                         draining: false,
                     };
                     if let Some(job) = shared.initializer.clone() {
@@ -119,9 +129,14 @@ impl<J: Job> Worker<J> {
         // sure the child is gone and reaped.
         if let (Ok(sender), Ok((tasks_tx, _))) = (
             IpcSender::<Incoming<J>>::connect(name),
-            ipc::channel::<Outgoing<J>>(),
+            ipc::channel::<Write<Outgoing<J>>>(),
         ) {
-            let _ = sender.send(FromWorker::Hello { pid: 0, tasks_tx });
+            let progress = Progress::new().shared();
+            let _ = sender.send(FromWorker::Hello {
+                pid: 0,
+                tasks_tx,
+                progress,
+            });
         }
         let _ = accepter.join();
         let _ = child.kill();
@@ -137,27 +152,25 @@ impl<J: Job> Worker<J> {
             .as_ref()
             .ok_or_else(|| PoolError::Ipc("the worker is retired".to_string()))?;
         tasks_tx
-            .send(ToWorker {
+            .send(vec![ToWorker {
                 task: u64::MAX,
                 work: Arc::new(Work::One(job)),
-            })
+            }])
             .map_err(|error| ipc_error(&error))?;
-        match self.results_rx.recv() {
-            Ok(FromWorker::Done {
-                answer: Answer::One(Ok(_)),
-                ..
-            }) => Ok(()),
-            Ok(FromWorker::Done {
-                answer: Answer::One(Err(message)),
-                ..
-            }) => Err(PoolError::InitializerFailed {
+        let answers = match self.results_rx.recv() {
+            Ok(FromWorker::Done { answers, .. }) => answers,
+            Ok(FromWorker::Hello { .. }) => Answers::default(),
+            Err(error) => return Err(ipc_error(&error)),
+        };
+        match answers.read::<J::Output>().next() {
+            Some((_, Ok(Answer::One(Ok(_))))) => Ok(()),
+            Some((_, Ok(Answer::One(Err(message))))) => Err(PoolError::InitializerFailed {
                 pid: self.pid,
                 message,
             }),
-            Ok(_) => Err(PoolError::Ipc(
+            _ => Err(PoolError::Ipc(
                 "unexpected message from the initializer".to_string(),
             )),
-            Err(error) => Err(ipc_error(&error)),
         }
     }
 
@@ -195,6 +208,12 @@ impl<J: Job> Worker<J> {
     }
 
     pub(crate) fn kill(mut self) {
+        self.kill_and_reap();
+    }
+
+    /// Kills the worker and waits for it, keeping the handle to read its
+    /// progress page.
+    pub(crate) fn kill_and_reap(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
         self.join_writer();
@@ -206,6 +225,20 @@ impl<J: Job> Worker<J> {
         self.tasks_tx = None;
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
+        }
+    }
+}
+
+/// The writer thread: sends each write, joined with any that queued up
+/// behind it meanwhile, so that a burst of small writes costs one
+/// system call.
+fn write_all<M: serde::Serialize>(writes: &mpsc::Receiver<Write<M>>, worker: &IpcSender<Write<M>>) {
+    while let Ok(mut write) = writes.recv() {
+        while let Ok(more) = writes.try_recv() {
+            write.extend(more);
+        }
+        if worker.send(write).is_err() {
+            break; // the worker is gone; the reader will see it
         }
     }
 }
