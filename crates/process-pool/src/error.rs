@@ -63,6 +63,19 @@ pub enum TaskError {
         /// The task.
         task: TaskId,
     },
+    /// The pool stopped itself before the task could run: too many
+    /// workers in a row died before finishing a task (see
+    /// [`Builder::max_consecutive_crashes`](crate::pool::Builder::max_consecutive_crashes)),
+    /// or none could start. Python's `BrokenProcessPool`, but only once the
+    /// crashes show that retrying is hopeless.
+    #[error("task {task} never ran: the pool stopped because {cause}")]
+    PoolBroken {
+        /// The task.
+        task: TaskId,
+        /// The crash loop: how many workers died, and how the last one
+        /// died, with the end of its stderr.
+        cause: String,
+    },
     /// The pool was dropped, or its shutdown deadline passed, first.
     #[error("task {task} was dropped: the pool shut down first")]
     PoolClosed {
@@ -80,6 +93,7 @@ impl TaskError {
             | TaskError::TimedOut { task, .. }
             | TaskError::BadResult { task, .. }
             | TaskError::Cancelled { task }
+            | TaskError::PoolBroken { task, .. }
             | TaskError::PoolClosed { task } => *task,
         }
     }
@@ -94,6 +108,7 @@ impl TaskError {
             | TaskError::TimedOut { task: id, .. }
             | TaskError::BadResult { task: id, .. }
             | TaskError::Cancelled { task: id }
+            | TaskError::PoolBroken { task: id, .. }
             | TaskError::PoolClosed { task: id } => *id = task,
         }
         error
@@ -112,12 +127,14 @@ pub enum PoolError {
     /// The worker died before it connected: a binary that does not call
     /// `worker::run_if_worker` first thing, or one built for another job
     /// type (it says so on stderr and exits with code 2).
-    #[error("worker pid {pid} exited before connecting: {how}")]
+    #[error("worker pid {pid} exited before connecting: {how}; {}", stderr_tail(.stderr))]
     ExitedBeforeConnecting {
         /// The worker.
         pid: u32,
         /// How it ended.
         how: String,
+        /// The last lines it wrote to stderr (it may say why).
+        stderr: String,
     },
     /// The worker neither connected nor died in time.
     #[error("worker pid {pid} did not connect within {limit:?}")]
@@ -138,4 +155,13 @@ pub enum PoolError {
     /// ipc-channel failed: making a channel, connecting, or a message.
     #[error("ipc: {0}")]
     Ipc(String),
+}
+
+/// The end of a worker's stderr, for a message.
+pub(crate) fn stderr_tail(stderr: &str) -> String {
+    if stderr.trim().is_empty() {
+        "it wrote nothing to stderr".to_string()
+    } else {
+        format!("its stderr ended: {}", stderr.trim_end())
+    }
 }

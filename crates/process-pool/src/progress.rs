@@ -79,6 +79,11 @@ impl Progress {
             .store(task.wrapping_add(1), Ordering::Release);
     }
 
+    /// Whether the worker finished any task (its initializer aside).
+    pub(crate) fn finished_any(&mut self) -> bool {
+        self.word(FINISHED).load(Ordering::Acquire) != 0
+    }
+
     /// Where the worker is, or was when it died.
     pub(crate) fn place(&mut self) -> Place {
         let started = self.word(STARTED).load(Ordering::Acquire);
@@ -102,8 +107,10 @@ mod tests {
         assert_eq!(pool.place(), Place::Fresh);
         worker.start(41);
         assert_eq!(pool.place(), Place::Running(41));
+        assert!(!pool.finished_any());
         worker.finish(41);
         assert_eq!(pool.place(), Place::After(41));
+        assert!(pool.finished_any());
         worker.start(0);
         assert_eq!(pool.place(), Place::Running(0));
     }

@@ -37,6 +37,8 @@ enum Probe {
     Panic(String),
     KillWorker,
     ExitWorker(i32),
+    /// Say this on stderr, then abort the worker.
+    Abort(String),
     Unreadable,
     Pid,
     /// What the initializer left in this worker.
@@ -91,6 +93,10 @@ impl Job for Probe {
                 unreachable!("alive a minute after SIGKILL")
             }
             Probe::ExitWorker(code) => std::process::exit(code),
+            Probe::Abort(last_words) => {
+                eprintln!("{last_words}");
+                std::process::abort()
+            }
             Probe::Unreadable => Answer::Odd(Even(7)),
             Probe::Pid => Answer::Pid(std::process::id()),
             Probe::Initialized => Answer::Number(MARK.load(Ordering::SeqCst)),
@@ -514,6 +520,76 @@ fn max_tasks_per_worker_holds_in_the_middle_of_a_batch() {
     assert!(per_worker.len() >= TASKS.div_ceil(MOST as usize));
 }
 
+fn a_crash_loop_stops_the_pool_and_names_its_cause() {
+    const TASKS: u64 = 20;
+    let pool = Pool::builder()
+        .workers(2)
+        .max_consecutive_crashes(3)
+        .build()
+        .unwrap();
+    let jobs = (0..TASKS)
+        .map(|n| Probe::Abort(format!("job {n}: the model file is missing")))
+        .collect();
+    let (mut crashed, mut broken) = (0, 0);
+    for result in each_once(&pool, jobs) {
+        match result {
+            Err(TaskError::WorkerCrashed { how, .. }) => {
+                assert_eq!(how, "killed by signal 6 (SIGABRT)");
+                crashed += 1;
+            }
+            Err(TaskError::PoolBroken { cause, .. }) => {
+                assert!(
+                    cause.contains("workers in a row died before finishing a task"),
+                    "{cause}"
+                );
+                assert!(cause.contains("killed by signal 6 (SIGABRT)"), "{cause}");
+                assert!(cause.contains(": the model file is missing"), "{cause}");
+                broken += 1;
+            }
+            other => panic!("expected a crash or a broken pool, got {other:?}"),
+        }
+    }
+    // Each slot may lose one more worker before it sees the pool stop.
+    assert!((3..=4).contains(&crashed), "{crashed} crashed");
+    assert_eq!(crashed + broken, TASKS);
+    assert!(pool.broken().is_some());
+    // Nothing runs on a broken pool, and nothing waits either.
+    assert!(matches!(
+        pool.submit(Probe::Square(2)).result(),
+        Err(TaskError::PoolBroken { .. })
+    ));
+    assert!(
+        all_within(&pool.worker_pids(), Duration::from_secs(2), gone),
+        "a worker of the broken pool is still running"
+    );
+}
+
+fn crashes_between_finished_tasks_never_stop_the_pool() {
+    // Every other task kills its worker, the rest finish: 50 deaths, never
+    // two in a row without a finished task, against a limit of 2.
+    let pool = Pool::builder()
+        .workers(1)
+        .max_consecutive_crashes(2)
+        .build()
+        .unwrap();
+    let jobs = (0..100)
+        .map(|n| match n % 2 {
+            0 => Probe::Square(n),
+            _ => Probe::ExitWorker(9),
+        })
+        .collect();
+    for (n, result) in (0..).zip(each_once(&pool, jobs)) {
+        match result {
+            Err(TaskError::WorkerCrashed { how, .. }) if n % 2 == 1 => {
+                assert_eq!(how, "exit code 9")
+            }
+            result => assert_eq!(square(result), n * n, "task {n}"),
+        }
+    }
+    assert_eq!(pool.broken(), None);
+    assert_eq!(pool.stats().crashed, 50);
+}
+
 /// A worker that leaks 16 MiB a task, against a 64 MiB limit: every task
 /// still succeeds, the worker is replaced every few tasks, and the pool
 /// counts each replacement.
@@ -611,7 +687,10 @@ fn a_binary_that_does_not_serve_the_job_type_says_so_and_exits_2() {
         .exe(CRATE_BINARY)
         .build()
     {
-        Err(PoolError::ExitedBeforeConnecting { how, .. }) => assert_eq!(how, "exit code 2"),
+        Err(PoolError::ExitedBeforeConnecting { how, stderr, .. }) => {
+            assert_eq!(how, "exit code 2");
+            assert!(stderr.contains("but this binary serves only"), "{stderr:?}");
+        }
         Err(other) => panic!("expected an exit before connecting, got {other}"),
         Ok(_) => panic!("the crate's binary ran this file's jobs"),
     }
@@ -767,6 +846,8 @@ const TESTS: &[(&str, fn())] = &[
     test!(a_worker_killed_in_the_middle_of_a_batch_fails_only_its_task),
     test!(a_batch_whose_last_task_hangs_times_out_alone),
     test!(max_tasks_per_worker_holds_in_the_middle_of_a_batch),
+    test!(a_crash_loop_stops_the_pool_and_names_its_cause),
+    test!(crashes_between_finished_tasks_never_stop_the_pool),
     test!(a_worker_over_its_memory_limit_is_replaced_and_its_task_succeeds),
     test!(the_initializer_runs_in_every_worker_before_any_task),
     test!(shutdown_finishes_the_queue_and_reaps_every_worker),

@@ -185,9 +185,14 @@ pub fn tally(args: &Args, seed: u64) -> Result<Tally> {
             ms: (args.timeout_ms * 20).max(2_000),
         },
     });
+    // Chaos kills workers on purpose, and at a high enough rate, ten fresh
+    // workers in a row can die at their first task by chance, which is
+    // what `max_consecutive_crashes` stops a pool for. Here every one of
+    // those deaths is expected, so the pool must go on.
     let pool = Pool::builder()
         .workers(args.workers as usize)
         .task_timeout(timeout)
+        .max_consecutive_crashes(u32::MAX)
         .build()?;
     let started = Instant::now();
     let mut answers = vec![0u32; kinds.len()];

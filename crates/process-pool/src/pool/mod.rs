@@ -29,7 +29,7 @@ mod worker_handle;
 pub use handles::{AsCompleted, TaskHandle, Waited};
 pub use worker_handle::describe;
 
-use crate::error::{PoolError, TaskError, TaskId};
+use crate::error::{PoolError, TaskId};
 use crate::job::Job;
 use crate::protocol::Work;
 use crossbeam_channel as queue;
@@ -37,7 +37,7 @@ use entry::{Entry, Reply};
 use shared::{Config, Shared, lock};
 use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -64,6 +64,9 @@ pub struct Stats {
     /// Workers retired for growing past `max_worker_memory`.
     pub recycled: u64,
 }
+
+/// [`Builder::max_consecutive_crashes`]'s default.
+const DEFAULT_MAX_CONSECUTIVE_CRASHES: u32 = 10;
 
 /// How to build a pool: `Pool::builder().workers(2).task_timeout(d).build()`.
 pub struct Builder<J: Job> {
@@ -116,6 +119,22 @@ impl<J: Job> Builder<J> {
         self
     }
 
+    /// Stop the pool once this many workers in a row (default 10) have
+    /// died before finishing a single task, or could not start at all: a
+    /// job type that kills every worker at its first task, or a worker
+    /// binary that cannot start, would otherwise respawn for ever. Every
+    /// pending task, and every task submitted after, then fails with
+    /// [`TaskError::PoolBroken`](crate::error::TaskError::PoolBroken), whose cause names the last worker's exit
+    /// status or signal and the end of its stderr; [`Pool::broken`] says
+    /// the same. A worker that finishes a task resets the count, so a
+    /// task that kills its worker now and then never stops the pool.
+    /// Python's executor breaks at the first dead worker
+    /// (`BrokenProcessPool`).
+    pub fn max_consecutive_crashes(mut self, workers: u32) -> Self {
+        self.config.max_consecutive_crashes = workers.max(1);
+        self
+    }
+
     /// How many submitted messages may wait; `submit` blocks beyond that.
     pub fn queue_capacity(mut self, capacity: usize) -> Self {
         self.queue_capacity = capacity.max(1);
@@ -153,6 +172,8 @@ impl<J: Job> Builder<J> {
             restarted: AtomicU64::new(0),
             recycled: AtomicU64::new(0),
             busy: AtomicUsize::new(0),
+            crashes_in_a_row: AtomicU32::new(0),
+            broken: Mutex::new(None),
         });
         // Each supervisor starts its own worker, so that the worker's
         // PR_SET_PDEATHSIG is tied to a thread that lives as long as the
@@ -267,6 +288,7 @@ impl<J: Job> Pool<J> {
                 max_tasks_per_worker: None,
                 max_worker_memory: None,
                 task_timeout: None,
+                max_consecutive_crashes: DEFAULT_MAX_CONSECUTIVE_CRASHES,
             },
             initializer: None,
             queue_capacity: 1024,
@@ -307,6 +329,15 @@ impl<J: Job> Pool<J> {
             self.enqueue(id, Work::One(job), Reply::EachTask(done_tx.clone()));
         }
         AsCompleted::new(done_rx, task_ids, &self.shared.cancelled)
+    }
+
+    /// Why the pool stopped itself, if it has: too many workers in a row
+    /// died before finishing a task (see
+    /// [`Builder::max_consecutive_crashes`]). A broken pool fails every
+    /// task with [`TaskError::PoolBroken`](crate::error::TaskError::PoolBroken);
+    /// build a new one.
+    pub fn broken(&self) -> Option<String> {
+        lock(&self.shared.broken).clone()
     }
 
     /// The pool's counters, now.
@@ -356,12 +387,20 @@ impl<J: Job> Pool<J> {
             .submitted
             .fetch_add(work.len() as u64, Ordering::SeqCst);
         let entry = Entry::new(id, work, reply);
-        let Some(jobs_tx) = &self.jobs_tx else {
-            entry.fail(TaskError::PoolClosed { task: id });
+        let Some(jobs_tx) = self.jobs_tx.as_ref().filter(|_| self.broken().is_none()) else {
+            entry.fail(self.shared.stopped(id));
             return;
         };
         if let Err(queue::SendError(entry)) = jobs_tx.send(entry) {
-            entry.fail(TaskError::PoolClosed { task: id });
+            entry.fail(self.shared.stopped(id));
+        }
+        // Broken meanwhile: its supervisors may have drained the queue
+        // before this entry was in it, so fail what is left here.
+        if self.broken().is_some() {
+            while let Ok(entry) = self.shared.jobs_rx.try_recv() {
+                let task = entry.id;
+                entry.fail(self.shared.stopped(task));
+            }
         }
     }
 }

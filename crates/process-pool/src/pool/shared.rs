@@ -2,12 +2,12 @@
 //! leaf of the pool's modules, which the others import.
 
 use super::entry::Entry;
-use crate::error::TaskId;
+use crate::error::{TaskError, TaskId};
 use crate::job::Job;
 use crossbeam_channel as queue;
 use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -46,6 +46,41 @@ pub(crate) struct Shared<J: Job> {
     pub(crate) restarted: AtomicU64,
     pub(crate) recycled: AtomicU64,
     pub(crate) busy: AtomicUsize,
+    /// Workers in a row, pool-wide, that died before finishing a task or
+    /// could not start at all.
+    pub(crate) crashes_in_a_row: AtomicU32,
+    /// Why the pool stopped itself, once it has.
+    pub(crate) broken: Mutex<Option<String>>,
+}
+
+impl<J: Job> Shared<J> {
+    /// A worker died before finishing any task, or could not start, for
+    /// the reason `how`. The pool stops once `max_consecutive_crashes` have
+    /// in a row: every pending task then fails with `PoolBroken`.
+    pub(crate) fn crashed_fresh(&self, how: impl FnOnce() -> String) {
+        let in_a_row = self.crashes_in_a_row.fetch_add(1, Ordering::SeqCst) + 1;
+        if in_a_row >= self.config.max_consecutive_crashes {
+            let cause = format!(
+                "{in_a_row} workers in a row died before finishing a task; the last {}",
+                how()
+            );
+            lock(&self.broken).get_or_insert(cause);
+            self.aborting.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// A worker finished a task: whatever crashed before was not a loop.
+    pub(crate) fn made_progress(&self) {
+        self.crashes_in_a_row.store(0, Ordering::SeqCst);
+    }
+
+    /// How a task that cannot run now fails: the pool broke, or it closed.
+    pub(crate) fn stopped(&self, task: TaskId) -> TaskError {
+        match lock(&self.broken).clone() {
+            Some(cause) => TaskError::PoolBroken { task, cause },
+            None => TaskError::PoolClosed { task },
+        }
+    }
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -62,4 +97,5 @@ pub(crate) struct Config {
     pub(crate) max_tasks_per_worker: Option<u64>,
     pub(crate) max_worker_memory: Option<u64>,
     pub(crate) task_timeout: Option<Duration>,
+    pub(crate) max_consecutive_crashes: u32,
 }

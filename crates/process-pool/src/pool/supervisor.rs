@@ -6,7 +6,7 @@
 use super::entry::Entry;
 use super::shared::{MAX_WINDOW, MIN_WINDOW, POLL, Shared, lock};
 use super::worker_handle::Worker;
-use crate::error::{TaskError, TaskId};
+use crate::error::{TaskError, TaskId, stderr_tail};
 use crate::job::Job;
 use crate::progress::Place;
 use crate::protocol::FromWorker;
@@ -63,7 +63,7 @@ pub(crate) fn supervise<J: Job>(slot: usize, first: Worker<J>, shared: &Shared<J
                 .chain(std::iter::from_fn(|| take_entry(shared, None)))
             {
                 let task = entry.id;
-                entry.fail(TaskError::PoolClosed { task });
+                entry.fail(shared.stopped(task));
             }
             if let Some(worker) = worker.take() {
                 worker.kill();
@@ -81,6 +81,7 @@ pub(crate) fn supervise<J: Job>(slot: usize, first: Worker<J>, shared: &Shared<J
                     eprintln!(
                         "process-pool: slot {slot}: could not start a replacement worker: {error}"
                     );
+                    shared.crashed_fresh(|| format!("could not start: {error}"));
                     thread::sleep(POLL);
                 }
             }
@@ -163,6 +164,7 @@ pub(crate) fn supervise<J: Job>(slot: usize, first: Worker<J>, shared: &Shared<J
         match received {
             Ok(FromWorker::Done { answers, busy_ns }) => {
                 oldest_since = Instant::now();
+                shared.made_progress();
                 window.learn(busy_ns, answers.tasks.len());
                 for (task, answer) in answers.read::<J::Output>() {
                     let Some(position) = in_flight.iter().position(|entry| entry.id == task) else {
@@ -239,6 +241,16 @@ pub(crate) fn supervise<J: Job>(slot: usize, first: Worker<J>, shared: &Shared<J
                     }
                 };
                 shared.crashed.fetch_add(1, Ordering::SeqCst);
+                if lost.progress.finished_any() {
+                    shared.made_progress();
+                } else {
+                    shared.crashed_fresh(|| {
+                        format!(
+                            "was pid {pid}, {how}; {}",
+                            stderr_tail(&lost.stderr.last_lines())
+                        )
+                    });
+                }
                 let place = lost.progress.place();
                 settle(shared, &mut in_flight, place, None, |task| {
                     TaskError::WorkerCrashed { task, pid, how }

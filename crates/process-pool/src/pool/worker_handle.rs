@@ -2,17 +2,19 @@
 //! it dies first, initialising it, and letting it go (retire or kill).
 
 use super::entry::Outgoing;
-use super::shared::{CONNECT_LIMIT, EXIT_GRACE, Shared};
+use super::shared::{CONNECT_LIMIT, EXIT_GRACE, Shared, lock};
 use crate::error::PoolError;
 use crate::job::Job;
 use crate::progress::Progress;
 use crate::protocol::{Answer, Answers, FromWorker, ToWorker, WORKER_ARG, Work, Write};
 use crate::sys;
 use ipc_channel::ipc::{self, IpcOneShotServer, IpcReceiver, IpcSender};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write as _};
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -40,6 +42,8 @@ pub(crate) struct Worker<J: Job> {
     pub(crate) sent: u64,
     /// Which task it is on, readable after it dies.
     pub(crate) progress: Progress,
+    /// The last lines it wrote to stderr.
+    pub(crate) stderr: Arc<StderrTail>,
     /// Over `max_worker_memory`: sent nothing more, and retired once its
     /// window is answered.
     pub(crate) draining: bool,
@@ -57,10 +61,12 @@ impl<J: Job> Worker<J> {
         let mut command = Command::new(&shared.config.exe);
         command
             .args([WORKER_ARG, std::any::type_name::<J>(), &name])
-            .stdin(Stdio::null());
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped());
         sys::die_with_spawning_thread(&mut command);
         let mut child = command.spawn().map_err(PoolError::Spawn)?;
         let pid = child.id();
+        let stderr = StderrTail::follow(child.stderr.take());
         let (accepted_tx, accepted_rx) = mpsc::channel::<Accepted<J>>();
         let accepter = thread::spawn(move || drop(accepted_tx.send(server.accept())));
         let deadline = Instant::now() + CONNECT_LIMIT;
@@ -93,6 +99,7 @@ impl<J: Job> Worker<J> {
                         tasks_run: 0,
                         sent: 0,
                         progress,
+                        stderr,
                         draining: false,
                     };
                     if let Some(job) = shared.initializer.clone() {
@@ -116,6 +123,7 @@ impl<J: Job> Worker<J> {
                 break PoolError::ExitedBeforeConnecting {
                     pid,
                     how: describe(status),
+                    stderr: stderr.last_lines(),
                 };
             }
             if Instant::now() >= deadline {
@@ -226,6 +234,72 @@ impl<J: Job> Worker<J> {
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
         }
+    }
+}
+
+/// How many of a worker's last stderr lines are kept, and how long each.
+const TAIL_LINES: usize = 8;
+const TAIL_LINE_CHARS: usize = 300;
+/// How long a dead worker's stderr may take to reach its end.
+const TAIL_GRACE: Duration = Duration::from_millis(200);
+
+/// A worker's stderr, passed through to the pool's own line by line, with
+/// its last lines kept to say why the worker died.
+#[derive(Default)]
+pub(crate) struct StderrTail {
+    /// The last lines, and whether the end of the stream was reached.
+    seen: Mutex<(VecDeque<String>, bool)>,
+    ended: Condvar,
+}
+
+impl StderrTail {
+    /// Follows `stderr` on a thread of its own until it ends, which is when
+    /// the worker and whatever it started have all closed it.
+    fn follow(stderr: Option<ChildStderr>) -> Arc<StderrTail> {
+        let tail = Arc::new(StderrTail::default());
+        let Some(stderr) = stderr else {
+            tail.end();
+            return tail;
+        };
+        let following = Arc::clone(&tail);
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stderr);
+            let mut line = Vec::new();
+            while matches!(reader.read_until(b'\n', &mut line), Ok(read) if read > 0) {
+                // Passed on as it came, bytes and all; a closed stderr of
+                // ours is no reason to stop keeping the tail.
+                let _ = std::io::stderr().lock().write_all(&line);
+                following.keep(&String::from_utf8_lossy(&line));
+                line.clear();
+            }
+            following.end();
+        });
+        tail
+    }
+
+    fn keep(&self, line: &str) {
+        let line: String = line.trim_end().chars().take(TAIL_LINE_CHARS).collect();
+        let mut seen = lock(&self.seen);
+        if seen.0.len() == TAIL_LINES {
+            seen.0.pop_front();
+        }
+        seen.0.push_back(line);
+    }
+
+    fn end(&self) {
+        lock(&self.seen).1 = true;
+        self.ended.notify_all();
+    }
+
+    /// The last lines, once the stream has ended or after a short grace:
+    /// call it once the worker is dead.
+    pub(crate) fn last_lines(&self) -> String {
+        let seen = lock(&self.seen);
+        let (seen, _) = self
+            .ended
+            .wait_timeout_while(seen, TAIL_GRACE, |(_, ended)| !*ended)
+            .unwrap_or_else(PoisonError::into_inner);
+        seen.0.iter().cloned().collect::<Vec<_>>().join("\n")
     }
 }
 
