@@ -49,6 +49,26 @@ fn wc_counts_a_folder_two_ways_and_they_agree() {
 }
 
 #[test]
+fn async_tokio_awaits_a_thousand_tasks_without_a_thread_each() {
+    let output = Command::new(example("async_tokio"))
+        .output()
+        .expect("running the async_tokio example");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for line in [
+        "7 squared is 49, awaited",
+        "1000 tasks awaited at once on one runtime thread",
+        "as_completed as a stream gave the squares of [1, 2, 3, 4, 5]",
+    ] {
+        assert!(stdout.contains(line), "{stdout}");
+    }
+}
+
+#[test]
 fn wc_on_a_missing_folder_exits_with_code_2() {
     let output = Command::new(example("wc"))
         .arg("/no/such/folder")

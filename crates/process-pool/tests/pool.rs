@@ -17,6 +17,7 @@ use process_pool::worker::run_if_worker;
 use process_pool::{Job, Pool, PoolError, TaskError, Waited};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeSet;
+use std::future::IntoFuture;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
@@ -590,6 +591,34 @@ fn crashes_between_finished_tasks_never_stop_the_pool() {
     assert_eq!(pool.stats().crashed, 50);
 }
 
+fn awaited_handles_and_streamed_results_carry_every_outcome() {
+    use futures_util::StreamExt;
+    let pool = pool(2);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        assert_eq!(square(pool.submit(Probe::Square(3)).await), 9);
+        assert!(matches!(
+            pool.submit(Probe::ExitWorker(5)).await,
+            Err(TaskError::WorkerCrashed { how, .. }) if how == "exit code 5"
+        ));
+        // Cancelled while awaited and running: its worker is killed.
+        let sleeper = pool.submit(Probe::Sleep { ms: 60_000 }).into_future();
+        eventually("the sleeper to start", || pool.stats().busy > 0);
+        sleeper.cancel();
+        assert!(matches!(sleeper.await, Err(TaskError::Cancelled { .. })));
+        let mut streamed = pool.as_completed((0..50).map(Probe::Square));
+        let first = streamed.task_ids().start;
+        let mut seen = BTreeSet::new();
+        while let Some((task, result)) = StreamExt::next(&mut streamed).await {
+            assert_eq!(square(result), (task - first) * (task - first));
+            assert!(seen.insert(task), "task {task} twice");
+        }
+        assert_eq!(seen.len(), 50);
+    });
+}
+
 /// A worker that leaks 16 MiB a task, against a 64 MiB limit: every task
 /// still succeeds, the worker is replaced every few tasks, and the pool
 /// counts each replacement.
@@ -846,6 +875,7 @@ const TESTS: &[(&str, fn())] = &[
     test!(a_worker_killed_in_the_middle_of_a_batch_fails_only_its_task),
     test!(a_batch_whose_last_task_hangs_times_out_alone),
     test!(max_tasks_per_worker_holds_in_the_middle_of_a_batch),
+    test!(awaited_handles_and_streamed_results_carry_every_outcome),
     test!(a_crash_loop_stops_the_pool_and_names_its_cause),
     test!(crashes_between_finished_tasks_never_stop_the_pool),
     test!(a_worker_over_its_memory_limit_is_replaced_and_its_task_succeeds),

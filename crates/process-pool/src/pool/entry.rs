@@ -11,6 +11,8 @@ use crate::job::Job;
 use crate::protocol::{Answer, Ran, ToWorker, Work};
 use std::sync::Arc;
 use std::sync::mpsc::{Sender, SyncSender};
+use std::sync::{Mutex, PoisonError};
+use std::task::Waker;
 
 /// A task's result, as the caller sees it.
 pub(crate) type TaskResult<O> = Result<O, TaskError>;
@@ -71,12 +73,37 @@ impl<O> Outcome<O> {
 
 /// Where an entry's results go.
 pub(crate) enum Reply<O> {
-    /// `submit`: the one result, to its handle.
-    One(SyncSender<TaskResult<O>>),
-    /// `as_completed`, `map_unordered`: each task's result as it comes.
-    EachTask(Sender<(TaskId, TaskResult<O>)>),
+    /// `submit`: the one result, to its handle, which a thread may block on
+    /// or async code await.
+    One(oneshot::Sender<TaskResult<O>>),
+    /// `as_completed`, `map_unordered`: each task's result as it comes, and
+    /// the waker of a task awaiting them as a stream, if any.
+    EachTask(Sender<(TaskId, TaskResult<O>)>, Arc<WakeOnResult>),
     /// `map`, which types a chunk's results as it stores them.
     Chunk(SyncSender<Outcome<O>>),
+}
+
+/// The waker of an async task reading `as_completed` as a stream: set when
+/// it found no result waiting, taken and woken when one arrives. A plain
+/// iterator never sets it, so then a result costs one uncontended lock.
+#[derive(Default)]
+pub(crate) struct WakeOnResult(Mutex<Option<Waker>>);
+
+impl WakeOnResult {
+    pub(crate) fn register(&self, waker: &Waker) {
+        let mut slot = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match slot.as_mut() {
+            Some(registered) if registered.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
+        }
+    }
+
+    fn wake(&self) {
+        let waker = self.0.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
 }
 
 pub(crate) struct Entry<J: Job> {
@@ -153,10 +180,11 @@ impl<J: Job> Entry<J> {
         match self.reply {
             Reply::Chunk(chunk_tx) => drop(chunk_tx.send(outcome)),
             Reply::One(result_tx) => drop(result_tx.send(outcome.single(first))),
-            Reply::EachTask(done_tx) if len == 1 => {
+            Reply::EachTask(done_tx, waker) if len == 1 => {
                 drop(done_tx.send((first, outcome.single(first))));
+                waker.wake();
             }
-            Reply::EachTask(done_tx) => {
+            Reply::EachTask(done_tx, waker) => {
                 let mut results = Vec::with_capacity(len);
                 outcome.extend_results(first, len, &mut results);
                 for (task, result) in (first..).zip(results) {
@@ -164,6 +192,7 @@ impl<J: Job> Entry<J> {
                         break;
                     }
                 }
+                waker.wake();
             }
         }
     }

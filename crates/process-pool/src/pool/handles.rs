@@ -1,20 +1,73 @@
 //! What `submit` and `as_completed` give back: Python's `Future` and the
-//! `as_completed` iterator.
+//! `as_completed` iterator, each usable from async code as well (a future
+//! and a `Stream`), with no thread parked per task and no runtime needed
+//! for the blocking calls.
 
-use super::entry::TaskResult;
+use super::entry::{TaskResult, WakeOnResult};
 use super::shared::lock;
 use crate::error::{TaskError, TaskId};
+use futures_core::Stream;
 use std::collections::HashSet;
+use std::future::{Future, IntoFuture};
 use std::ops::Range;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::pin::Pin;
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-/// A submitted task: Python's `Future`.
+/// A submitted task: Python's `Future`. Block on it with
+/// [`result`](TaskHandle::result), or `.await` it from async code (Python's
+/// `await asyncio.wrap_future(future)`): the result wakes the awaiting
+/// task, and no thread waits for it.
 pub struct TaskHandle<O> {
     pub(super) id: TaskId,
-    pub(super) result_rx: Receiver<TaskResult<O>>,
+    pub(super) result_rx: oneshot::Receiver<TaskResult<O>>,
     pub(super) cancelled: Arc<Mutex<HashSet<TaskId>>>,
+}
+
+/// A [`TaskHandle`] being awaited: its result, or why it failed.
+pub struct TaskFuture<O> {
+    id: TaskId,
+    result_rx: oneshot::AsyncReceiver<TaskResult<O>>,
+    cancelled: Arc<Mutex<HashSet<TaskId>>>,
+}
+
+impl<O> IntoFuture for TaskHandle<O> {
+    type Output = Result<O, TaskError>;
+    type IntoFuture = TaskFuture<O>;
+
+    fn into_future(self) -> TaskFuture<O> {
+        TaskFuture {
+            id: self.id,
+            result_rx: self.result_rx.into_future(),
+            cancelled: self.cancelled,
+        }
+    }
+}
+
+impl<O> TaskFuture<O> {
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// Cancels the task, as [`TaskHandle::cancel`] does. Dropping the
+    /// future does not: the task runs on, as a dropped handle's does.
+    pub fn cancel(&self) {
+        lock(&self.cancelled).insert(self.id);
+    }
+}
+
+impl<O> Future for TaskFuture<O> {
+    type Output = Result<O, TaskError>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let task = self.id;
+        Pin::new(&mut self.result_rx)
+            .poll(context)
+            .map(|received| received.unwrap_or(Err(TaskError::PoolClosed { task })))
+    }
 }
 
 /// What [`TaskHandle::result_timeout`] found.
@@ -43,8 +96,8 @@ impl<O> TaskHandle<O> {
     pub fn result_timeout(self, timeout: Duration) -> Waited<O> {
         match self.result_rx.recv_timeout(timeout) {
             Ok(result) => Waited::Done(result),
-            Err(RecvTimeoutError::Timeout) => Waited::Pending(self),
-            Err(RecvTimeoutError::Disconnected) => {
+            Err(oneshot::RecvTimeoutError::Timeout) => Waited::Pending(self),
+            Err(oneshot::RecvTimeoutError::Disconnected) => {
                 Waited::Done(Err(TaskError::PoolClosed { task: self.id }))
             }
         }
@@ -60,9 +113,13 @@ impl<O> TaskHandle<O> {
     }
 }
 
-/// Results in the order the tasks finish, each with its task id.
+/// Results in the order the tasks finish, each with its task id: an
+/// iterator that blocks, or a [`Stream`] that async code polls, which an
+/// arriving result wakes. With both traits in scope, name the stream's
+/// `next` by its trait: `StreamExt::next(&mut completed).await`.
 pub struct AsCompleted<O> {
     pub(super) done_rx: Receiver<(TaskId, TaskResult<O>)>,
+    pub(super) waker: Arc<WakeOnResult>,
     pub(super) remaining: usize,
     pub(super) task_ids: Range<TaskId>,
     pub(super) cancelled: Arc<Mutex<HashSet<TaskId>>>,
@@ -76,12 +133,14 @@ impl<O> AsCompleted<O> {
     /// The results of the tasks `task_ids`, as they arrive on `done_rx`.
     pub(super) fn new(
         done_rx: Receiver<(TaskId, TaskResult<O>)>,
+        waker: Arc<WakeOnResult>,
         task_ids: Range<TaskId>,
         cancelled: &Arc<Mutex<HashSet<TaskId>>>,
     ) -> Self {
         let count = task_ids.clone().count();
         Self {
             done_rx,
+            waker,
             remaining: count,
             task_ids,
             cancelled: Arc::clone(cancelled),
@@ -113,15 +172,10 @@ impl<O> AsCompleted<O> {
     }
 }
 
-impl<O> Iterator for AsCompleted<O> {
-    type Item = (TaskId, Result<O, TaskError>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.remaining == 0 {
-            return None;
-        }
+impl<O> AsCompleted<O> {
+    /// Books an answer in: counted, marked, and its cancel forgotten.
+    fn arrived(&mut self, id: TaskId) {
         self.remaining -= 1;
-        let (id, result) = self.done_rx.recv().ok()?;
         if let Some(answered) = id
             .checked_sub(self.task_ids.start)
             .and_then(|index| self.answered.get_mut(index as usize))
@@ -132,7 +186,56 @@ impl<O> Iterator for AsCompleted<O> {
         if self.cancelling {
             lock(&self.cancelled).remove(&id);
         }
+    }
+}
+
+impl<O> Iterator for AsCompleted<O> {
+    type Item = (TaskId, Result<O, TaskError>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let Ok((id, result)) = self.done_rx.recv() else {
+            self.remaining = 0;
+            return None;
+        };
+        self.arrived(id);
         Some((id, result))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.remaining))
+    }
+}
+
+impl<O> Stream for AsCompleted<O> {
+    type Item = (TaskId, Result<O, TaskError>);
+
+    fn poll_next(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        // Register first, then look: a result that lands in between finds
+        // the waker and wakes us, so none is missed.
+        let mut registered = false;
+        loop {
+            match self.done_rx.try_recv() {
+                Ok((id, result)) => {
+                    self.arrived(id);
+                    return Poll::Ready(Some((id, result)));
+                }
+                Err(TryRecvError::Disconnected) => {
+                    self.remaining = 0;
+                    return Poll::Ready(None);
+                }
+                Err(TryRecvError::Empty) if registered => return Poll::Pending,
+                Err(TryRecvError::Empty) => {
+                    self.waker.register(context.waker());
+                    registered = true;
+                }
+            }
+        }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -6,12 +6,13 @@
 //! `protocol` for why the two stay apart).
 
 use super::Pool;
-use super::entry::{Outcome, Reply};
+use super::entry::{Outcome, Reply, WakeOnResult};
 use super::handles::AsCompleted;
 use crate::error::TaskError;
 use crate::job::Job;
 use crate::protocol::Work;
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::mpsc;
 
 /// `map` keeps this many chunks per worker in flight: one running, one
@@ -73,6 +74,7 @@ impl<J: Job> Pool<J> {
         let jobs: Vec<J> = jobs.into_iter().collect();
         let chunk = self.chunk_size(chunk_size, (jobs.len(), Some(jobs.len())));
         let (done_tx, done_rx) = mpsc::channel();
+        let waker = Arc::new(WakeOnResult::default());
         let task_ids = self.reserve(jobs.len());
         let mut jobs = jobs.into_iter();
         let mut next = task_ids.start;
@@ -82,10 +84,11 @@ impl<J: Job> Pool<J> {
                 break;
             }
             let len = parts.len() as u64;
-            self.enqueue(next, Work::Batch(parts), Reply::EachTask(done_tx.clone()));
+            let reply = Reply::EachTask(done_tx.clone(), Arc::clone(&waker));
+            self.enqueue(next, Work::Batch(parts), reply);
             next += len;
         }
-        AsCompleted::new(done_rx, task_ids, &self.shared.cancelled)
+        AsCompleted::new(done_rx, waker, task_ids, &self.shared.cancelled)
     }
 
     /// Python's default `chunksize` for `Pool.map`.

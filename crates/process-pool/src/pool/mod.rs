@@ -26,14 +26,14 @@ mod shared;
 mod supervisor;
 mod worker_handle;
 
-pub use handles::{AsCompleted, TaskHandle, Waited};
+pub use handles::{AsCompleted, TaskFuture, TaskHandle, Waited};
 pub use worker_handle::describe;
 
 use crate::error::{PoolError, TaskId};
 use crate::job::Job;
 use crate::protocol::Work;
 use crossbeam_channel as queue;
-use entry::{Entry, Reply};
+use entry::{Entry, Reply, WakeOnResult};
 use shared::{Config, Shared, lock};
 use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
@@ -308,7 +308,7 @@ impl<J: Job> Pool<J> {
     /// Queues a job (Python's `executor.submit`); blocks while the queue is
     /// full (back-pressure).
     pub fn submit(&self, job: J) -> TaskHandle<J::Output> {
-        let (result_tx, result_rx) = mpsc::sync_channel(1);
+        let (result_tx, result_rx) = oneshot::channel();
         let id = self.reserve(1).start;
         self.enqueue(id, Work::One(job), Reply::One(result_tx));
         TaskHandle {
@@ -324,11 +324,13 @@ impl<J: Job> Pool<J> {
     pub fn as_completed(&self, jobs: impl IntoIterator<Item = J>) -> AsCompleted<J::Output> {
         let jobs: Vec<J> = jobs.into_iter().collect();
         let (done_tx, done_rx) = mpsc::channel();
+        let waker = Arc::new(WakeOnResult::default());
         let task_ids = self.reserve(jobs.len());
         for (id, job) in task_ids.clone().zip(jobs) {
-            self.enqueue(id, Work::One(job), Reply::EachTask(done_tx.clone()));
+            let reply = Reply::EachTask(done_tx.clone(), Arc::clone(&waker));
+            self.enqueue(id, Work::One(job), reply);
         }
-        AsCompleted::new(done_rx, task_ids, &self.shared.cancelled)
+        AsCompleted::new(done_rx, waker, task_ids, &self.shared.cancelled)
     }
 
     /// Why the pool stopped itself, if it has: too many workers in a row
