@@ -150,7 +150,7 @@ fn socket_round_trip_us(count: usize) -> Result<f64> {
 }
 
 /// How many round trips the pipelined bound keeps in flight on a socket:
-/// the process pool's own number per worker.
+/// the process pool's window per worker before it batched its writes.
 const IN_FLIGHT: usize = 16;
 
 /// `pairs` socket pairs side by side, each with an echo thread, each kept
