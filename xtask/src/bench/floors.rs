@@ -157,49 +157,32 @@ const IN_FLIGHT: usize = 16;
 /// `IN_FLIGHT` one-byte messages ahead of its replies until `count` have
 /// come back: µs per round trip over all pairs together.
 fn pipelined_round_trip_us(pairs: usize, count: usize) -> Result<f64> {
-    let sockets = (0..pairs)
-        .map(|_| UnixStream::pair())
-        .collect::<std::io::Result<Vec<_>>>()
-        .context("creating socket pairs")?;
-    let start_line = Barrier::new(pairs);
-    let started = Instant::now();
-    thread::scope(|scope| -> Result<()> {
-        let runs: Vec<_> = sockets
-            .into_iter()
-            .map(|(mut ours, mut theirs)| {
-                scope.spawn(move || -> std::io::Result<()> {
-                    let mut byte = [0u8; 1];
-                    for _ in 0..count {
-                        theirs.read_exact(&mut byte)?;
-                        theirs.write_all(&byte)?;
-                    }
-                    Ok(())
-                });
-                let start_line = &start_line;
-                scope.spawn(move || -> std::io::Result<()> {
-                    start_line.wait();
-                    let mut byte = [7u8; 1];
-                    let ahead = IN_FLIGHT.min(count);
-                    for _ in 0..ahead {
-                        ours.write_all(&byte)?;
-                    }
-                    for sent in ahead..count + ahead {
-                        ours.read_exact(&mut byte)?;
-                        if sent < count {
-                            ours.write_all(&byte)?;
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for run in runs {
-            run.join()
-                .map_err(|_| anyhow::anyhow!("a socket thread panicked"))??;
-        }
-        Ok(())
-    })?;
-    Ok(per_item(started.elapsed(), (pairs * count) as u64) * 1e6)
+    let elapsed = on_socket_pairs(
+        pairs,
+        |mut theirs| {
+            let mut byte = [0u8; 1];
+            for _ in 0..count {
+                theirs.read_exact(&mut byte)?;
+                theirs.write_all(&byte)?;
+            }
+            Ok(())
+        },
+        |mut ours| {
+            let mut byte = [7u8; 1];
+            let ahead = IN_FLIGHT.min(count);
+            for _ in 0..ahead {
+                ours.write_all(&byte)?;
+            }
+            for sent in ahead..count + ahead {
+                ours.read_exact(&mut byte)?;
+                if sent < count {
+                    ours.write_all(&byte)?;
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok(per_item(elapsed, (pairs * count) as u64) * 1e6)
 }
 
 /// The batched bound's tasks: each this many bytes each way, this many in
@@ -219,6 +202,52 @@ const BATCHED_PER_TRIP: usize = 20;
 /// hundredths: the bound is shown in ns).
 fn batched_round_trip_us(pairs: usize, tasks: usize) -> Result<f64> {
     let tasks = tasks.div_ceil(TASKS_PER_WRITE) * TASKS_PER_WRITE;
+    let total = tasks * TASK_BYTES;
+    let elapsed = on_socket_pairs(
+        pairs,
+        |mut theirs| {
+            let mut buffer = vec![0u8; TASKS_IN_FLIGHT * TASK_BYTES];
+            let mut left = total;
+            while left > 0 {
+                let most = left.min(buffer.len());
+                let read = theirs.read(&mut buffer[..most])?;
+                if read == 0 {
+                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+                }
+                theirs.write_all(&buffer[..read])?;
+                left -= read;
+            }
+            Ok(())
+        },
+        |mut ours| {
+            let write = vec![7u8; TASKS_PER_WRITE * TASK_BYTES];
+            let mut buffer = vec![0u8; TASKS_IN_FLIGHT * TASK_BYTES];
+            let (mut sent, mut back) = (0, 0);
+            while back < total {
+                while sent < total && sent - back + write.len() <= buffer.len() {
+                    ours.write_all(&write)?;
+                    sent += write.len();
+                }
+                let read = ours.read(&mut buffer)?;
+                if read == 0 {
+                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+                }
+                back += read;
+            }
+            Ok(())
+        },
+    )?;
+    Ok(per_item(elapsed, (pairs * tasks) as u64) * 1e6)
+}
+
+/// Runs `pairs` socket pairs side by side, each with `echo` on one end and
+/// `drive` on the other, the drivers let go together: how long until every
+/// thread is done.
+fn on_socket_pairs(
+    pairs: usize,
+    echo: impl Fn(UnixStream) -> std::io::Result<()> + Sync,
+    drive: impl Fn(UnixStream) -> std::io::Result<()> + Sync,
+) -> Result<Duration> {
     let sockets = (0..pairs)
         .map(|_| UnixStream::pair())
         .collect::<std::io::Result<Vec<_>>>()
@@ -226,44 +255,17 @@ fn batched_round_trip_us(pairs: usize, tasks: usize) -> Result<f64> {
     let start_line = Barrier::new(pairs);
     let started = Instant::now();
     thread::scope(|scope| -> Result<()> {
+        let (echo, drive, start_line) = (&echo, &drive, &start_line);
         let runs: Vec<_> = sockets
             .into_iter()
-            .map(|(mut ours, mut theirs)| {
-                scope.spawn(move || -> std::io::Result<()> {
-                    let mut buffer = vec![0u8; TASKS_IN_FLIGHT * TASK_BYTES];
-                    let mut left = tasks * TASK_BYTES;
-                    while left > 0 {
-                        let read =
-                            theirs.read(&mut buffer[..left.min(TASKS_IN_FLIGHT * TASK_BYTES)])?;
-                        if read == 0 {
-                            return Err(std::io::ErrorKind::UnexpectedEof.into());
-                        }
-                        theirs.write_all(&buffer[..read])?;
-                        left -= read;
-                    }
-                    Ok(())
-                });
-                let start_line = &start_line;
-                scope.spawn(move || -> std::io::Result<()> {
-                    start_line.wait();
-                    let write = vec![7u8; TASKS_PER_WRITE * TASK_BYTES];
-                    let mut buffer = vec![0u8; TASKS_IN_FLIGHT * TASK_BYTES];
-                    let (mut sent, mut back) = (0, 0);
-                    while back < tasks * TASK_BYTES {
-                        while sent < tasks * TASK_BYTES
-                            && sent - back + write.len() <= TASKS_IN_FLIGHT * TASK_BYTES
-                        {
-                            ours.write_all(&write)?;
-                            sent += write.len();
-                        }
-                        let read = ours.read(&mut buffer)?;
-                        if read == 0 {
-                            return Err(std::io::ErrorKind::UnexpectedEof.into());
-                        }
-                        back += read;
-                    }
-                    Ok(())
-                })
+            .flat_map(|(ours, theirs)| {
+                [
+                    scope.spawn(move || echo(theirs)),
+                    scope.spawn(move || {
+                        start_line.wait();
+                        drive(ours)
+                    }),
+                ]
             })
             .collect();
         for run in runs {
@@ -272,7 +274,7 @@ fn batched_round_trip_us(pairs: usize, tasks: usize) -> Result<f64> {
         }
         Ok(())
     })?;
-    Ok(per_item(started.elapsed(), (pairs * tasks) as u64) * 1e6)
+    Ok(started.elapsed())
 }
 
 fn per_item(elapsed: Duration, count: u64) -> f64 {
@@ -443,4 +445,22 @@ fn in_unit(seconds: f64, unit: &str) -> Option<f64> {
     } else {
         seconds / one
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The socket bounds move every byte they send and come back with a
+    /// cost: a lost or extra byte would hang a reader or fail a read.
+    #[test]
+    fn the_socket_bounds_finish_and_give_a_cost() {
+        for cost in [
+            pipelined_round_trip_us(2, 1_000).unwrap(),
+            // Not a whole number of writes: rounded up to one.
+            batched_round_trip_us(2, 1_000).unwrap(),
+        ] {
+            assert!(cost.is_finite() && cost > 0.0, "{cost}");
+        }
+    }
 }
