@@ -15,12 +15,10 @@
 use anyhow::{Context, Result, bail, ensure};
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use web_scraper::server::{Generated, Root, ServeOptions, SiteServer};
+use web_scraper::server::{Generated, LocalRedis, Root, ServeOptions, SiteServer};
 
 #[derive(clap::Args, Clone)]
 pub struct ChaosArgs {
@@ -145,7 +143,10 @@ pub async fn run(args: &ChaosArgs) -> Result<ChaosRun> {
     let program = args.redis_server.clone().unwrap_or_else(|| {
         std::env::var_os("REDIS_SERVER").map_or_else(|| "redis-server".into(), PathBuf::from)
     });
-    let mut redis = Redis::start(program, scratch.path())?;
+    // Its own redis-server, with an append-only file, so that a SIGKILL of
+    // Redis loses at most a tail of the crawl's history.
+    let mut redis = LocalRedis::start(&program, scratch.path())
+        .context("the chaos needs a redis-server of its own (or --redis-server PATH)")?;
     let options = ServeOptions {
         root: Root::Generated(Generated {
             pages: args.pages,
@@ -217,7 +218,7 @@ pub async fn run(args: &ChaosArgs) -> Result<ChaosRun> {
                 redis.kill();
                 redis_kills += 1;
                 tokio::time::sleep(Duration::from_millis(300)).await;
-                redis.restart()?;
+                redis.restart().context("restarting redis-server")?;
             }
         }
         if Instant::now() >= next_kill {
@@ -410,107 +411,5 @@ impl Scratch {
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A `redis-server` of this run's own, with an append-only file: Redis
-/// appends each change to it in order, so a SIGKILL of Redis loses at most
-/// a tail of the crawl's history, which the crawl survives (see the
-/// README's "Which Redis settings keep it").
-struct Redis {
-    program: PathBuf,
-    dir: PathBuf,
-    port: u16,
-    child: Option<Child>,
-}
-
-impl Redis {
-    fn start(program: PathBuf, dir: &Path) -> Result<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let mut redis = Self {
-            program,
-            dir: dir.to_path_buf(),
-            port,
-            child: None,
-        };
-        redis.restart()?;
-        Ok(redis)
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-
-    /// Starts it (again), on the same port and files, and waits until it
-    /// has loaded them and answers.
-    fn restart(&mut self) -> Result<()> {
-        let child = Command::new(&self.program)
-            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
-            .arg("--dir")
-            .arg(&self.dir)
-            .args([
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-                "--save",
-                "",
-            ])
-            .args(["--logfile", "redis.log"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .with_context(|| {
-                format!(
-                    "starting {} (Debian: apt-get install redis-server; or --redis-server PATH)",
-                    self.program.display()
-                )
-            })?;
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !self.answers() {
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
-                let log = std::fs::read_to_string(self.dir.join("redis.log")).unwrap_or_default();
-                bail!("redis-server exited with {status}:\n{log}");
-            }
-            ensure!(
-                Instant::now() < deadline,
-                "redis-server did not answer in 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok(())
-    }
-
-    /// Whether it answers PING, its data loaded. By hand, in three lines of
-    /// the protocol, so that this file needs no Redis client.
-    fn answers(&self) -> bool {
-        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
-            return false;
-        };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-        let mut reply = [0; 16];
-        stream.write_all(b"PING\r\n").is_ok()
-            && stream
-                .read(&mut reply)
-                .is_ok_and(|n| reply[..n].starts_with(b"+PONG"))
-    }
-
-    /// SIGKILL, and reap.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.kill();
     }
 }

@@ -24,16 +24,21 @@
 //! (`requests=`, then `status_200=` and so on), and is not counted itself.
 //! A benchmark reads it before and after another crawler's run, to count
 //! that crawler's pages without trusting what the crawler says.
+//!
+//! [`LocalRedis`] starts a real `redis-server` the same way, on 127.0.0.1
+//! and a free port, for a shared frontier.
 
 mod faults;
 mod files;
 mod generated;
+mod local_redis;
 mod options;
 mod state;
 
 pub use faults::{ADVERSARIAL, adversarial_page};
 pub use files::content_type;
 pub use generated::Generated;
+pub use local_redis::LocalRedis;
 #[cfg(feature = "tls")]
 pub use options::TlsIdentity;
 pub use options::{Root, ServeOptions};
