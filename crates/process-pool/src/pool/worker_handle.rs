@@ -10,7 +10,7 @@ use crate::protocol::{Answer, Answers, FromWorker, ToWorker, WORKER_ARG, Work, W
 use crate::sys;
 use ipc_channel::ipc::{self, IpcOneShotServer, IpcReceiver, IpcSender};
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write as _};
+use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -240,6 +240,8 @@ impl<J: Job> Worker<J> {
 /// How many of a worker's last stderr lines are kept, and how long each.
 const TAIL_LINES: usize = 8;
 const TAIL_LINE_CHARS: usize = 300;
+/// The most of one stderr line the pool holds before passing it on.
+const PUMP_LINE_BYTES: usize = 64 * 1024;
 /// How long a dead worker's stderr may take to reach its end.
 const TAIL_GRACE: Duration = Duration::from_millis(200);
 
@@ -263,15 +265,7 @@ impl StderrTail {
         };
         let following = Arc::clone(&tail);
         thread::spawn(move || {
-            let mut reader = BufReader::new(stderr);
-            let mut line = Vec::new();
-            while matches!(reader.read_until(b'\n', &mut line), Ok(read) if read > 0) {
-                // Passed on as it came, bytes and all; a closed stderr of
-                // ours is no reason to stop keeping the tail.
-                let _ = std::io::stderr().lock().write_all(&line);
-                following.keep(&String::from_utf8_lossy(&line));
-                line.clear();
-            }
+            pump(BufReader::new(stderr), std::io::stderr(), &following);
             following.end();
         });
         tail
@@ -300,6 +294,49 @@ impl StderrTail {
             .wait_timeout_while(seen, TAIL_GRACE, |(_, ended)| !*ended)
             .unwrap_or_else(PoisonError::into_inner);
         seen.0.iter().cloned().collect::<Vec<_>>().join("\n")
+    }
+}
+
+/// Passes a worker's stderr on to `out` a line at a time, so that lines of
+/// two workers do not interleave, and keeps its last lines in `tail`. A
+/// line longer than [`PUMP_LINE_BYTES`] is passed on in pieces of that
+/// size, and only its first piece is kept: a worker that writes megabytes
+/// without a newline costs the pool no more memory than that. Stops at
+/// the end of the stream or at a read error. `out` closed is no reason to
+/// stop keeping the tail.
+fn pump(mut stderr: impl BufRead, mut out: impl std::io::Write, tail: &StderrTail) {
+    let mut line = Vec::new();
+    let mut line_start = true;
+    loop {
+        let chunk = match stderr.fill_buf() {
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Ok([]) | Err(_) => break,
+            Ok(chunk) => chunk,
+        };
+        let room = PUMP_LINE_BYTES - line.len();
+        let (take, ends_line) = match chunk[..chunk.len().min(room)]
+            .iter()
+            .position(|&b| b == b'\n')
+        {
+            Some(newline) => (newline + 1, true),
+            None => (chunk.len().min(room), false),
+        };
+        line.extend_from_slice(&chunk[..take]);
+        stderr.consume(take);
+        if ends_line || line.len() == PUMP_LINE_BYTES {
+            let _ = out.write_all(&line);
+            if line_start {
+                tail.keep(&String::from_utf8_lossy(&line));
+            }
+            line_start = ends_line;
+            line.clear();
+        }
+    }
+    if !line.is_empty() {
+        let _ = out.write_all(&line);
+        if line_start {
+            tail.keep(&String::from_utf8_lossy(&line));
+        }
     }
 }
 
@@ -344,5 +381,49 @@ fn signal_name(signal: i32) -> &'static str {
         libc::SIGABRT => " (SIGABRT)",
         libc::SIGSEGV => " (SIGSEGV)",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records each write `pump` makes.
+    #[derive(Default)]
+    struct Writes(Vec<Vec<u8>>);
+
+    impl std::io::Write for &mut Writes {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.push(bytes.to_vec());
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_line_without_end_is_passed_on_in_pieces_and_kept_once() {
+        let mut stderr = b"first\n".to_vec();
+        stderr.extend(std::iter::repeat_n(b'x', 3 * PUMP_LINE_BYTES + 5));
+        stderr.extend(b"\nlast words, no newline");
+        let (mut writes, tail) = (Writes::default(), StderrTail::default());
+        // A small buffer, so that lines also straddle reads.
+        pump(
+            BufReader::with_capacity(1000, &stderr[..]),
+            &mut writes,
+            &tail,
+        );
+        tail.end();
+
+        assert_eq!(writes.0.concat(), stderr, "every byte passed on, in order");
+        let longest = writes.0.iter().map(Vec::len).max();
+        assert_eq!(longest, Some(PUMP_LINE_BYTES), "a piece over the bound");
+        let kept = tail.last_lines();
+        let kept: Vec<&str> = kept.lines().collect();
+        assert_eq!(kept.len(), 3, "{kept:?}");
+        assert_eq!(kept[0], "first");
+        assert_eq!(kept[1], "x".repeat(TAIL_LINE_CHARS));
+        assert_eq!(kept[2], "last words, no newline");
     }
 }
