@@ -110,7 +110,9 @@ pub(crate) struct Entry<J: Job> {
     /// The first task's id; a chunk's tasks count up from it.
     pub(crate) id: TaskId,
     pub(crate) work: Arc<Work<J>>,
-    reply: Reply<J::Output>,
+    /// `None` once the entry is answered or failed; an entry dropped with
+    /// it still here fails its tasks (see `Drop`).
+    reply: Option<Reply<J::Output>>,
 }
 
 impl<J: Job> Entry<J> {
@@ -118,7 +120,7 @@ impl<J: Job> Entry<J> {
         Entry {
             id,
             work: Arc::new(work),
-            reply,
+            reply: Some(reply),
         }
     }
 
@@ -173,11 +175,37 @@ impl<J: Job> Entry<J> {
         self.finish(Outcome::Failed(error));
     }
 
-    fn finish(self, outcome: Outcome<J::Output>) {
+    fn finish(mut self, outcome: Outcome<J::Output>) {
+        if let Some(reply) = self.reply.take() {
+            reply.send(self.id, self.len(), outcome);
+        }
+    }
+}
+
+/// Every entry ends with a result for each of its tasks: one dropped
+/// without an answer or a failure (which only a bug in a supervisor could
+/// do) fails them as if the pool had closed, rather than leave a caller,
+/// or an async task awaiting a stream, waiting for ever.
+impl<J: Job> Drop for Entry<J> {
+    fn drop(&mut self) {
+        if let Some(reply) = self.reply.take() {
+            let task = self.id;
+            reply.send(
+                task,
+                self.len(),
+                Outcome::Failed(TaskError::PoolClosed { task }),
+            );
+        }
+    }
+}
+
+impl<O> Reply<O> {
+    /// Sends the outcome of a message whose tasks are `first` and the
+    /// `len - 1` after it, and wakes a stream that waits for it.
+    fn send(self, first: TaskId, len: usize, outcome: Outcome<O>) {
         // A receiver may be gone (a dropped handle or iterator); then nobody
         // wants the result, and dropping it is right.
-        let (first, len) = (self.id, self.len());
-        match self.reply {
+        match self {
             Reply::Chunk(chunk_tx) => drop(chunk_tx.send(outcome)),
             Reply::One(result_tx) => drop(result_tx.send(outcome.single(first))),
             Reply::EachTask(done_tx, waker) if len == 1 => {
@@ -195,5 +223,79 @@ impl<J: Job> Entry<J> {
                 waker.wake();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc;
+    use std::task::Wake;
+
+    #[derive(Clone, Serialize, Deserialize)]
+    struct Echo(u8);
+
+    impl Job for Echo {
+        type Output = u8;
+        fn run(self) -> u8 {
+            self.0
+        }
+    }
+
+    /// Counts its wake-ups.
+    #[derive(Default)]
+    struct Wakes(AtomicUsize);
+
+    impl Wake for Wakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// An entry, the stream end of its reply, and its waker's count.
+    type Streamed = (
+        Entry<Echo>,
+        mpsc::Receiver<(TaskId, TaskResult<u8>)>,
+        Arc<Wakes>,
+    );
+
+    /// A stream's reply for a chunk of two tasks, from task 5, with a
+    /// registered waker.
+    fn streamed() -> Streamed {
+        let (done_tx, done_rx) = mpsc::channel();
+        let (wake_on_result, wakes) = (
+            Arc::new(WakeOnResult::default()),
+            Arc::new(Wakes::default()),
+        );
+        wake_on_result.register(&Waker::from(Arc::clone(&wakes)));
+        let work = Work::Batch(vec![Echo(1), Echo(2)]);
+        let entry = Entry::new(5, work, Reply::EachTask(done_tx, wake_on_result));
+        (entry, done_rx, wakes)
+    }
+
+    #[test]
+    fn an_entry_dropped_unanswered_fails_each_task_and_wakes_its_stream() {
+        let (entry, done_rx, wakes) = streamed();
+        drop(entry);
+        let results: Vec<_> = done_rx.try_iter().collect();
+        assert_eq!(
+            results,
+            [
+                (5, Err(TaskError::PoolClosed { task: 5 })),
+                (6, Err(TaskError::PoolClosed { task: 6 }))
+            ]
+        );
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn an_answered_entry_gives_each_result_once() {
+        let (entry, done_rx, wakes) = streamed();
+        entry.answer(Answer::AllOk(vec![1, 2]), 42);
+        let results: Vec<_> = done_rx.try_iter().collect();
+        assert_eq!(results, [(5, Ok(1)), (6, Ok(2))]);
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
     }
 }
