@@ -59,7 +59,7 @@ impl LocalRedis {
     /// Starts it again after [`kill`](Self::kill), on the same port and
     /// files, and waits until it has loaded them and answers. An error if
     /// it is running, if it cannot start, or if it exits or stays silent
-    /// for 30 s instead (with the end of its log).
+    /// for 30 s instead (the error then holds its log).
     pub fn restart(&mut self) -> io::Result<()> {
         if self.child.is_some() {
             return Err(io::Error::new(
